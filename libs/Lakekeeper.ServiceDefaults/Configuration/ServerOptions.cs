@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Lakekeeper.ServiceDefaults.Configuration;
+
+/// <summary>Network settings of a service host (section <c>Server</c>).</summary>
+public sealed class ServerOptions : IValidatableObject
+{
+    public const string Section = "Server";
+
+    /// <summary>Public HTTP/1.1 port. 0 picks a free port (tests).</summary>
+    [Range(0, 65535)]
+    public int ListenPort { get; set; } = 8181;
+
+    /// <summary>Address to bind, e.g. <c>0.0.0.0</c> or <c>127.0.0.1</c>.</summary>
+    [Required]
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>
+    /// Internal cleartext HTTP/2 port for gRPC between services. Unset: the host serves no gRPC.
+    /// </summary>
+    [Range(0, 65535)]
+    public int? InternalPort { get; set; }
+
+    /// <summary>Largest request body accepted, in bytes (Lakekeeper's default is 32 MiB).</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxRequestBodyBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>How long a stopping host waits for requests in flight.</summary>
+    [Range(0, 3600)]
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// The externally visible base URI (e.g. <c>https://lake.example.com</c>). Unset: taken from the
+    /// request (<c>X-Forwarded-*</c> headers set by the gateway, else Host).
+    /// </summary>
+    public Uri? PublicBaseUri { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!System.Net.IPAddress.TryParse(BindAddress, out _) && BindAddress != "localhost")
+        {
+            yield return new ValidationResult("must be an IP address or 'localhost'", [nameof(BindAddress)]);
+        }
+
+        if (InternalPort is { } port && port != 0 && port == ListenPort)
+        {
+            yield return new ValidationResult("must differ from the listen port", [nameof(InternalPort)]);
+        }
+
+        if (PublicBaseUri is { IsAbsoluteUri: false })
+        {
+            yield return new ValidationResult("must be an absolute URI", [nameof(PublicBaseUri)]);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.ServiceDefaults.Configuration;
+
+public static class ValidatedOptionsRegistration
+{
+    /// <summary>
+    /// Binds <typeparamref name="TOptions"/> to a configuration section and validates it when the host
+    /// starts (data annotations and <see cref="IValidatableObject"/>). Failures name the environment
+    /// variable to set, e.g. <c>LAKEKEEPER__DATABASE__CONNECTIONSTRING is required.</c>
+    /// </summary>
+    public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions>(
+        this IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class
+    {
+        services.AddSingleton<IValidateOptions<TOptions>>(new EnvironmentNamingValidator<TOptions>(section));
+        return services.AddOptions<TOptions>()
+            .Bind(configuration.GetSection(section))
+            .ValidateOnStart();
+    }
+
+    private sealed class EnvironmentNamingValidator<TOptions>(string section) : IValidateOptions<TOptions>
+        where TOptions : class
+    {
+        public ValidateOptionsResult Validate(string? name, TOptions options)
+        {
+            var results = new List<ValidationResult>();
+            var context = new ValidationContext(options);
+            if (Validator.TryValidateObject(options, context, results, validateAllProperties: true))
+            {
+                return ValidateOptionsResult.Success;
+            }
+
+            var failures = results.Select(r => Describe(r)).ToList();
+            return ValidateOptionsResult.Fail(failures);
+        }
+
+        private string Describe(ValidationResult result)
+        {
+            var member = result.MemberNames.FirstOrDefault();
+            if (member is null)
+            {
+                return result.ErrorMessage ?? "invalid setting";
+            }
+
+            var variable = SettingNames.ToVariable(section, member);
+            var message = result.ErrorMessage ?? "is invalid";
+            // Data annotations phrase their messages as "The X field is required."; say it with the variable.
+            if (message.StartsWith("The ", StringComparison.Ordinal) && message.Contains(" field ", StringComparison.Ordinal))
+            {
+                var rest = message[(message.IndexOf(" field ", StringComparison.Ordinal) + " field ".Length)..];
+                return $"{variable} {rest}";
+            }
+
+            return $"{variable}: {message}";
+        }
+    }
+}

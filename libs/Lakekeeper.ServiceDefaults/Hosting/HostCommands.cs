@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.ServiceDefaults.Hosting;
+
+public static class HostCommands
+{
+    /// <summary>
+    /// <c>serve</c> (the default) runs the host; any other first argument names a registered
+    /// <see cref="IHostCommand"/>. Configuration and start-up errors print one clear message and
+    /// return a non-zero exit code instead of a stack trace.
+    /// </summary>
+    public static async Task<int> RunCommandAsync(this WebApplication app, string[] args)
+    {
+        var name = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "serve";
+        var commands = app.Services.GetServices<IHostCommand>().ToList();
+        try
+        {
+            switch (name)
+            {
+                case "serve":
+                    await app.RunAsync().ConfigureAwait(false);
+                    return 0;
+                case "help" or "--help":
+                    PrintHelp(commands);
+                    return 0;
+                default:
+                    var command = commands.FirstOrDefault(c => c.Name == name);
+                    if (command is null)
+                    {
+                        await Console.Error.WriteLineAsync($"Unknown command '{name}'.").ConfigureAwait(false);
+                        PrintHelp(commands);
+                        return 64;
+                    }
+
+                    var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+                    return await command.RunAsync(app.Services, lifetime.ApplicationStopping).ConfigureAwait(false);
+            }
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync("Configuration error:").ConfigureAwait(false);
+            foreach (var failure in ex.Failures)
+            {
+                await Console.Error.WriteLineAsync("  " + failure).ConfigureAwait(false);
+            }
+
+            return 78;
+        }
+        catch (FatalStartupException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 75;
+        }
+    }
+
+    private static void PrintHelp(IEnumerable<IHostCommand> commands)
+    {
+        Console.WriteLine("Commands:");
+        Console.WriteLine("  serve      run the service (default)");
+        foreach (var command in commands)
+        {
+            Console.WriteLine($"  {command.Name,-10} {command.Description}");
+        }
+    }
+}

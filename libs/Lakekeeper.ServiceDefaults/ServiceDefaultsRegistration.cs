@@ -1,0 +1,111 @@
+using System.Net;
+using Lakekeeper.ServiceDefaults.Configuration;
+using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.ServiceDefaults.Health;
+using Lakekeeper.ServiceDefaults.Hosting;
+using Lakekeeper.ServiceDefaults.RequestIds;
+using Lakekeeper.ServiceDefaults.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.ServiceDefaults;
+
+/// <summary>What every Lakekeeper service host shares: settings, logging, telemetry, health, errors.</summary>
+public static class ServiceDefaultsRegistration
+{
+    /// <param name="service">Short service name: <c>catalog</c>, <c>gateway</c>, <c>standalone</c>, …</param>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string service)
+    {
+        builder.Configuration.AddEnvironmentVariables(SettingNames.EnvironmentPrefix);
+        var services = builder.Services;
+        services.AddSingleton(ServiceIdentity.For(service));
+
+        services.AddValidatedOptions<ServerOptions>(builder.Configuration, ServerOptions.Section);
+        services.AddValidatedOptions<TelemetryOptions>(builder.Configuration, TelemetryOptions.Section);
+        services.AddOptions<TelemetryHooks>();
+        services.AddHostedService<TelemetryService>();
+        services.AddHealthChecks();
+        services.AddSingleton<IConfigureOptions<HostOptions>, ShutdownTimeoutSetup>();
+
+        builder.WebHost.ConfigureKestrel(ConfigureKestrel);
+        ConfigureLogging(builder);
+        return builder;
+    }
+
+    /// <summary>Request id and the error boundary; call before mapping endpoints.</summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<ErrorBoundaryMiddleware>();
+        return app;
+    }
+
+    /// <summary>Health probes and the catch-all answer for unknown routes.</summary>
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        app.MapFallback((HttpContext context) =>
+            ErrorResponse.BadRequest($"No route for request: {context.Request.Method} {context.Request.Path}").ToResult());
+        return app;
+    }
+
+    private static void ConfigureKestrel(WebHostBuilderContext context, KestrelServerOptions kestrel)
+    {
+        var server = kestrel.ApplicationServices.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var address = server.BindAddress == "localhost" ? IPAddress.Loopback : IPAddress.Parse(server.BindAddress);
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes;
+        kestrel.Listen(address, server.ListenPort, listen => listen.Protocols = HttpProtocols.Http1);
+        if (server.InternalPort is { } internalPort)
+        {
+            // gRPC between services: HTTP/2 with prior knowledge (cleartext), on its own port.
+            kestrel.Listen(address, internalPort, listen => listen.Protocols = HttpProtocols.Http2);
+        }
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder)
+    {
+        var logging = builder.Logging;
+        logging.ClearProviders();
+        var format = builder.Configuration["Log:Format"] ?? "json";
+        if (string.Equals(format, "text", StringComparison.OrdinalIgnoreCase))
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.IncludeScopes = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        if (builder.Configuration["Log:Level"] is { } level && Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed))
+        {
+            logging.SetMinimumLevel(parsed);
+        }
+    }
+
+    private sealed class ShutdownTimeoutSetup(IOptions<ServerOptions> server) : IConfigureOptions<HostOptions>
+    {
+        public void Configure(HostOptions options) =>
+            options.ShutdownTimeout = TimeSpan.FromSeconds(server.Value.ShutdownTimeoutSeconds);
+    }
+}
