@@ -32,6 +32,14 @@ public static class PersistenceRegistration
         services.AddSingleton<IHostCommand, MigrateCommand>();
         services.AddSingleton<IExceptionTranslator, PostgresExceptionTranslator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, SchemaGuard>());
+        services.AddSingleton<Repositories.ServerRepository>();
+        services.AddSingleton<Repositories.ProjectRepository>();
+        services.AddSingleton<Repositories.WarehouseRepository>();
+        services.AddSingleton<Catalog.NamespaceRepository>();
+        services.AddSingleton<Catalog.TabularRepository>();
+        services.AddSingleton<Catalog.IdempotencyRepository>();
+        services.AddSingleton<Catalog.MetricsRepository>();
+        services.AddSingleton<Catalog.TaskRepository>();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("postgres", tags: [HealthEndpoints.ReadyTag]);
         return services;
     }

@@ -99,3 +99,47 @@ CREATE TABLE idempotency_record (
     PRIMARY KEY (scope, idempotency_key)
 );
 CREATE INDEX idempotency_record_expiry ON idempotency_record (expires_at);
+
+-- Background work (purging a dropped table's files, later soft-deletion expiry and more).
+-- Workers claim due rows with FOR UPDATE SKIP LOCKED; a running task whose heartbeat is older than
+-- its queue's timeout is claimed again.
+CREATE TABLE task (
+    task_id            uuid PRIMARY KEY,
+    queue              text        NOT NULL,
+    warehouse_id       uuid        REFERENCES warehouse (warehouse_id) ON DELETE CASCADE,
+    entity_id          uuid,
+    -- For storage tasks: the location the task works on. A pending purge keeps it reserved.
+    location           text,
+    payload            jsonb       NOT NULL DEFAULT '{}',
+    status             text        NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled', 'running')),
+    scheduled_for      timestamptz NOT NULL DEFAULT now(),
+    attempt            integer     NOT NULL DEFAULT 0,
+    last_heartbeat_at  timestamptz,
+    last_error         text,
+    created_at         timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX task_due ON task (queue, scheduled_for) WHERE status = 'scheduled';
+CREATE INDEX task_location ON task (warehouse_id, location text_pattern_ops) WHERE location IS NOT NULL;
+
+CREATE TABLE task_log (
+    task_id       uuid        NOT NULL,
+    attempt       integer     NOT NULL,
+    queue         text        NOT NULL,
+    warehouse_id  uuid,
+    entity_id     uuid,
+    outcome       text        NOT NULL CHECK (outcome IN ('success', 'failed', 'retrying', 'cancelled')),
+    message       text,
+    finished_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (task_id, attempt)
+);
+
+-- Metrics reports sent by engines (scan and commit reports), kept for later queries.
+CREATE TABLE table_metrics_report (
+    report_id     uuid PRIMARY KEY,
+    warehouse_id  uuid        NOT NULL REFERENCES warehouse (warehouse_id) ON DELETE CASCADE,
+    tabular_id    uuid        NOT NULL,
+    report_type   text        NOT NULL,
+    report        jsonb       NOT NULL,
+    received_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX table_metrics_report_by_table ON table_metrics_report (warehouse_id, tabular_id, received_at);

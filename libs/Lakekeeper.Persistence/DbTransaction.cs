@@ -1,0 +1,76 @@
+using Npgsql;
+
+namespace Lakekeeper.Persistence;
+
+/// <summary>
+/// The outcome of COMMIT is unknown: the connection failed while the commit was in flight, so the
+/// change may or may not be durable. Callers must not clean up as if it failed.
+/// </summary>
+public sealed class CommitOutcomeUnknownException(Exception inner)
+    : Exception("The database connection failed during COMMIT; the outcome is unknown.", inner);
+
+/// <summary>One connection and one transaction; disposed without commit means rolled back.</summary>
+public sealed class DbTransaction : IAsyncDisposable
+{
+    private DbTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        Connection = connection;
+        Transaction = transaction;
+    }
+
+    internal NpgsqlConnection Connection { get; }
+
+    internal NpgsqlTransaction Transaction { get; }
+
+    public static async Task<DbTransaction> BeginAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            return new DbTransaction(connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    internal NpgsqlCommand Command(string sql, params object?[] parameters) =>
+        Repositories.Sql.Command(Connection, Transaction, sql, parameters);
+
+    /// <summary>Takes a transaction-scoped advisory lock (released at commit or rollback).</summary>
+    public async Task LockAsync(long key, CancellationToken cancellationToken)
+    {
+        await using var command = Command("SELECT pg_advisory_xact_lock($1)", key);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits. A failure of the connection while COMMIT is in flight surfaces as
+    /// <see cref="CommitOutcomeUnknownException"/>; a refusal by the server (e.g. a deferred
+    /// constraint) as the <see cref="PostgresException"/> itself, which means nothing was applied.
+    /// </summary>
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or OperationCanceledException or TimeoutException)
+        {
+            throw new CommitOutcomeUnknownException(ex);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Transaction.DisposeAsync().ConfigureAwait(false);
+        await Connection.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,34 @@
+namespace Lakekeeper.Persistence.Model;
+
+public sealed record ServerRecord(Guid ServerId, DateTimeOffset BootstrappedAt, bool TermsAccepted);
+
+public sealed record ProjectRecord(ProjectId Id, string Name, DateTimeOffset CreatedAt);
+
+/// <summary>A warehouse row. <see cref="StorageSecret"/> is the encrypted credential envelope.</summary>
+public sealed record WarehouseRecord(
+    WarehouseId Id,
+    ProjectId ProjectId,
+    string Name,
+    string Status,
+    string StorageProfileJson,
+    byte[]? StorageSecret,
+    string DeleteProfileJson,
+    long Version,
+    DateTimeOffset CreatedAt)
+{
+    public bool IsActive => Status == "active";
+}
+
+public sealed record NamespaceRecord(
+    NamespaceId Id,
+    WarehouseId WarehouseId,
+    NamespaceId? ParentId,
+    IReadOnlyList<string> Name,
+    IReadOnlyDictionary<string, string> Properties,
+    long Version);
+
+public enum TabularType
+{
+    Table,
+    View,
+}

@@ -1,0 +1,127 @@
+using Lakekeeper.Persistence.Model;
+using Npgsql;
+
+namespace Lakekeeper.Persistence.Repositories;
+
+public enum WarehouseCreateOutcome
+{
+    Created,
+    NameTaken,
+    ProjectNotFound,
+}
+
+public enum WarehouseDeleteOutcome
+{
+    Deleted,
+    NotFound,
+    NotEmpty,
+}
+
+public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
+{
+    private const string Columns =
+        "warehouse_id, project_id, name, status, storage_profile::text, storage_secret, delete_profile::text, version, created_at";
+
+    /// <param name="storageSecret">The credential, already encrypted and bound to <paramref name="id"/> (or null: none).</param>
+    public async Task<(WarehouseCreateOutcome Outcome, WarehouseRecord? Warehouse)> CreateAsync(
+        WarehouseId id, ProjectId project, string name, string storageProfileJson, byte[]? storageSecret,
+        string deleteProfileJson, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = Sql.Command(dataSource,
+                $"""
+                INSERT INTO warehouse (warehouse_id, project_id, name, name_key, storage_profile, storage_secret, delete_profile)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                RETURNING {Columns}
+                """,
+                id.Value, project.Value, name, NameKey.Of(name), new Json(storageProfileJson), storageSecret, new Json(deleteProfileJson));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return (WarehouseCreateOutcome.Created, Read(reader));
+        }
+        catch (PostgresException ex) when (ex.SqlState == Sql.UniqueViolation)
+        {
+            return (WarehouseCreateOutcome.NameTaken, null);
+        }
+        catch (PostgresException ex) when (ex.SqlState == Sql.ForeignKeyViolation)
+        {
+            return (WarehouseCreateOutcome.ProjectNotFound, null);
+        }
+    }
+
+    public async Task<WarehouseRecord?> GetAsync(WarehouseId id, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource, $"SELECT {Columns} FROM warehouse WHERE warehouse_id = $1", id.Value);
+        return await ReadSingleAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<WarehouseRecord?> GetByNameAsync(ProjectId project, string name, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource,
+            $"SELECT {Columns} FROM warehouse WHERE project_id = $1 AND name_key = $2", project.Value, NameKey.Of(name));
+        return await ReadSingleAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<WarehouseRecord>> ListAsync(ProjectId project, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource,
+            $"SELECT {Columns} FROM warehouse WHERE project_id = $1 ORDER BY name_key, warehouse_id", project.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<WarehouseRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(Read(reader));
+        }
+
+        return list;
+    }
+
+    /// <summary>Deletes a warehouse that holds no namespaces, tables or views.</summary>
+    public async Task<WarehouseDeleteOutcome> DeleteAsync(WarehouseId id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var lockRow = Sql.Command(connection, transaction, "SELECT 1 FROM warehouse WHERE warehouse_id = $1 FOR UPDATE", id.Value))
+        {
+            if (await lockRow.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                return WarehouseDeleteOutcome.NotFound;
+            }
+        }
+
+        await using (var contents = Sql.Command(connection, transaction,
+            "SELECT EXISTS (SELECT 1 FROM namespace WHERE warehouse_id = $1) OR EXISTS (SELECT 1 FROM tabular WHERE warehouse_id = $1)", id.Value))
+        {
+            if ((bool)(await contents.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return WarehouseDeleteOutcome.NotEmpty;
+            }
+        }
+
+        await using (var delete = Sql.Command(connection, transaction, "DELETE FROM warehouse WHERE warehouse_id = $1", id.Value))
+        {
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return WarehouseDeleteOutcome.Deleted;
+    }
+
+    private static async Task<WarehouseRecord?> ReadSingleAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+    }
+
+    private static WarehouseRecord Read(NpgsqlDataReader reader) => new(
+        new WarehouseId(reader.GetGuid(0)),
+        new ProjectId(reader.GetGuid(1)),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5),
+        reader.GetString(6),
+        reader.GetInt64(7),
+        reader.GetFieldValue<DateTimeOffset>(8));
+}
