@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Lakekeeper.Storage;
+
+/// <summary>Object storage settings (section <c>Storage</c>, variables <c>LAKEKEEPER__STORAGE__…</c>).</summary>
+public sealed class StorageOptions : IValidatableObject
+{
+    public const string Section = "Storage";
+
+    /// <summary>
+    /// Folders under which <c>file</c> warehouses may be created (<c>LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0</c>,
+    /// …). Empty (the default): no <c>file</c> warehouses, so a management API user cannot make the
+    /// server write to arbitrary folders.
+    /// </summary>
+    public List<string> AllowedFileRoots { get; set; } = [];
+
+    /// <summary>Largest object <c>ReadAsync</c> returns, in bytes (metadata files; default 128 MiB).</summary>
+    [Range(1024, int.MaxValue)]
+    public long MaxReadBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>Time limit of one S3 request attempt, in seconds.</summary>
+    [Range(1, 600)]
+    public int RequestTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Time limit for opening a connection to S3, in seconds.</summary>
+    [Range(1, 120)]
+    public int ConnectTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Retries of a failed S3 request (throttling, 5xx, network), with the SDK's backoff.</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>Object stores kept in memory (one per warehouse profile and credential).</summary>
+    [Range(1, 100_000)]
+    public int MaxCachedStores { get; set; } = 1024;
+
+    /// <summary>Overall time limit of a storage validation (write, read, list, delete probe), in seconds.</summary>
+    [Range(1, 600)]
+    public int ValidationTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Default table locations end in <c>-&lt;table uuid&gt;</c> (see docs/storage.md: keeps locations
+    /// distinct after renames and drops).
+    /// </summary>
+    public bool UniqueTableLocation { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < AllowedFileRoots.Count; i++)
+        {
+            var root = AllowedFileRoots[i];
+            var member = $"{nameof(AllowedFileRoots)}:{i}";
+            if (string.IsNullOrEmpty(root) || !root.StartsWith('/'))
+            {
+                yield return new ValidationResult("must be an absolute path", [member]);
+            }
+            else if (root.AsSpan().TrimEnd('/').IsEmpty)
+            {
+                yield return new ValidationResult("must not be '/'", [member]);
+            }
+            else if (!Locations.StorageLocation.TryParse("file://" + root, out _, out var error))
+            {
+                yield return new ValidationResult(error, [member]);
+            }
+        }
+    }
+
+    /// <summary>The allowed roots as locations (valid after options validation).</summary>
+    internal IReadOnlyList<Locations.StorageLocation> AllowedFileRootLocations() =>
+        [.. AllowedFileRoots.Select(r => Locations.StorageLocation.Parse("file://" + r))];
+}

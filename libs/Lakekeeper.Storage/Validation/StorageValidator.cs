@@ -1,0 +1,210 @@
+using System.Text;
+using Lakekeeper.Storage.Credentials;
+using Lakekeeper.Storage.Locations;
+using Lakekeeper.Storage.Objects;
+using Lakekeeper.Storage.Profiles;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.Storage.Validation;
+
+/// <summary>Checks a profile and credential before a warehouse is created or changed.</summary>
+public interface IStorageValidator
+{
+    /// <summary>
+    /// Static checks only (fields, credential type, server policy such as allowed file roots); no I/O.
+    /// </summary>
+    StorageValidationReport ValidateSettings(StorageProfile profile, StorageCredential? credential);
+
+    /// <summary>
+    /// The static checks, then a probe of the real storage: write a small object under the base
+    /// location, read it back, list it, delete it, and confirm it is gone. Never throws for storage
+    /// failures: each step is a <see cref="StorageCheckResult"/>, and steps after a failure are skipped.
+    /// </summary>
+    Task<StorageValidationReport> ValidateAsync(
+        StorageProfile profile, StorageCredential? credential, CancellationToken cancellationToken);
+}
+
+public enum StorageCheckStatus
+{
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// <summary>One check: <c>settings</c>, <c>write</c>, <c>read</c>, <c>list</c>, <c>delete</c>.</summary>
+public sealed record StorageCheckResult(string Check, StorageCheckStatus Status, string Message);
+
+/// <summary>All checks of one validation; never contains a secret.</summary>
+public sealed record StorageValidationReport(IReadOnlyList<StorageCheckResult> Checks)
+{
+    public bool Succeeded => Checks.All(c => c.Status == StorageCheckStatus.Passed);
+
+    /// <summary>The messages of failed checks, one per line (for an error response).</summary>
+    public string Describe() =>
+        string.Join(Environment.NewLine, Checks.Where(c => c.Status == StorageCheckStatus.Failed).Select(c => $"{c.Check}: {c.Message}"));
+}
+
+internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<StorageOptions> options) : IStorageValidator
+{
+    internal const string ProbeFolderPrefix = ".lakekeeper-probe-";
+
+    private static readonly string[] ProbeSteps = ["write", "read", "list", "delete"];
+
+    public StorageValidationReport ValidateSettings(StorageProfile profile, StorageCredential? credential)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var errors = factory.Check(profile, credential);
+        return new StorageValidationReport([Settings(errors)]);
+    }
+
+    public async Task<StorageValidationReport> ValidateAsync(
+        StorageProfile profile, StorageCredential? credential, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var checks = new List<StorageCheckResult>();
+        var errors = factory.Check(profile, credential);
+        checks.Add(Settings(errors));
+        if (errors.Count > 0)
+        {
+            checks.AddRange(ProbeSteps.Select(s => new StorageCheckResult(s, StorageCheckStatus.Skipped, "skipped: the settings are invalid")));
+            return new StorageValidationReport(checks);
+        }
+
+        var store = factory.Create(profile, credential);
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.ValidationTimeoutSeconds));
+            await ProbeAsync(store, checks, deadline.Token, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+
+        return new StorageValidationReport(checks);
+    }
+
+    private static StorageCheckResult Settings(IReadOnlyList<string> errors) => errors.Count == 0
+        ? new StorageCheckResult("settings", StorageCheckStatus.Passed, "profile and credential are well-formed")
+        : new StorageCheckResult("settings", StorageCheckStatus.Failed, string.Join("; ", errors));
+
+    private static async Task ProbeAsync(
+        IObjectStore store, List<StorageCheckResult> checks, CancellationToken deadline, CancellationToken caller)
+    {
+        var folder = store.BaseLocation.AppendPath(ProbeFolderPrefix + Guid.NewGuid().ToString("N"));
+        var probe = folder.AppendPath("probe.txt");
+        var content = Encoding.UTF8.GetBytes($"lakekeeper storage validation {DateTimeOffset.UtcNow:O}\n");
+        var written = false;
+        try
+        {
+            if (!await StepAsync(checks, "write", $"wrote {probe}", async () =>
+                {
+                    var result = await store.WriteAsync(probe, content, createOnly: true, deadline).ConfigureAwait(false);
+                    written = true;
+                    return result == StorageWriteResult.Written ? null : "a probe object with a fresh random name already existed";
+                }, caller).ConfigureAwait(false))
+            {
+                SkipRest(checks, "write");
+                return;
+            }
+
+            if (!await StepAsync(checks, "read", "read the probe back", async () =>
+                {
+                    var read = await store.ReadAsync(probe, deadline).ConfigureAwait(false);
+                    return !read.Found ? "the probe object was not found right after writing it"
+                        : !read.Content.Span.SequenceEqual(content) ? "the probe object came back with different content"
+                        : null;
+                }, caller).ConfigureAwait(false))
+            {
+                SkipRest(checks, "read");
+                return;
+            }
+
+            if (!await StepAsync(checks, "list", $"listed {folder}", async () =>
+                {
+                    await foreach (var item in store.ListAsync(folder, deadline).ConfigureAwait(false))
+                    {
+                        if (item.Location.Equals(probe))
+                        {
+                            return null;
+                        }
+                    }
+
+                    return "listing did not show the probe object";
+                }, caller).ConfigureAwait(false))
+            {
+                SkipRest(checks, "list");
+                return;
+            }
+
+            await StepAsync(checks, "delete", "deleted the probe", async () =>
+            {
+                await store.DeleteAsync(probe, deadline).ConfigureAwait(false);
+                written = false;
+                return await store.ExistsAsync(probe, deadline).ConfigureAwait(false)
+                    ? "the probe object still exists after deleting it"
+                    : null;
+            }, caller).ConfigureAwait(false);
+        }
+        finally
+        {
+            await CleanUpAsync(store, folder, written).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs one step; a failure becomes a failed check (never a secret, never an exception).</summary>
+    private static async Task<bool> StepAsync(
+        List<StorageCheckResult> checks, string name, string success, Func<Task<string?>> step, CancellationToken caller)
+    {
+        string? problem;
+        try
+        {
+            problem = await step().ConfigureAwait(false);
+        }
+        catch (StorageException ex)
+        {
+            problem = $"{ex.Message} [{ex.Kind}]";
+        }
+        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        {
+            problem = "timed out (LAKEKEEPER__STORAGE__VALIDATIONTIMEOUTSECONDS)";
+        }
+
+        checks.Add(problem is null
+            ? new StorageCheckResult(name, StorageCheckStatus.Passed, success)
+            : new StorageCheckResult(name, StorageCheckStatus.Failed, problem));
+        return problem is null;
+    }
+
+    private static void SkipRest(List<StorageCheckResult> checks, string failed)
+    {
+        foreach (var step in ProbeSteps.SkipWhile(s => s != failed).Skip(1))
+        {
+            checks.Add(new StorageCheckResult(step, StorageCheckStatus.Skipped, $"skipped: the {failed} check failed"));
+        }
+    }
+
+    /// <summary>Removes the probe folder (file stores keep empty folders otherwise); best effort.</summary>
+    private static async Task CleanUpAsync(IObjectStore store, StorageLocation folder, bool written)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            if (written)
+            {
+                await store.DeleteAsync(folder.AppendPath("probe.txt"), timeout.Token).ConfigureAwait(false);
+            }
+
+            await store.DeletePrefixAsync(folder, timeout.Token).ConfigureAwait(false);
+        }
+        catch (StorageException)
+        {
+            // The probe is tiny and has a recognisable name; a failed check already says what is wrong.
+        }
+        catch (OperationCanceledException)
+        {
+            // As above.
+        }
+    }
+}
