@@ -1,0 +1,13 @@
+using Lakekeeper.ServiceDefaults.Errors;
+
+namespace Lakekeeper.Authz;
+
+/// <summary>An unavailable authorizer is a retryable 503, never a 500 and never a 403.</summary>
+internal sealed class AuthorizerUnavailableTranslator : IExceptionTranslator
+{
+    public const int RetryAfterSeconds = 1;
+
+    public ErrorResponse? Translate(Exception exception) => exception is AuthorizerUnavailableException
+        ? ErrorResponse.Unavailable("The authorization service is unavailable. Retry later.", RetryAfterSeconds)
+        : null;
+}

@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+using Lakekeeper.Authz.Engines;
+
+namespace Lakekeeper.Authz;
+
+/// <summary>
+/// Authorization settings (section <c>Authz</c>): <c>LAKEKEEPER__AUTHZ__BACKEND</c>,
+/// <c>LAKEKEEPER__AUTHZ__ENDPOINT</c>, <c>LAKEKEEPER__AUTHZ__TIMEOUTMS</c>.
+/// </summary>
+public sealed class AuthzOptions : IValidatableObject
+{
+    public const string Section = "Authz";
+
+    /// <summary>The engine that decides: <c>allowall</c> (default). <c>builtin</c> and <c>openfga</c> are planned.</summary>
+    public string Backend { get; set; } = AuthzBackends.AllowAll;
+
+    /// <summary>
+    /// The authz service's internal gRPC address, e.g. <c>http://authz:8182</c>. Set: this process asks
+    /// the authz service (microservices). Unset: the engine runs in process (standalone).
+    /// </summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>Deadline of one call to the authz service, in milliseconds.</summary>
+    [Range(1, 600_000)]
+    public int TimeoutMs { get; set; } = 2000;
+
+    /// <summary>The parsed <see cref="Endpoint"/>, or null when the engine runs in process.</summary>
+    public Uri? EndpointUri =>
+        string.IsNullOrWhiteSpace(Endpoint) ? null : Uri.TryCreate(Endpoint.Trim(), UriKind.Absolute, out var uri) ? uri : null;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!AuthzBackends.IsAvailable(Backend))
+        {
+            var why = AuthzBackends.IsPlanned(Backend) ? "is not available in this build yet" : "is not a known backend";
+            yield return new ValidationResult(
+                $"'{Backend}' {why}; use one of: {string.Join(", ", AuthzBackends.Available)}", [nameof(Backend)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Endpoint)
+            && EndpointUri is not { Scheme: "http" or "https", Host.Length: > 0, AbsolutePath: "/" })
+        {
+            yield return new ValidationResult(
+                $"'{Endpoint}' must be the authz service's gRPC address, like http://authz:8182", [nameof(Endpoint)]);
+        }
+    }
+}

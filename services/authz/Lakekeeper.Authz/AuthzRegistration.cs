@@ -1,0 +1,87 @@
+using Lakekeeper.Authz.Engines;
+using Lakekeeper.Authz.Remote;
+using Lakekeeper.Authz.Server;
+using Lakekeeper.Rpc;
+using Lakekeeper.ServiceDefaults.Configuration;
+using Lakekeeper.ServiceDefaults.Errors;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.Authz;
+
+public static class AuthzRegistration
+{
+    /// <summary>
+    /// Registers <see cref="IAuthorizer"/> for a module host: the gRPC client of the authz service when
+    /// <c>LAKEKEEPER__AUTHZ__ENDPOINT</c> is set (microservices), else the engine named by
+    /// <c>LAKEKEEPER__AUTHZ__BACKEND</c> in process (standalone). Also maps
+    /// <see cref="AuthorizerUnavailableException"/> to 503 in the error boundary.
+    /// </summary>
+    public static IHostApplicationBuilder AddAuthz(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = AddAuthzCore(builder);
+        services.TryAddSingleton<RpcAuthorizer>();
+        services.TryAddSingleton<IAuthorizer>(static sp =>
+            sp.GetRequiredService<IOptions<AuthzOptions>>().Value.EndpointUri is null
+                ? sp.GetRequiredService<LocalAuthorizer>()
+                : sp.GetRequiredService<RpcAuthorizer>());
+        return builder;
+    }
+
+    /// <summary>
+    /// The authz service: the engine in process behind <see cref="IAuthorizer"/>, served over gRPC on
+    /// the internal HTTP/2 port. Requires <c>LAKEKEEPER__SERVER__INTERNALPORT</c>. Map the methods with
+    /// <see cref="MapAuthzServer"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddAuthzServer(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = AddAuthzCore(builder);
+        services.TryAddSingleton<IAuthorizer>(static sp => sp.GetRequiredService<LocalAuthorizer>());
+        services.TryAddSingleton<AuthzRpcService>();
+        services.AddRpcServer();
+        services.AddOptions<RpcServerOptions>()
+            .Configure<IOptions<ServerOptions>>(static (rpc, server) => rpc.Port = server.Value.InternalPort);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerOptions>, InternalPortRequired>());
+        services.AddOptions<ServerOptions>().ValidateOnStart();
+        return builder;
+    }
+
+    /// <summary>Maps the <c>lakekeeper.authz.v1.Authorizer</c> methods on the internal port.</summary>
+    public static IEndpointRouteBuilder MapAuthzServer(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var service = endpoints.ServiceProvider.GetService<AuthzRpcService>()
+            ?? throw new InvalidOperationException("Call builder.AddAuthzServer() before app.MapAuthzServer().");
+        service.Map(endpoints);
+        return endpoints;
+    }
+
+    private static IServiceCollection AddAuthzCore(IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(LocalAuthorizer)))
+        {
+            return services;
+        }
+
+        services.AddValidatedOptions<AuthzOptions>(builder.Configuration, AuthzOptions.Section);
+        services.TryAddSingleton(AuthzBackends.Create);
+        services.TryAddSingleton<LocalAuthorizer>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExceptionTranslator, AuthorizerUnavailableTranslator>());
+        return services;
+    }
+
+    private sealed class InternalPortRequired : IValidateOptions<ServerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ServerOptions options) => options.InternalPort is null
+            ? ValidateOptionsResult.Fail(
+                $"{SettingNames.ToVariable(ServerOptions.Section, nameof(ServerOptions.InternalPort))} is required by the authz service: " +
+                "it serves gRPC on that port (e.g. 8182).")
+            : ValidateOptionsResult.Success;
+    }
+}
