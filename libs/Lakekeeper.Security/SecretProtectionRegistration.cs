@@ -1,0 +1,50 @@
+using Lakekeeper.Security.Secrets;
+using Lakekeeper.ServiceDefaults.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.Security;
+
+public static class SecretProtectionRegistration
+{
+    /// <summary>
+    /// Adds <see cref="ISecretProtector"/> with keys from <c>LAKEKEEPER__SECRETS__…</c>. Settings are
+    /// validated when the host starts, and the key (or local key file) is loaded before any hosted
+    /// service runs, so a missing or broken key stops the service with a message naming the variable.
+    /// </summary>
+    public static IServiceCollection AddSecretProtection(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddValidatedOptions<SecretsOptions>(configuration, SecretsOptions.Section);
+        services.TryAddSingleton(sp => SecretKeyRing.Load(
+            sp.GetRequiredService<IOptions<SecretsOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Lakekeeper.Security.Secrets")));
+        services.TryAddSingleton<ISecretProtector, AesGcmSecretProtector>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SecretKeyStartup>());
+        return services;
+    }
+
+    /// <summary>Loads the keys while the host starts instead of on the first request that needs them.</summary>
+    private sealed class SecretKeyStartup(IServiceProvider services) : IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken)
+        {
+            _ = services.GetRequiredService<ISecretProtector>();
+            return Task.CompletedTask;
+        }
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
