@@ -50,7 +50,7 @@ internal static class GrpcTimeout
             'M' => amount * TimeSpan.TicksPerMinute,
             'S' => amount * TimeSpan.TicksPerSecond,
             'm' => amount * TimeSpan.TicksPerMillisecond,
-            'u' => ((amount * 10) + 999) / 1000,
+            'u' => amount * 10,
             'n' => (amount + 99) / 100,
             _ => -1,
         };
