@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Lakekeeper.Gateway.Tests.Infrastructure;
+
+/// <summary>What an upstream saw of one request.</summary>
+internal sealed record SeenRequest(string Method, string RawTarget, IReadOnlyDictionary<string, string[]> Headers)
+{
+    public string[] Values(string name) => Headers.TryGetValue(name, out var values) ? values : [];
+
+    public string? Single(string name) => Values(name) switch
+    {
+        [var value] => value,
+        [] => null,
+        var values => throw new InvalidOperationException($"{name} was sent {values.Length} times: {string.Join(" | ", values)}"),
+    };
+}
+
+/// <summary>A real Kestrel server on a loopback port that records every request it receives.</summary>
+internal sealed class UpstreamServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private UpstreamServer(string name, WebApplication app)
+    {
+        Name = name;
+        _app = app;
+    }
+
+    public string Name { get; }
+
+    public int Port { get; private set; }
+
+    public string Address => $"http://127.0.0.1:{Port}";
+
+    public ConcurrentQueue<SeenRequest> Requests { get; } = new();
+
+    /// <param name="handler">Answers the request after it was recorded; default: drain the body, reply JSON naming this upstream.</param>
+    public static async Task<UpstreamServer> StartAsync(string name, Func<HttpContext, Task>? handler = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(IPAddress.Loopback, 0);
+        });
+        var app = builder.Build();
+        var server = new UpstreamServer(name, app);
+        app.Run(async context =>
+        {
+            server.Record(context);
+            await (handler ?? server.AnswerAsync)(context);
+        });
+        await app.StartAsync(Deadline.Test);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        server.Port = new Uri(address).Port;
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+
+    private void Record(HttpContext context)
+    {
+        var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            headers[name] = values.ToArray()!;
+        }
+
+        var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+        Requests.Enqueue(new SeenRequest(context.Request.Method, rawTarget, headers));
+    }
+
+    private async Task AnswerAsync(HttpContext context)
+    {
+        await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+        var body = Encoding.UTF8.GetBytes($$"""{"upstream":"{{Name}}"}""");
+        context.Response.Headers["X-Upstream"] = Name;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
+    }
+}
