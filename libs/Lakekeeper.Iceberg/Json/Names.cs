@@ -1,0 +1,93 @@
+using System.Text.Json;
+
+namespace Lakekeeper.Iceberg.Json;
+
+/// <summary>Pre-encoded JSON property names.</summary>
+internal static class Names
+{
+    public static readonly JsonEncodedText Type = JsonEncodedText.Encode("type");
+    public static readonly JsonEncodedText Fields = JsonEncodedText.Encode("fields");
+    public static readonly JsonEncodedText Id = JsonEncodedText.Encode("id");
+    public static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
+    public static readonly JsonEncodedText Required = JsonEncodedText.Encode("required");
+    public static readonly JsonEncodedText Doc = JsonEncodedText.Encode("doc");
+    public static readonly JsonEncodedText InitialDefault = JsonEncodedText.Encode("initial-default");
+    public static readonly JsonEncodedText WriteDefault = JsonEncodedText.Encode("write-default");
+    public static readonly JsonEncodedText ElementId = JsonEncodedText.Encode("element-id");
+    public static readonly JsonEncodedText Element = JsonEncodedText.Encode("element");
+    public static readonly JsonEncodedText ElementRequired = JsonEncodedText.Encode("element-required");
+    public static readonly JsonEncodedText KeyId = JsonEncodedText.Encode("key-id");
+    public static readonly JsonEncodedText Key = JsonEncodedText.Encode("key");
+    public static readonly JsonEncodedText ValueId = JsonEncodedText.Encode("value-id");
+    public static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
+    public static readonly JsonEncodedText ValueRequired = JsonEncodedText.Encode("value-required");
+    public static readonly JsonEncodedText SchemaId = JsonEncodedText.Encode("schema-id");
+    public static readonly JsonEncodedText IdentifierFieldIds = JsonEncodedText.Encode("identifier-field-ids");
+    public static readonly JsonEncodedText SpecId = JsonEncodedText.Encode("spec-id");
+    public static readonly JsonEncodedText SourceId = JsonEncodedText.Encode("source-id");
+    public static readonly JsonEncodedText SourceIds = JsonEncodedText.Encode("source-ids");
+    public static readonly JsonEncodedText FieldId = JsonEncodedText.Encode("field-id");
+    public static readonly JsonEncodedText Transform = JsonEncodedText.Encode("transform");
+    public static readonly JsonEncodedText OrderId = JsonEncodedText.Encode("order-id");
+    public static readonly JsonEncodedText Direction = JsonEncodedText.Encode("direction");
+    public static readonly JsonEncodedText NullOrder = JsonEncodedText.Encode("null-order");
+    public static readonly JsonEncodedText SnapshotId = JsonEncodedText.Encode("snapshot-id");
+    public static readonly JsonEncodedText ParentSnapshotId = JsonEncodedText.Encode("parent-snapshot-id");
+    public static readonly JsonEncodedText SequenceNumber = JsonEncodedText.Encode("sequence-number");
+    public static readonly JsonEncodedText TimestampMs = JsonEncodedText.Encode("timestamp-ms");
+    public static readonly JsonEncodedText ManifestList = JsonEncodedText.Encode("manifest-list");
+    public static readonly JsonEncodedText Manifests = JsonEncodedText.Encode("manifests");
+    public static readonly JsonEncodedText Summary = JsonEncodedText.Encode("summary");
+    public static readonly JsonEncodedText Operation = JsonEncodedText.Encode("operation");
+    public static readonly JsonEncodedText FirstRowId = JsonEncodedText.Encode("first-row-id");
+    public static readonly JsonEncodedText AddedRows = JsonEncodedText.Encode("added-rows");
+    public static readonly JsonEncodedText SnapshotKeyId = JsonEncodedText.Encode("key-id");
+    public static readonly JsonEncodedText MaxRefAgeMs = JsonEncodedText.Encode("max-ref-age-ms");
+    public static readonly JsonEncodedText MaxSnapshotAgeMs = JsonEncodedText.Encode("max-snapshot-age-ms");
+    public static readonly JsonEncodedText MinSnapshotsToKeep = JsonEncodedText.Encode("min-snapshots-to-keep");
+    public static readonly JsonEncodedText MetadataFile = JsonEncodedText.Encode("metadata-file");
+    public static readonly JsonEncodedText StatisticsPath = JsonEncodedText.Encode("statistics-path");
+    public static readonly JsonEncodedText FileSizeInBytes = JsonEncodedText.Encode("file-size-in-bytes");
+    public static readonly JsonEncodedText FileFooterSizeInBytes = JsonEncodedText.Encode("file-footer-size-in-bytes");
+    public static readonly JsonEncodedText KeyMetadata = JsonEncodedText.Encode("key-metadata");
+    public static readonly JsonEncodedText BlobMetadata = JsonEncodedText.Encode("blob-metadata");
+    public static readonly JsonEncodedText Properties = JsonEncodedText.Encode("properties");
+    public static readonly JsonEncodedText EncryptedKeyMetadata = JsonEncodedText.Encode("encrypted-key-metadata");
+    public static readonly JsonEncodedText EncryptedById = JsonEncodedText.Encode("encrypted-by-id");
+
+    public static readonly JsonEncodedText FormatVersion = JsonEncodedText.Encode("format-version");
+    public static readonly JsonEncodedText TableUuid = JsonEncodedText.Encode("table-uuid");
+    public static readonly JsonEncodedText Location = JsonEncodedText.Encode("location");
+    public static readonly JsonEncodedText LastSequenceNumber = JsonEncodedText.Encode("last-sequence-number");
+    public static readonly JsonEncodedText LastUpdatedMs = JsonEncodedText.Encode("last-updated-ms");
+    public static readonly JsonEncodedText LastColumnId = JsonEncodedText.Encode("last-column-id");
+    public static readonly JsonEncodedText NextRowId = JsonEncodedText.Encode("next-row-id");
+    public static readonly JsonEncodedText Schema = JsonEncodedText.Encode("schema");
+    public static readonly JsonEncodedText Schemas = JsonEncodedText.Encode("schemas");
+    public static readonly JsonEncodedText CurrentSchemaId = JsonEncodedText.Encode("current-schema-id");
+    public static readonly JsonEncodedText PartitionSpec = JsonEncodedText.Encode("partition-spec");
+    public static readonly JsonEncodedText PartitionSpecs = JsonEncodedText.Encode("partition-specs");
+    public static readonly JsonEncodedText DefaultSpecId = JsonEncodedText.Encode("default-spec-id");
+    public static readonly JsonEncodedText LastPartitionId = JsonEncodedText.Encode("last-partition-id");
+    public static readonly JsonEncodedText DefaultSortOrderId = JsonEncodedText.Encode("default-sort-order-id");
+    public static readonly JsonEncodedText SortOrders = JsonEncodedText.Encode("sort-orders");
+    public static readonly JsonEncodedText CurrentSnapshotId = JsonEncodedText.Encode("current-snapshot-id");
+    public static readonly JsonEncodedText Refs = JsonEncodedText.Encode("refs");
+    public static readonly JsonEncodedText Snapshots = JsonEncodedText.Encode("snapshots");
+    public static readonly JsonEncodedText Statistics = JsonEncodedText.Encode("statistics");
+    public static readonly JsonEncodedText PartitionStatistics = JsonEncodedText.Encode("partition-statistics");
+    public static readonly JsonEncodedText SnapshotLog = JsonEncodedText.Encode("snapshot-log");
+    public static readonly JsonEncodedText MetadataLog = JsonEncodedText.Encode("metadata-log");
+    public static readonly JsonEncodedText EncryptionKeys = JsonEncodedText.Encode("encryption-keys");
+
+    public static readonly JsonEncodedText ViewUuid = JsonEncodedText.Encode("view-uuid");
+    public static readonly JsonEncodedText CurrentVersionId = JsonEncodedText.Encode("current-version-id");
+    public static readonly JsonEncodedText Versions = JsonEncodedText.Encode("versions");
+    public static readonly JsonEncodedText VersionLog = JsonEncodedText.Encode("version-log");
+    public static readonly JsonEncodedText VersionId = JsonEncodedText.Encode("version-id");
+    public static readonly JsonEncodedText Representations = JsonEncodedText.Encode("representations");
+    public static readonly JsonEncodedText DefaultCatalog = JsonEncodedText.Encode("default-catalog");
+    public static readonly JsonEncodedText DefaultNamespace = JsonEncodedText.Encode("default-namespace");
+    public static readonly JsonEncodedText Sql = JsonEncodedText.Encode("sql");
+    public static readonly JsonEncodedText Dialect = JsonEncodedText.Encode("dialect");
+}
