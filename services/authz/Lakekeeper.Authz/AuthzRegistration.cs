@@ -46,8 +46,9 @@ public static class AuthzRegistration
         services.AddRpcServer();
         services.AddOptions<RpcServerOptions>()
             .Configure<IOptions<ServerOptions>>(static (rpc, server) => rpc.Port = server.Value.InternalPort);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerOptions>, InternalPortRequired>());
-        services.AddOptions<ServerOptions>().ValidateOnStart();
+        // Checked at start with the other settings (not while the host is built), so a missing port
+        // prints "LAKEKEEPER__SERVER__INTERNALPORT is required." rather than a stack trace.
+        services.AddValidatedOptions<AuthzServerSettings>(builder.Configuration, ServerOptions.Section);
         return builder;
     }
 
@@ -74,14 +75,5 @@ public static class AuthzRegistration
         services.TryAddSingleton<LocalAuthorizer>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExceptionTranslator, AuthorizerUnavailableTranslator>());
         return services;
-    }
-
-    private sealed class InternalPortRequired : IValidateOptions<ServerOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, ServerOptions options) => options.InternalPort is null
-            ? ValidateOptionsResult.Fail(
-                $"{SettingNames.ToVariable(ServerOptions.Section, nameof(ServerOptions.InternalPort))} is required by the authz service: " +
-                "it serves gRPC on that port (e.g. 8182).")
-            : ValidateOptionsResult.Success;
     }
 }

@@ -2,20 +2,27 @@ using Lakekeeper.Authz.Remote;
 using Lakekeeper.Authz.V1;
 using Lakekeeper.Rpc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lakekeeper.Authz.Server;
 
 /// <summary>
 /// The six methods of <c>lakekeeper.authz.v1.Authorizer</c> served from the in-process authorizer.
 /// Invalid arguments answer INVALID_ARGUMENT with the reason; everything else is the engine's answer.
+/// The authorizer is resolved on the first call, not while endpoints are mapped, so bad settings
+/// surface through start-up validation (one clear message) rather than from <c>MapAuthzServer</c>.
 /// </summary>
-internal sealed class AuthzRpcService(IAuthorizer authorizer)
+internal sealed class AuthzRpcService(IServiceProvider services)
 {
     private static readonly CheckResponse Allowed = new() { Allowed = true };
     private static readonly CheckResponse Denied = new() { Allowed = false };
     private static readonly ListObjectsResponse Unrestricted = new() { Unrestricted = true };
     private static readonly WriteRelationshipsResponse Written = new();
     private static readonly DeleteRelationshipsResponse Deleted = new();
+
+    private IAuthorizer? _authorizer;
+
+    private IAuthorizer Authorizer => _authorizer ??= services.GetRequiredService<IAuthorizer>();
 
     public void Map(IEndpointRouteBuilder endpoints)
     {
@@ -31,7 +38,7 @@ internal sealed class AuthzRpcService(IAuthorizer authorizer)
     {
         try
         {
-            var pending = authorizer.CheckAsync(
+            var pending = Authorizer.CheckAsync(
                 ProtoMapping.FromProto(request.Principal),
                 ProtoMapping.FromProto(request.Object, "object"),
                 request.Relation,
@@ -55,7 +62,7 @@ internal sealed class AuthzRpcService(IAuthorizer authorizer)
                 items[i] = new Authz.CheckItem(ProtoMapping.FromProto(item.Object, $"items[{i}].object"), item.Relation);
             }
 
-            return authorizer.BatchCheckAsync(ProtoMapping.FromProto(request.Principal), items, context.CancellationToken);
+            return Authorizer.BatchCheckAsync(ProtoMapping.FromProto(request.Principal), items, context.CancellationToken);
         }).ConfigureAwait(false);
         var response = new BatchCheckResponse();
         response.Allowed.AddRange(answers);
@@ -64,7 +71,7 @@ internal sealed class AuthzRpcService(IAuthorizer authorizer)
 
     private async ValueTask<ListObjectsResponse> ListObjectsAsync(ListObjectsRequest request, ServerCallContext context)
     {
-        var list = await Guard(() => authorizer.ListObjectsAsync(
+        var list = await Guard(() => Authorizer.ListObjectsAsync(
             ProtoMapping.FromProto(request.Principal),
             request.ObjectType,
             request.Relation,
@@ -84,7 +91,7 @@ internal sealed class AuthzRpcService(IAuthorizer authorizer)
     {
         await Guard(async () =>
         {
-            await authorizer.WriteRelationshipsAsync(ProtoMapping.FromProto(request.Relationships), context.CancellationToken).ConfigureAwait(false);
+            await Authorizer.WriteRelationshipsAsync(ProtoMapping.FromProto(request.Relationships), context.CancellationToken).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
         return Written;
@@ -94,7 +101,7 @@ internal sealed class AuthzRpcService(IAuthorizer authorizer)
     {
         await Guard(async () =>
         {
-            await authorizer.DeleteRelationshipsAsync(ProtoMapping.FromProto(request.Relationships), context.CancellationToken).ConfigureAwait(false);
+            await Authorizer.DeleteRelationshipsAsync(ProtoMapping.FromProto(request.Relationships), context.CancellationToken).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
         return Deleted;
@@ -102,7 +109,7 @@ internal sealed class AuthzRpcService(IAuthorizer authorizer)
 
     private async ValueTask<ReadRelationshipsResponse> ReadRelationshipsAsync(ReadRelationshipsRequest request, ServerCallContext context)
     {
-        var page = await Guard(() => authorizer.ReadRelationshipsAsync(
+        var page = await Guard(() => Authorizer.ReadRelationshipsAsync(
             new RelationshipQuery(
                 ProtoMapping.FromProto(request.Object, "object"),
                 ProtoMapping.NullIfEmpty(request.Relation),
