@@ -115,10 +115,11 @@ public sealed class RpcChannel : IDisposable
         {
             throw new OperationCanceledException("The call was cancelled by the caller.", cancellation);
         }
-        catch (Exception ex) when (deadline is { } due && DateTime.UtcNow >= due && ex is not RpcException { StatusCode: StatusCode.OK })
+        catch (Exception ex) when (deadlineSource?.IsCancellationRequested == true || (deadline is { } due && DateTime.UtcNow >= due))
         {
-            // Whatever broke after the deadline (our cancellation, the server's RST_STREAM, its own
-            // DEADLINE_EXCEEDED), the caller sees the deadline, generated locally.
+            // Whatever broke once the deadline passed (our timer, which may fire a tick before the
+            // wall clock agrees; the server's RST_STREAM; its own DEADLINE_EXCEEDED), the caller sees
+            // the deadline, generated locally.
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline exceeded"), ex);
         }
         catch (HttpRequestException ex)
@@ -128,6 +129,11 @@ public sealed class RpcChannel : IDisposable
         catch (IOException ex)
         {
             throw new RpcException(StatusMapping.FromTransportFailure(ex), ex);
+        }
+        catch (OperationCanceledException ex)
+        {
+            // Neither the caller nor the deadline: the transport gave up on the stream.
+            throw new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled: " + ex.Message), ex);
         }
         finally
         {
