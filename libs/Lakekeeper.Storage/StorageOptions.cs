@@ -15,27 +15,27 @@ public sealed class StorageOptions : IValidatableObject
     public List<string> AllowedFileRoots { get; set; } = [];
 
     /// <summary>Largest object <c>ReadAsync</c> returns, in bytes (metadata files; default 128 MiB).</summary>
-    [Range(1024, int.MaxValue)]
+    [Range(1024, int.MaxValue, ErrorMessage = "must be between {1} and {2}")]
     public long MaxReadBytes { get; set; } = 128L * 1024 * 1024;
 
     /// <summary>Time limit of one S3 request attempt, in seconds.</summary>
-    [Range(1, 600)]
+    [Range(1, 600, ErrorMessage = "must be between {1} and {2}")]
     public int RequestTimeoutSeconds { get; set; } = 30;
 
     /// <summary>Time limit for opening a connection to S3, in seconds.</summary>
-    [Range(1, 120)]
+    [Range(1, 120, ErrorMessage = "must be between {1} and {2}")]
     public int ConnectTimeoutSeconds { get; set; } = 5;
 
     /// <summary>Retries of a failed S3 request (throttling, 5xx, network), with the SDK's backoff.</summary>
-    [Range(0, 10)]
+    [Range(0, 10, ErrorMessage = "must be between {1} and {2}")]
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>Object stores kept in memory (one per warehouse profile and credential).</summary>
-    [Range(1, 100_000)]
+    [Range(1, 100_000, ErrorMessage = "must be between {1} and {2}")]
     public int MaxCachedStores { get; set; } = 1024;
 
     /// <summary>Overall time limit of a storage validation (write, read, list, delete probe), in seconds.</summary>
-    [Range(1, 600)]
+    [Range(1, 600, ErrorMessage = "must be between {1} and {2}")]
     public int ValidationTimeoutSeconds { get; set; } = 30;
 
     /// <summary>

@@ -29,6 +29,7 @@ internal sealed class ObjectStoreFactory : IObjectStoreFactory, IDisposable
     private readonly ConcurrentDictionary<StoreKey, Entry> _stores = new();
     private readonly byte[] _fingerprintKey = RandomNumberGenerator.GetBytes(32);
     private readonly Lock _evictionLock = new();
+    private long _clock;
     private bool _disposed;
 
     public ObjectStoreFactory(IOptions<StorageOptions> options, ILoggerFactory loggerFactory)
@@ -45,13 +46,13 @@ internal sealed class ObjectStoreFactory : IObjectStoreFactory, IDisposable
         var key = new StoreKey(profile, Fingerprint(credential));
         if (_stores.TryGetValue(key, out var cached))
         {
-            cached.Touch();
+            cached.Touch(Interlocked.Increment(ref _clock));
             return cached.Store;
         }
 
         var entry = _stores.GetOrAdd(key, static (_, state) => new Entry(state.Self.Create(state.Profile, state.Credential)),
             (Self: this, Profile: profile, Credential: credential));
-        entry.Touch();
+        entry.Touch(Interlocked.Increment(ref _clock));
         if (_stores.Count > _options.MaxCachedStores)
         {
             EvictLeastRecentlyUsed();
@@ -176,14 +177,15 @@ internal sealed class ObjectStoreFactory : IObjectStoreFactory, IDisposable
 
     private readonly record struct StoreKey(StorageProfile Profile, string CredentialFingerprint);
 
+    /// <summary>A cached store and when it was last handed out (a logical clock, not wall time).</summary>
     private sealed class Entry(IObjectStore store)
     {
-        private long _lastUsed = Environment.TickCount64;
+        private long _lastUsed;
 
         public IObjectStore Store { get; } = store;
 
         public long LastUsed => Volatile.Read(ref _lastUsed);
 
-        public void Touch() => Volatile.Write(ref _lastUsed, Environment.TickCount64);
+        public void Touch(long now) => Volatile.Write(ref _lastUsed, now);
     }
 }

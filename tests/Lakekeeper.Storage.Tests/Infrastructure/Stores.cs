@@ -1,0 +1,28 @@
+using Lakekeeper.Storage.Locations;
+using Lakekeeper.Storage.Objects;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.Storage.Tests.Infrastructure;
+
+internal static class Stores
+{
+    public static ObjectStoreFactory Factory(StorageOptions options) =>
+        new(Options.Create(options), NullLoggerFactory.Instance);
+
+    public static ObjectStoreFactory Factory(params string[] allowedFileRoots) =>
+        Factory(new StorageOptions { AllowedFileRoots = [.. allowedFileRoots] });
+
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static async Task<List<StorageObjectInfo>> ListAllAsync(this IObjectStore store, StorageLocation prefix)
+    {
+        var items = new List<StorageObjectInfo>();
+        await foreach (var item in store.ListAsync(prefix, Ct))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+}
