@@ -161,8 +161,8 @@ internal static partial class JsonCore
             required ?? Fail<bool>("Cannot parse missing boolean: required"),
             type ?? Fail<IcebergType>("Cannot parse missing field: type"),
             doc,
-            initialDefault is { IsNull: true } ? null : initialDefault,
-            writeDefault is { IsNull: true } ? null : writeDefault);
+            initialDefault,
+            writeDefault);
     }
 
     /// <summary>Reads a schema object. <paramref name="hasSchemaId"/> tells whether <c>schema-id</c> was present (default 0).</summary>
@@ -816,18 +816,13 @@ internal static partial class JsonCore
 
     internal static SnapshotRef BuildRef(long? snapshotId, SnapshotRefType? type, long? maxRefAge, long? maxSnapshotAge, int? minSnapshots)
     {
-        var result = new SnapshotRef(
+        // Retention settings are validated when a ref is set (engine), not when reading stored metadata.
+        return new SnapshotRef(
             snapshotId ?? Fail<long>("Cannot parse missing long: snapshot-id"),
             type ?? Fail<SnapshotRefType>("Cannot parse missing string: type"),
             maxRefAge,
             maxSnapshotAge,
             minSnapshots);
-        if (result.Validate() is { } problem)
-        {
-            Fail(problem);
-        }
-
-        return result;
     }
 
     internal static void WriteRefBody(Utf8JsonWriter w, SnapshotRef r)

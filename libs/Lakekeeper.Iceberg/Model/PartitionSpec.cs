@@ -160,6 +160,10 @@ public sealed record UnboundPartitionSpec
 
     public ImmutableArray<UnboundPartitionField> Fields { get; }
 
+    public bool Equals(UnboundPartitionSpec? other) => other is not null && SpecId == other.SpecId && Seq.Equal(Fields, other.Fields);
+
+    public override int GetHashCode() => HashCode.Combine(SpecId, Seq.Hash(Fields));
+
     public static UnboundPartitionSpec From(PartitionSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -260,11 +260,6 @@ public sealed class TableMetadata
             {
                 return $"Invalid table metadata: ref {name} points to unknown snapshot {r.SnapshotId}";
             }
-
-            if (r.Validate() is { } problem)
-            {
-                return $"Invalid table metadata: ref {name}: {problem}";
-            }
         }
 
         if (Refs.TryGetValue(SnapshotRef.MainBranch, out var main))
