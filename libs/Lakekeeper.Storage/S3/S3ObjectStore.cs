@@ -103,28 +103,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
             var stream = response.ResponseStream;
             await using (stream.ConfigureAwait(false))
             {
-                var buffer = new byte[Math.Max(declared, 0)];
-                var offset = 0;
-                while (offset < buffer.Length)
-                {
-                    var read = await stream.ReadAsync(buffer.AsMemory(offset), cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        throw new StorageException(
-                            StorageErrorKind.Unavailable, $"read {location}: the connection closed after {offset} of {declared} bytes");
-                    }
-
-                    offset += read;
-                }
-
-                // Do not trust the declared length alone: a longer body is refused, not truncated.
-                if (await stream.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
-                {
-                    throw new StorageException(
-                        StorageErrorKind.Unavailable, $"read {location}: the body is longer than its Content-Length");
-                }
-
-                return StorageReadResult.Of(buffer);
+                return StorageReadResult.Of(await ReadBoundedAsync(stream, declared, location, cancellationToken).ConfigureAwait(false));
             }
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
@@ -267,6 +246,63 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the whole body, never more than the limit: a declared length is checked up front, and
+    /// a body without one (or longer than declared) is cut off at the limit instead of buffered.
+    /// </summary>
+    private async Task<byte[]> ReadBoundedAsync(Stream stream, long declared, StorageLocation location, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[declared > 0 ? declared : Math.Min(_maxReadBytes, 64 * 1024)];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length >= _maxReadBytes)
+                {
+                    // Full at the limit: one more byte means too large.
+                    var extra = new byte[1];
+                    if (await stream.ReadAsync(extra, cancellationToken).ConfigureAwait(false) == 0)
+                    {
+                        break;
+                    }
+
+                    throw TooLarge(location, length + 1);
+                }
+
+                if (declared > 0 && length == declared)
+                {
+                    var extra = new byte[1];
+                    if (await stream.ReadAsync(extra, cancellationToken).ConfigureAwait(false) == 0)
+                    {
+                        break;
+                    }
+
+                    throw new StorageException(
+                        StorageErrorKind.Unavailable, $"read {location}: the body is longer than its Content-Length");
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min(_maxReadBytes, (long)buffer.Length * 2));
+            }
+
+            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                if (declared > 0 && length < declared)
+                {
+                    throw new StorageException(
+                        StorageErrorKind.Unavailable, $"read {location}: the connection closed after {length} of {declared} bytes");
+                }
+
+                break;
+            }
+
+            length += read;
+        }
+
+        return length == buffer.Length ? buffer : buffer[..length];
+    }
+
     private async Task<long> DeleteBatchAsync(List<string> keys, StorageLocation prefix, CancellationToken cancellationToken)
     {
         var request = new DeleteObjectsRequest
@@ -369,7 +405,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
 
     private static bool IsConditionalHeaderRejected(AmazonS3Exception ex) =>
         ex.StatusCode == HttpStatusCode.NotImplemented ||
-        (ex.StatusCode == HttpStatusCode.BadRequest && ex.ErrorCode is "NotImplemented" or "InvalidArgument");
+        (ex.StatusCode == HttpStatusCode.BadRequest && ex.ErrorCode is "NotImplemented");
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning,
         Message = "S3 server for bucket {Bucket} rejected If-None-Match on PUT ({Status} {Code}); create-only writes now rely on a HEAD check")]
