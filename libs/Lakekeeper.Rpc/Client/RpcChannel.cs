@@ -90,7 +90,9 @@ public sealed class RpcChannel : IDisposable
             }
 
             message.Headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(remaining));
-            deadlineSource = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            deadlineSource = cancellation.CanBeCanceled
+                ? CancellationTokenSource.CreateLinkedTokenSource(cancellation)
+                : new CancellationTokenSource();
             if (remaining.TotalMilliseconds < int.MaxValue - 1)
             {
                 deadlineSource.CancelAfter(remaining);

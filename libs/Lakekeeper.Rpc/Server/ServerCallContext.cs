@@ -5,17 +5,19 @@ using Microsoft.AspNetCore.Http;
 namespace Lakekeeper.Rpc;
 
 /// <summary>What a unary handler knows about its call besides the request message.</summary>
-public sealed class ServerCallContext
+public sealed class ServerCallContext : IDisposable
 {
+    private readonly CancellationToken _aborted;
+    private CancellationTokenSource? _deadlineSource;
     private Metadata? _requestHeaders;
     private Metadata? _responseTrailers;
 
-    internal ServerCallContext(HttpContext httpContext, string method, DateTime deadline, CancellationToken cancellationToken)
+    internal ServerCallContext(HttpContext httpContext, string method, DateTime deadline)
     {
         HttpContext = httpContext;
         Method = method;
         Deadline = deadline;
-        CancellationToken = cancellationToken;
+        _aborted = httpContext.RequestAborted;
     }
 
     /// <summary>The method path, e.g. <c>/lakekeeper.authz.v1.Authorizer/Check</c>.</summary>
@@ -25,7 +27,38 @@ public sealed class ServerCallContext
     public DateTime Deadline { get; }
 
     /// <summary>Cancelled when the deadline passes or the caller goes away.</summary>
-    public CancellationToken CancellationToken { get; }
+    /// <remarks>
+    /// The deadline's timer is created on first use: a handler that finishes without looking at its
+    /// token (the common allow-all case) costs no timer.
+    /// </remarks>
+    public CancellationToken CancellationToken
+    {
+        get
+        {
+            if (Deadline == DateTime.MaxValue)
+            {
+                return _aborted;
+            }
+
+            if (_deadlineSource is null)
+            {
+                var source = CancellationTokenSource.CreateLinkedTokenSource(_aborted);
+                var remaining = Deadline - DateTime.UtcNow;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    source.Cancel();
+                }
+                else if (remaining.TotalMilliseconds < int.MaxValue - 1)
+                {
+                    source.CancelAfter(remaining);
+                }
+
+                _deadlineSource = source;
+            }
+
+            return _deadlineSource.Token;
+        }
+    }
 
     /// <summary>The underlying ASP.NET Core request (user, connection, features).</summary>
     public HttpContext HttpContext { get; }
@@ -52,4 +85,11 @@ public sealed class ServerCallContext
     }
 
     internal Metadata? ResponseTrailersOrNull => _responseTrailers;
+
+    /// <summary>Whether the deadline (not the caller) ended the call.</summary>
+    internal bool DeadlineExceeded =>
+        !_aborted.IsCancellationRequested
+        && (_deadlineSource?.IsCancellationRequested == true || DateTime.UtcNow >= Deadline);
+
+    public void Dispose() => _deadlineSource?.Dispose();
 }

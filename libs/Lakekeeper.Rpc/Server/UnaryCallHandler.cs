@@ -31,26 +31,21 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
         }
 
         var aborted = http.RequestAborted;
-        var token = aborted;
         var deadline = DateTime.MaxValue;
-        CancellationTokenSource? deadlineSource = null;
         var timeoutHeader = request.Headers[GrpcProtocol.TimeoutHeader];
         if (timeoutHeader.Count > 0 && GrpcTimeout.TryParse(timeoutHeader[0], out var timeout))
         {
-            deadline = DateTime.UtcNow + timeout;
-            if (timeout.TotalMilliseconds < int.MaxValue - 1)
-            {
-                deadlineSource = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                deadlineSource.CancelAfter(timeout);
-                token = deadlineSource.Token;
-            }
+            deadline = timeout < DateTime.MaxValue - DateTime.UtcNow ? DateTime.UtcNow + timeout : DateTime.MaxValue;
         }
 
+        // Created after the body is read: it carries the deadline's timer, made only if the handler asks.
         ServerCallContext? context = null;
         try
         {
+            // The body is read under the caller's token: a caller whose deadline passes resets the
+            // stream, and Kestrel's minimum data rate ends a stalled upload.
             var read = await MessageFraming.ReadSingleMessageAsync(
-                request.BodyReader, method.RequestParser, options.MaxReceiveMessageSize, token).ConfigureAwait(false);
+                request.BodyReader, method.RequestParser, options.MaxReceiveMessageSize, aborted).ConfigureAwait(false);
             if (read.Message is null)
             {
                 var status = RequestError(read, request.Headers[GrpcProtocol.EncodingHeader].ToString());
@@ -59,11 +54,16 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
                 return;
             }
 
-            context = new ServerCallContext(http, method.Path, deadline, token);
+            context = new ServerCallContext(http, method.Path, deadline);
+            if (deadline != DateTime.MaxValue && DateTime.UtcNow >= deadline)
+            {
+                throw new OperationCanceledException();
+            }
+
             var pending = handler(read.Message, context);
             var reply = pending.IsCompletedSuccessfully
                 ? pending.Result
-                : await AwaitHandlerAsync(pending, deadlineSource is null ? default : token).ConfigureAwait(false);
+                : await AwaitHandlerAsync(pending, deadline == DateTime.MaxValue ? default : context.CancellationToken).ConfigureAwait(false);
             await WriteResponseAsync(http, reply, context).ConfigureAwait(false);
         }
         catch (RpcException ex)
@@ -74,10 +74,10 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
         {
             // The caller reset the stream; nobody reads an answer.
         }
-        catch (OperationCanceledException) when (deadlineSource?.IsCancellationRequested == true)
+        catch (OperationCanceledException) when (context?.DeadlineExceeded == true)
         {
             LogDeadlineExceeded(logger, method.Path);
-            WriteTrailersOnly(http, new Status(StatusCode.DeadlineExceeded, "Deadline exceeded"), context?.ResponseTrailersOrNull, acceptIdentityOnly: false);
+            WriteTrailersOnly(http, new Status(StatusCode.DeadlineExceeded, "Deadline exceeded"), context.ResponseTrailersOrNull, acceptIdentityOnly: false);
         }
         catch (Exception ex)
         {
@@ -87,7 +87,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
         }
         finally
         {
-            deadlineSource?.Dispose();
+            context?.Dispose();
         }
     }
 

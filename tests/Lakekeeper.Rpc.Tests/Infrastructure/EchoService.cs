@@ -44,7 +44,7 @@ internal sealed class EchoService
             }
             catch (OperationCanceledException)
             {
-                var why = DateTime.UtcNow >= context.Deadline ? "deadline" : "cancelled";
+                var why = context.HttpContext.RequestAborted.IsCancellationRequested ? "cancelled" : "deadline";
                 Hang(request.Text).TrySetResult(why);
                 throw;
             }
