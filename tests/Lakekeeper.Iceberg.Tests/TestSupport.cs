@@ -140,6 +140,7 @@ internal static class Tables
 
     public static TableMetadata Changed(CommitOutcome<TableMetadata> outcome)
     {
+        Assert.False(outcome.IsFailed, $"commit failed: {outcome.ErrorOrDefault}");
         var changed = Assert.IsType<CommitOutcome<TableMetadata>.Changed>(outcome, exactMatch: true);
         return changed.Metadata;
     }
