@@ -47,9 +47,7 @@ public sealed class StorageLocation : IEquatable<StorageLocation>
         Scheme = scheme;
         Bucket = bucket;
         Path = path;
-        _value = scheme == StorageScheme.S3
-            ? (path.Length == 0 ? "s3://" + bucket : "s3://" + bucket + "/" + path)
-            : "file:///" + path;
+        _value = Format(scheme, bucket, path);
     }
 
     public StorageScheme Scheme { get; }
@@ -215,7 +213,8 @@ public sealed class StorageLocation : IEquatable<StorageLocation>
             }
         }
 
-        return TryCreate(Scheme, Bucket, builder.ToString(), ToString(), out location, out error);
+        var joined = builder.ToString();
+        return TryCreate(Scheme, Bucket, joined, Format(Scheme, Bucket, joined), out location, out error);
     }
 
     /// <summary>
@@ -235,7 +234,7 @@ public sealed class StorageLocation : IEquatable<StorageLocation>
         }
 
         var path = Path.Length == 0 ? relativePath : Path + "/" + relativePath;
-        return TryCreate(Scheme, Bucket, path, ToString(), out location, out error);
+        return TryCreate(Scheme, Bucket, path, Format(Scheme, Bucket, path), out location, out error);
     }
 
     /// <summary>Appends already-formed segments; throws <see cref="ArgumentException"/> when invalid.</summary>
@@ -476,6 +475,11 @@ public sealed class StorageLocation : IEquatable<StorageLocation>
 
         return null;
     }
+
+    private static string Format(StorageScheme scheme, string bucket, string path) =>
+        scheme == StorageScheme.S3
+            ? (path.Length == 0 ? "s3://" + bucket : "s3://" + bucket + "/" + path)
+            : "file:///" + path;
 
     internal static bool IsControl(char c) => c < 0x20 || (c >= 0x7F && c <= 0x9F);
 
