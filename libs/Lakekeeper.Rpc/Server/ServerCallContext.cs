@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Lakekeeper.Rpc;
 
 /// <summary>What a unary handler knows about its call besides the request message.</summary>
-public sealed class ServerCallContext : IDisposable
+public sealed class ServerCallContext
 {
     private readonly CancellationToken _aborted;
     private CancellationTokenSource? _deadlineSource;
@@ -91,5 +91,6 @@ public sealed class ServerCallContext : IDisposable
         !_aborted.IsCancellationRequested
         && (_deadlineSource?.IsCancellationRequested == true || DateTime.UtcNow >= Deadline);
 
-    public void Dispose() => _deadlineSource?.Dispose();
+    /// <summary>Releases the deadline timer, if one was made; called when the call ends.</summary>
+    internal void Release() => _deadlineSource?.Dispose();
 }

@@ -87,7 +87,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
         }
         finally
         {
-            context?.Dispose();
+            context?.Release();
         }
     }
 

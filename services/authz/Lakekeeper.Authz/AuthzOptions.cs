@@ -21,7 +21,7 @@ public sealed class AuthzOptions : IValidatableObject
     public string? Endpoint { get; set; }
 
     /// <summary>Deadline of one call to the authz service, in milliseconds.</summary>
-    [Range(1, 600_000)]
+    [Range(1, 600_000, ErrorMessage = "must be between 1 and 600000 milliseconds")]
     public int TimeoutMs { get; set; } = 2000;
 
     /// <summary>The parsed <see cref="Endpoint"/>, or null when the engine runs in process.</summary>
