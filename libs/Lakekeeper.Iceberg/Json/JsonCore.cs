@@ -37,6 +37,11 @@ internal static partial class JsonCore
     /// <summary>Runs a parser over a complete document, converting every input problem into a 400.</summary>
     internal static Result<T> Run<T>(ReadOnlySpan<byte> utf8Json, JsonReadFunc<T> read)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json))
+        {
+            return IcebergError.BadRequest("Invalid JSON: the input is not valid UTF-8");
+        }
+
         try
         {
             var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
@@ -74,6 +79,27 @@ internal static partial class JsonCore
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// The current string token's value. The input is known to be valid UTF-8, but an escaped lone
+    /// surrogate (e.g. <c>"\ud800"</c>) only fails when unescaping; that becomes a parse error here.
+    /// </summary>
+    internal static string Str(ref Utf8JsonReader r)
+    {
+        if (!r.ValueIsEscaped)
+        {
+            return r.GetString()!;
+        }
+
+        try
+        {
+            return r.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new IcebergJsonException("Invalid JSON string: " + e.Message);
+        }
+    }
+
     [DoesNotReturn]
     internal static void Fail(string message) => throw new IcebergJsonException(message);
 
@@ -106,7 +132,7 @@ internal static partial class JsonCore
             return false;
         }
 
-        name = r.ValueIsEscaped ? Encoding.UTF8.GetBytes(r.GetString()!) : r.ValueSpan;
+        name = r.ValueIsEscaped ? Encoding.UTF8.GetBytes(Str(ref r)!) : r.ValueSpan;
         r.Read();
         return true;
     }
@@ -134,7 +160,7 @@ internal static partial class JsonCore
                 return "false";
             case JsonTokenType.String:
                 {
-                    var s = r.GetString() ?? string.Empty;
+                    var s = Str(ref r) ?? string.Empty;
                     return "\"" + (s.Length > 100 ? s[..100] + "..." : s) + "\"";
                 }
 
@@ -196,7 +222,7 @@ internal static partial class JsonCore
             Fail($"Cannot parse to a string value: {field}: {Describe(ref r)}");
         }
 
-        return r.GetString()!;
+        return Str(ref r)!;
     }
 
     internal static string? ReadNullableString(ref Utf8JsonReader r, string field) =>
@@ -289,7 +315,7 @@ internal static partial class JsonCore
                 Fail($"Cannot parse to a string value: {field}.{key}: {Describe(ref r)}");
             }
 
-            (list ??= new List<KeyValuePair<string, string>>(8)).Add(new(key, r.GetString()!));
+            (list ??= new List<KeyValuePair<string, string>>(8)).Add(new(key, Str(ref r)!));
         }
 
         return list is null ? StringMap.Empty : StringMap.FromUnsorted(list);
@@ -305,9 +331,14 @@ internal static partial class JsonCore
     {
         using var doc = JsonDocument.ParseValue(ref r);
         var buffer = new ArrayBufferWriter<byte>(64);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        try
         {
+            using var writer = new Utf8JsonWriter(buffer, WriterOptions);
             doc.RootElement.WriteTo(writer);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new IcebergJsonException("Invalid JSON string: " + e.Message);
         }
 
         return new RawJson(Encoding.UTF8.GetString(buffer.WrittenSpan));
@@ -343,13 +374,13 @@ internal static partial class JsonCore
         {
             if (r.ValueIsEscaped || r.HasValueSequence)
             {
-                return r.GetString()!;
+                return Str(ref r)!;
             }
 
             var span = r.ValueSpan;
             if (span.Length is 0 or > 64)
             {
-                return r.GetString()!;
+                return Str(ref r)!;
             }
 
             var entries = _entries ??= new (byte[], string)[Size];
@@ -360,7 +391,7 @@ internal static partial class JsonCore
                 return entry.Value;
             }
 
-            var value = r.GetString()!;
+            var value = Str(ref r)!;
             entries[slot] = (span.ToArray(), value);
             return value;
         }

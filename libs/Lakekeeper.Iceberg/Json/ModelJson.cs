@@ -12,7 +12,7 @@ internal static partial class JsonCore
     {
         if (r.TokenType == JsonTokenType.String)
         {
-            var text = r.GetString()!;
+            var text = Str(ref r)!;
             if (!PrimitiveType.TryParse(text, out var primitive, out var error))
             {
                 Fail(error!);
