@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -16,6 +17,8 @@ namespace Lakekeeper.Gateway.Forwarding;
 /// </summary>
 internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerPropagatesTraceContext)
 {
+    // Pooled state machines: the forwarding path allocates no async boxes in steady state.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ForwardOutcome> ForwardAsync(HttpContext context, string destinationPrefix, TimeSpan timeout)
     {
         var request = context.Request;
@@ -51,7 +54,14 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
 
             using (response)
             {
-                return await CopyResponseAsync(context, response, cancellation).ConfigureAwait(false);
+                CopyResponseHead(context, response);
+                var outcome = await CopyResponseBodyAsync(context, response, cancellation).ConfigureAwait(false);
+                if (outcome.Error == ForwarderError.None)
+                {
+                    CopyTrailers(context.Response, response);
+                }
+
+                return outcome;
             }
         }
         finally
@@ -189,8 +199,7 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
             : new(ForwarderError.Request, ex);
     }
 
-    private static async ValueTask<ForwardOutcome> CopyResponseAsync(
-        HttpContext context, HttpResponseMessage upstream, UpstreamCancellation cancellation)
+    private static void CopyResponseHead(HttpContext context, HttpResponseMessage upstream)
     {
         var response = context.Response;
         response.StatusCode = (int)upstream.StatusCode;
@@ -198,25 +207,22 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
         CopyResponseHeaders(upstream.Headers.NonValidated, connection, response.Headers);
         CopyResponseHeaders(upstream.Content.Headers.NonValidated, connection, response.Headers);
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
 
-        var outcome = await CopyResponseBodyAsync(context, upstream, cancellation).ConfigureAwait(false);
-        if (outcome.Error != ForwarderError.None)
+    private static void CopyTrailers(HttpResponse response, HttpResponseMessage upstream)
+    {
+        if (upstream.TrailingHeaders.NonValidated.Count == 0 || !response.SupportsTrailers())
         {
-            return outcome;
+            return;
         }
 
-        if (upstream.TrailingHeaders.NonValidated.Count > 0 && response.SupportsTrailers())
+        foreach (var (name, values) in upstream.TrailingHeaders.NonValidated)
         {
-            foreach (var (name, values) in upstream.TrailingHeaders.NonValidated)
+            if (!HeaderRules.IsHopByHop(name))
             {
-                if (!HeaderRules.IsHopByHop(name))
-                {
-                    response.AppendTrailer(name, ToStringValues(values));
-                }
+                response.AppendTrailer(name, ToStringValues(values));
             }
         }
-
-        return ForwardOutcome.Success;
     }
 
     private static void CopyResponseHeaders(HttpHeadersNonValidated source, HeaderStringValues connection, IHeaderDictionary destination)
@@ -250,6 +256,7 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
         return array;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<ForwardOutcome> CopyResponseBodyAsync(
         HttpContext context, HttpResponseMessage upstream, UpstreamCancellation cancellation)
     {

@@ -1,0 +1,54 @@
+using Lakekeeper.HttpBench;
+using Lakekeeper.HttpBench.Scenarios;
+
+IScenario[] scenarios = [new GatewayScenario(), new GetScenario()];
+
+BenchOptions? options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 64;
+}
+
+var scenario = options is null ? null : Array.Find(scenarios, s => s.Name == options.Scenario);
+if (options is null || scenario is null)
+{
+    Console.WriteLine("Usage: dotnet run -c Release --project benchmarks/Lakekeeper.HttpBench -- <scenario> [options]");
+    Console.WriteLine();
+    Console.WriteLine("Scenarios:");
+    foreach (var s in scenarios)
+    {
+        Console.WriteLine($"  {s.Name,-10} {s.Description}");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("Common options: --duration <s> (10)  --warmup <s> (10)  --concurrency <n> (16)  --rounds <n> (3)");
+    Console.WriteLine("gateway:        --baseline (also measure a bare forwarder)  --upstream-cpu <µs>  --allocations  --serve (for wrk)");
+    Console.WriteLine("get:            --url <url>");
+    return options is null ? 0 : 64;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+try
+{
+    return await scenario.RunAsync(options, stop.Token);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 64;
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    return 130;
+}
