@@ -40,6 +40,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
 
         // Created after the body is read: it carries the deadline's timer, made only if the handler asks.
         ServerCallContext? context = null;
+        Task<TResponse>? lingering = null;
         try
         {
             // The body is read under the caller's token: a caller whose deadline passes resets the
@@ -61,9 +62,30 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
             }
 
             var pending = handler(read.Message, context);
-            var reply = pending.IsCompletedSuccessfully
-                ? pending.Result
-                : await AwaitHandlerAsync(pending, deadline == DateTime.MaxValue ? default : context.CancellationToken).ConfigureAwait(false);
+            TResponse reply;
+            if (pending.IsCompletedSuccessfully)
+            {
+                reply = pending.Result;
+            }
+            else if (deadline == DateTime.MaxValue)
+            {
+                reply = await pending.ConfigureAwait(false);
+            }
+            else
+            {
+                // A handler that ignores its token must not hold the caller past the deadline.
+                var task = pending.AsTask();
+                try
+                {
+                    reply = await task.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!task.IsCompleted)
+                {
+                    lingering = task;
+                    throw;
+                }
+            }
+
             await WriteResponseAsync(http, reply, context).ConfigureAwait(false);
         }
         catch (RpcException ex)
@@ -87,27 +109,15 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
         }
         finally
         {
+            if (lingering is not null)
+            {
+                // The caller has its answer now; the request (and the HttpContext the handler may
+                // still touch) stays alive until the handler returns. Its outcome is dropped.
+                await http.Response.CompleteAsync().ConfigureAwait(false);
+                await ((Task)lingering).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
             context?.Release();
-        }
-    }
-
-    private static async ValueTask<TResponse> AwaitHandlerAsync(ValueTask<TResponse> pending, CancellationToken deadline)
-    {
-        if (!deadline.CanBeCanceled)
-        {
-            return await pending.ConfigureAwait(false);
-        }
-
-        // A handler that ignores its token must not hold the caller past the deadline.
-        var task = pending.AsTask();
-        try
-        {
-            return await task.WaitAsync(deadline).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!task.IsCompleted)
-        {
-            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            throw;
         }
     }
 

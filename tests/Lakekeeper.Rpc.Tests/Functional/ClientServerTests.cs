@@ -77,6 +77,26 @@ public sealed class ClientServerTests(EchoServer server) : IClassFixture<EchoSer
     }
 
     [Fact]
+    public async Task Answers_deadline_exceeded_on_time_even_when_the_handler_ignores_its_token()
+    {
+        var tag = "block-" + Guid.NewGuid();
+        var stopwatch = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<RpcException>(() => _channel.CallAsync(EchoService.Say,
+            new EchoRequest { Text = tag, BlockIgnoringCancellation = true },
+            new CallOptions { Deadline = DateTime.UtcNow.AddMilliseconds(300), Headers = new Metadata { { "x-tag", tag } }, CancellationToken = TestToken }));
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
+        Assert.False(server.Service.Finished(tag).IsCompleted);
+
+        // The abandoned handler runs on against a request that is still alive: it sees its own metadata.
+        server.Service.Release(tag);
+        Assert.Equal(tag, await server.Service.Finished(tag).WaitAsync(TimeSpan.FromSeconds(10), TestToken));
+
+        // ...and the server keeps serving.
+        Assert.Equal("after", (await _channel.CallAsync(EchoService.Say, new EchoRequest { Text = "after" }, Options())).Text);
+    }
+
+    [Fact]
     public async Task Fails_fast_when_the_deadline_has_already_passed()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => _channel.CallAsync(EchoService.Say, new EchoRequest(),

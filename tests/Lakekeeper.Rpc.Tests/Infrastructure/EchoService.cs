@@ -16,6 +16,15 @@ internal sealed class EchoService
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _hangs = new();
     private readonly ConcurrentDictionary<string, bool> _hanging = new();
 
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _gates = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _finished = new();
+
+    /// <summary>Lets the blocked call tagged <paramref name="text"/> continue.</summary>
+    public void Release(string text) => Gate(_gates, text).TrySetResult(text);
+
+    /// <summary>Completes when the blocked call tagged <paramref name="text"/> has run to its end; the value is what it saw.</summary>
+    public Task<string> Finished(string text) => Gate(_finished, text).Task;
+
     /// <summary>Whether the hanging call tagged <paramref name="text"/> has reached its handler.</summary>
     public bool IsHanging(string text) => _hanging.ContainsKey(text);
 
@@ -35,16 +44,26 @@ internal sealed class EchoService
             throw new InvalidOperationException("secret connection string Password=hunter2");
         }
 
+        if (request.BlockIgnoringCancellation)
+        {
+            _hanging[request.Text] = true;
+            await Gate(_gates, request.Text).Task;
+            // Still a live request: its metadata must be this call's own.
+            Gate(_finished, request.Text).TrySetResult(context.RequestHeaders.GetValue("x-tag") ?? "<none>");
+        }
+
         if (request.Hang)
         {
             _hanging[request.Text] = true;
+            // Captured now: once the server has answered, Kestrel recycles the HttpContext.
+            var aborted = context.HttpContext.RequestAborted;
             try
             {
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
             }
             catch (OperationCanceledException)
             {
-                var why = context.HttpContext.RequestAborted.IsCancellationRequested ? "cancelled" : "deadline";
+                var why = aborted.IsCancellationRequested ? "cancelled" : "deadline";
                 Hang(request.Text).TrySetResult(why);
                 throw;
             }
@@ -68,6 +87,9 @@ internal sealed class EchoService
 
         return reply;
     }
+
+    private static TaskCompletionSource<string> Gate(ConcurrentDictionary<string, TaskCompletionSource<string>> gates, string text) =>
+        gates.GetOrAdd(text, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private TaskCompletionSource<string> Hang(string text) =>
         _hangs.GetOrAdd(text, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
