@@ -40,10 +40,13 @@ public sealed class DbTransaction : IAsyncDisposable
     internal NpgsqlCommand Command(string sql, params object?[] parameters) =>
         Repositories.Sql.Command(Connection, Transaction, sql, parameters);
 
-    /// <summary>Takes a transaction-scoped advisory lock (released at commit or rollback).</summary>
-    public async Task LockAsync(long key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a transaction-scoped advisory lock (released at commit or rollback): shared locks
+    /// coexist, an exclusive one waits for all others.
+    /// </summary>
+    public async Task LockAsync(long key, bool exclusive, CancellationToken cancellationToken)
     {
-        await using var command = Command("SELECT pg_advisory_xact_lock($1)", key);
+        await using var command = Command(exclusive ? "SELECT pg_advisory_xact_lock($1)" : "SELECT pg_advisory_xact_lock_shared($1)", key);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,0 +1,100 @@
+using Lakekeeper.Catalog.Http;
+using Lakekeeper.Catalog.Services;
+using Lakekeeper.Iceberg;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.Catalog.Api;
+
+internal static class TablesApi
+{
+    public static void MapTablesApi(this RouteGroupBuilder catalog)
+    {
+        catalog.MapBoth("GET", "namespaces/{namespace}/tables", ListTables);
+        catalog.MapBoth("POST", "namespaces/{namespace}/tables", CreateTable);
+        catalog.MapBoth("POST", "namespaces/{namespace}/register", RegisterTable);
+        catalog.MapBoth("GET", "namespaces/{namespace}/tables/{table}", LoadTable);
+        catalog.MapBoth("HEAD", "namespaces/{namespace}/tables/{table}", TableExists);
+        catalog.MapBoth("POST", "namespaces/{namespace}/tables/{table}", UpdateTable);
+        catalog.MapBoth("DELETE", "namespaces/{namespace}/tables/{table}", DropTable);
+        catalog.MapBoth("GET", "namespaces/{namespace}/tables/{table}/credentials", LoadCredentials);
+        catalog.MapBoth("POST", "namespaces/{namespace}/tables/{table}/metrics", ReportMetrics);
+        catalog.MapBoth("POST", "tables/rename", RenameTable);
+    }
+
+    private static Task<IResult> ListTables(HttpContext context, TableService tables, IOptions<CatalogOptions> options) =>
+        CatalogRequest.ReadAsync(context, warehouse =>
+        {
+            var paging = PagingFrom(context, options.Value);
+            return paging.IsFailure
+                ? Task.FromResult(CatalogResponse.Error(paging.Error))
+                : tables.ListAsync(warehouse, CatalogRequest.Namespace(context), paging.Value, context.RequestAborted);
+        });
+
+    private static Task<IResult> CreateTable(HttpContext context, TableService tables) =>
+        CatalogRequest.MutateAsync(context, "createTable",
+            (warehouse, body, idempotency) => tables.CreateAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
+
+    private static Task<IResult> RegisterTable(HttpContext context, TableService tables) =>
+        CatalogRequest.MutateAsync(context, "registerTable",
+            (warehouse, body, idempotency) => tables.RegisterAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
+
+    private static async Task<IResult> LoadTable(HttpContext context, TableService tables)
+    {
+        var warehouse = await context.RequestServices.GetRequiredService<WarehouseResolver>()
+            .FromPrefixAsync(context.Request.RouteValues["prefix"] as string, context.RequestAborted).ConfigureAwait(false);
+        if (warehouse.IsFailure)
+        {
+            return CatalogResponse.Error(warehouse.Error);
+        }
+
+        var query = context.Request.Query;
+        return await tables.LoadAsync(warehouse.Value, CatalogRequest.Namespace(context), CatalogRequest.Name(context),
+            query.ContainsKey("snapshots") ? query["snapshots"].ToString() : null,
+            context.Request.Headers.IfNoneMatch.ToString(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static Task<IResult> TableExists(HttpContext context, TableService tables) =>
+        CatalogRequest.ReadAsync(context, warehouse => tables.ExistsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), context.RequestAborted));
+
+    private static Task<IResult> UpdateTable(HttpContext context, TableService tables) =>
+        CatalogRequest.MutateAsync(context, "updateTable",
+            (warehouse, body, idempotency) => tables.CommitAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, idempotency, context.RequestAborted));
+
+    private static Task<IResult> DropTable(HttpContext context, TableService tables)
+    {
+        var purgeText = context.Request.Query["purgeRequested"].ToString();
+        if (purgeText.Length > 0 && !bool.TryParse(purgeText, out _))
+        {
+            return Task.FromResult<IResult>(CatalogResponse.Error(IcebergError.BadRequest("purgeRequested must be true or false")));
+        }
+
+        // The spec's default is false; pyiceberg sends True/False, which bool.TryParse accepts.
+        var purge = purgeText.Length > 0 && bool.Parse(purgeText);
+        return CatalogRequest.MutateAsync(context, "dropTable",
+            (warehouse, _, idempotency) => tables.DropAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), purge, idempotency, context.RequestAborted));
+    }
+
+    private static Task<IResult> LoadCredentials(HttpContext context, TableService tables) =>
+        CatalogRequest.ReadAsync(context, warehouse => tables.CredentialsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), context.RequestAborted));
+
+    private static async Task<IResult> ReportMetrics(HttpContext context, TableService tables) =>
+        await CatalogRequest.ReadAsync(context, async warehouse =>
+        {
+            var body = await CatalogRequest.ReadBodyAsync(context.Request).ConfigureAwait(false);
+            return await tables.ReportMetricsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, context.RequestAborted).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+
+    private static Task<IResult> RenameTable(HttpContext context, TableService tables) =>
+        CatalogRequest.MutateAsync(context, "renameTable",
+            (warehouse, body, idempotency) => tables.RenameAsync(warehouse, body, idempotency, context.RequestAborted));
+
+    internal static Result<Paging> PagingFrom(HttpContext context, CatalogOptions options)
+    {
+        var query = context.Request.Query;
+        return Paging.From(query.ContainsKey("pageToken") ? query["pageToken"].ToString() : null,
+            query.ContainsKey("pageSize") ? query["pageSize"].ToString() : null, options);
+    }
+}

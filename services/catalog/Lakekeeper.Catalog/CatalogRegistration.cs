@@ -1,0 +1,53 @@
+using Lakekeeper.Authz;
+using Lakekeeper.Catalog.Api;
+using Lakekeeper.Catalog.Services;
+using Lakekeeper.Persistence;
+using Lakekeeper.Security;
+using Lakekeeper.ServiceDefaults.Configuration;
+using Lakekeeper.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Lakekeeper.Catalog;
+
+public static class CatalogRegistration
+{
+    /// <summary>The Iceberg REST catalog module: its services, storage, secrets, database and authorizer.</summary>
+    public static WebApplicationBuilder AddCatalog(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        services.AddLakekeeperDatabase(configuration);
+        services.AddLakekeeperStorage(configuration);
+        services.AddSecretProtection(configuration);
+        builder.AddAuthz();
+        services.AddValidatedOptions<CatalogOptions>(configuration, CatalogOptions.Section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<WarehouseResolver>();
+        services.AddSingleton<MetadataCache>();
+        services.AddSingleton<TabularStorage>();
+        services.AddSingleton<Identifiers>();
+        services.AddSingleton<AccessGuard>();
+        services.AddSingleton<IdempotencyGate>();
+        services.AddSingleton<NamespaceService>();
+        services.AddSingleton<TableService>();
+        services.AddSingleton<ViewService>();
+        services.AddSingleton<CommitRunner>();
+        services.AddHostedService<PurgeWorker>();
+        return builder;
+    }
+
+    /// <summary>Maps the Iceberg REST API under <c>/catalog/v1</c>.</summary>
+    public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder endpoints)
+    {
+        var catalog = endpoints.MapGroup("/catalog/v1");
+        catalog.MapConfigApi();
+        catalog.MapNamespacesApi();
+        catalog.MapTablesApi();
+        catalog.MapViewsApi();
+        catalog.MapTransactionsApi();
+        return endpoints;
+    }
+}

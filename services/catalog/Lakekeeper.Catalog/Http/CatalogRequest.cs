@@ -1,0 +1,75 @@
+using System.Buffers;
+using Lakekeeper.Catalog.Services;
+using Lakekeeper.Iceberg;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lakekeeper.Catalog.Http;
+
+/// <summary>The shared steps of every catalog handler: resolve the warehouse, read the body, idempotency.</summary>
+internal static class CatalogRequest
+{
+    /// <summary>Runs a read: resolves the warehouse from <c>{prefix}</c> first.</summary>
+    public static async Task<IResult> ReadAsync(HttpContext context, Func<WarehouseContext, Task<CatalogResponse>> action)
+    {
+        var warehouse = await ResolveAsync(context).ConfigureAwait(false);
+        if (warehouse.IsFailure)
+        {
+            return CatalogResponse.Error(warehouse.Error);
+        }
+
+        return await action(warehouse.Value).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a mutation: resolves the warehouse, buffers the body (bounded by the server's body
+    /// limit) and honours <c>Idempotency-Key</c>.
+    /// </summary>
+    public static async Task<IResult> MutateAsync(
+        HttpContext context, string operation,
+        Func<WarehouseContext, ReadOnlyMemory<byte>, IdempotencyScope?, Task<CatalogResponse>> action)
+    {
+        var warehouse = await ResolveAsync(context).ConfigureAwait(false);
+        if (warehouse.IsFailure)
+        {
+            return CatalogResponse.Error(warehouse.Error);
+        }
+
+        var body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
+        var gate = context.RequestServices.GetRequiredService<IdempotencyGate>();
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
+        return await gate.RunAsync(
+            context.Request.Headers[IdempotencyGate.HeaderName].ToString(),
+            warehouse.Value.Id.ToString(), operation, context.Request.Method, target, body,
+            scope => action(warehouse.Value, body, scope), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The namespace levels of the <c>{namespace}</c> segment (levels joined by U+001F).</summary>
+    public static IReadOnlyList<string> Namespace(HttpContext context) =>
+        Identifiers.SplitNamespace(RawPath.Segment(context, 1) ?? string.Empty);
+
+    /// <summary>The table or view name segment after <c>namespaces/{namespace}/tables/</c>.</summary>
+    public static string Name(HttpContext context) => RawPath.Segment(context, 3) ?? string.Empty;
+
+    public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request)
+    {
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+            if (read.IsCompleted)
+            {
+                var bytes = read.Buffer.ToArray();
+                reader.AdvanceTo(read.Buffer.End);
+                return bytes;
+            }
+
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    private static ValueTask<Result<WarehouseContext>> ResolveAsync(HttpContext context) =>
+        context.RequestServices.GetRequiredService<WarehouseResolver>()
+            .FromPrefixAsync(context.Request.RouteValues["prefix"] as string, context.RequestAborted);
+}

@@ -1,0 +1,35 @@
+using Lakekeeper.Authz;
+using Lakekeeper.Iceberg;
+
+namespace Lakekeeper.Catalog.Services;
+
+/// <summary>
+/// Authorization with the visibility rule: a caller who may not even see an object gets its
+/// "does not exist" error (404), one who may see it but not do the action gets 403.
+/// </summary>
+internal sealed class AccessGuard(IAuthorizer authorizer)
+{
+    /// <summary>
+    /// The caller. Requests are anonymous until an identity provider is configured (authentication
+    /// arrives with the identity issue; with none configured every caller is anonymous).
+    /// </summary>
+    public static Principal Caller => Principal.Anonymous;
+
+    /// <returns>Null when allowed; otherwise the 403 or the given 404.</returns>
+    public async ValueTask<IcebergError?> RequireAsync(
+        AuthzObject target, string relation, Func<IcebergError> notFound, CancellationToken cancellationToken)
+    {
+        if (await authorizer.CheckAsync(Caller, target, relation, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var visible = relation != Relations.CanGetMetadata
+            && await authorizer.CheckAsync(Caller, target, Relations.CanGetMetadata, cancellationToken).ConfigureAwait(false);
+        return visible ? CatalogErrors.Forbidden($"Forbidden: {relation} on {target.Type}") : notFound();
+    }
+
+    /// <summary>Which of the listed ids the caller may see, or null when it may see all of them.</summary>
+    public async ValueTask<ObjectList> VisibleAsync(string objectType, AuthzObject within, CancellationToken cancellationToken) =>
+        await authorizer.ListObjectsAsync(Caller, objectType, Relations.CanIncludeInList, within, cancellationToken).ConfigureAwait(false);
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Lakekeeper.Persistence.Catalog;
+using Lakekeeper.Storage.Locations;
+using Lakekeeper.Storage.Objects;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Lakekeeper.Catalog.Services;
+
+/// <summary>
+/// Deletes the files of tables dropped with <c>purgeRequested=true</c>, in the background, so the
+/// drop call does not wait for storage. Tasks are durable: a crash resumes them; failures retry with
+/// growing delays and give up (logged) after <see cref="MaxAttempts"/>.
+/// </summary>
+internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolver warehouses, ILogger<PurgeWorker> logger) : BackgroundService
+{
+    private const int MaxAttempts = 10;
+    private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromHours(1);
+    private static readonly TimeSpan IdleDelay = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await RunOneAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    await Task.Delay(IdleDelay, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                LogQueueUnavailable(logger, ex);
+                await Task.Delay(IdleDelay * 5, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs the next due purge; false when there was none.</summary>
+    internal async Task<bool> RunOneAsync(CancellationToken cancellationToken)
+    {
+        var task = await tasks.ClaimAsync(TableService.PurgeQueue, HeartbeatTimeout, cancellationToken).ConfigureAwait(false);
+        if (task is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var warehouse = task.WarehouseId is { } id ? await warehouses.ByIdAsync(id, cancellationToken).ConfigureAwait(false) : null;
+            if (warehouse is null || task.Location is null)
+            {
+                await tasks.CompleteAsync(task, "cancelled", "the warehouse no longer exists", cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            var deleted = await warehouse.Store.DeletePrefixAsync(StorageLocation.Parse(task.Location), cancellationToken).ConfigureAwait(false);
+            await tasks.CompleteAsync(task, "success", JsonSerializer.Serialize(new { deleted }), cancellationToken).ConfigureAwait(false);
+            LogPurged(logger, task.Location, deleted);
+        }
+        catch (Exception ex) when (ex is StorageException or IOException or FormatException)
+        {
+            if (task.Attempt >= MaxAttempts)
+            {
+                await tasks.CompleteAsync(task, "failed", ex.Message, cancellationToken).ConfigureAwait(false);
+                LogGaveUp(logger, ex, task.Location ?? "?", task.Attempt);
+            }
+            else
+            {
+                await tasks.RetryLaterAsync(task, ex.Message, TimeSpan.FromSeconds(Math.Min(3600, 5 * Math.Pow(2, task.Attempt))), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Purged {Count} file(s) under {Location}")]
+    private static partial void LogPurged(ILogger logger, string location, long count);
+
+    [LoggerMessage(EventId = 331, Level = LogLevel.Error, Message = "Gave up purging {Location} after {Attempts} attempts")]
+    private static partial void LogGaveUp(ILogger logger, Exception exception, string location, int attempts);
+
+    [LoggerMessage(EventId = 332, Level = LogLevel.Warning, Message = "The task queue is unavailable")]
+    private static partial void LogQueueUnavailable(ILogger logger, Exception exception);
+}

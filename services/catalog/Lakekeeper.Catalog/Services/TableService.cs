@@ -1,0 +1,592 @@
+using System.Text.Json;
+using Lakekeeper.Authz;
+using Lakekeeper.Catalog.Http;
+using Lakekeeper.Iceberg;
+using Lakekeeper.Persistence;
+using Lakekeeper.Persistence.Catalog;
+using Lakekeeper.Persistence.Model;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Lakekeeper.Catalog.Services;
+
+/// <summary>
+/// Tables: list, create (and stage-create), load, exists, commit, drop, rename, register,
+/// credentials and metrics. Commits follow the protocol of docs/catalog.md: new metadata file first,
+/// then one transaction with the compare-and-swap, the outbox event and the idempotency record;
+/// a lost race re-reads, re-checks the requirements and re-applies.
+/// </summary>
+internal sealed partial class TableService(
+    TabularRepository tabulars,
+    NamespaceRepository namespaces,
+    MetricsRepository metrics,
+    NpgsqlDataSource dataSource,
+    AccessGuard access,
+    Identifiers identifiers,
+    MetadataCache cache,
+    TabularStorage storage,
+    CommitRunner commits,
+    TimeProvider time,
+    ILogger<TableService> logger)
+{
+    public const string PurgeQueue = "tabular_purge";
+
+    public async Task<CatalogResponse> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
+    {
+        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        if (ns is null)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanListTables,
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        var rows = await tabulars.ListAsync(ns.Id, TabularType.Table, paging.AfterKey, paging.FetchLimit, cancellationToken).ConfigureAwait(false);
+        return CatalogResponse.Json(Identifiers(ns.Name, rows, paging));
+    }
+
+    internal static byte[] Identifiers(IReadOnlyList<string> levels, IReadOnlyList<(string Name, string Key)> rows, Paging paging)
+    {
+        var more = rows.Count > paging.Limit;
+        var count = more ? paging.Limit : rows.Count;
+        return ResponseJson.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("identifiers");
+            for (var i = 0; i < count; i++)
+            {
+                w.WriteStartObject();
+                w.WriteStringArray("namespace", levels);
+                w.WriteString("name", rows[i].Name);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            if (paging.Paginated)
+            {
+                if (more)
+                {
+                    w.WriteString("next-page-token", Paging.Token(rows[count - 1].Key));
+                }
+                else
+                {
+                    w.WriteNull("next-page-token");
+                }
+            }
+
+            w.WriteEndObject();
+        });
+    }
+
+    public async Task<CatalogResponse> CreateAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency,
+        CancellationToken cancellationToken)
+    {
+        var parsed = RestRequestJson.ParseCreateTable(body.Span);
+        if (parsed.IsFailure)
+        {
+            return CatalogResponse.Error(parsed.Error);
+        }
+
+        var request = parsed.Value;
+        var id = new TableIdentifier(levels, request.Name);
+        if (identifiers.CheckName(request.Name, "Table name") is { } invalid)
+        {
+            return CatalogResponse.Error(invalid);
+        }
+
+        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        if (ns is null)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateTable,
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        var tabularId = TabularId.New();
+        var explicitLocation = request.Location is { Length: > 0 };
+        var location = explicitLocation
+            ? TabularStorage.Inside(warehouse, request.Location!, "table")
+            : storage.DefaultLocation(warehouse, ns.Name, request.Name, tabularId.Value);
+        if (location.IsFailure)
+        {
+            return CatalogResponse.Error(location.Error);
+        }
+
+        var created = TableCommitEngine.CreateTable(request, location.Value.ToString(), tabularId.Value, Now);
+        if (created.IsFailure)
+        {
+            return CatalogResponse.Error(created.Error);
+        }
+
+        var metadata = created.Value;
+        if (request.StageCreate)
+        {
+            // A staged create registers nothing: the table appears with the assert-create commit.
+            var existing = await tabulars.GetAsync(warehouse.Id, levels, request.Name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                return CatalogResponse.Error(existing.Type == TabularType.View ? CatalogErrors.ViewWithSameName(id) : CatalogErrors.TableAlreadyExists(id));
+            }
+
+            return CatalogResponse.Json(LoadResults.Body(null, TableMetadataJson.Write(metadata), warehouse.ClientConfig, storageCredentials: true));
+        }
+
+        return await InsertNewAsync(warehouse, ns, id, tabularId, metadata, explicitLocation, "createTable",
+            JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location }), idempotency, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes version 0 of a new table and registers it; the file is removed if the insert fails.</summary>
+    private async Task<CatalogResponse> InsertNewAsync(
+        WarehouseContext warehouse, NamespaceRecord ns, TableIdentifier id, TabularId tabularId, TableMetadata metadata,
+        bool explicitLocation, string eventType, string eventPayload, IdempotencyScope? idempotency, CancellationToken cancellationToken,
+        bool createViaCommit = false)
+    {
+        var location = TabularStorage.Inside(warehouse, metadata.Location, "table");
+        if (location.IsFailure)
+        {
+            return CatalogResponse.Error(location.Error);
+        }
+
+        var json = TableMetadataJson.Write(metadata);
+        var metadataLocation = MetadataFiles.NextTableMetadataLocation(metadata, null);
+        if (TabularStorage.Inside(warehouse, metadataLocation, "metadata") is { IsFailure: true } badMetadataLocation)
+        {
+            return CatalogResponse.Error(badMetadataLocation.Error);
+        }
+
+        await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false);
+        var committed = false;
+        try
+        {
+            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            if (await TabularStorage.ClaimAsync(tx, warehouse, location.Value, null, explicitLocation, cancellationToken).ConfigureAwait(false) is { } overlap)
+            {
+                return CatalogResponse.Error(overlap);
+            }
+
+            var outcome = await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, id.Name, TabularType.Table,
+                metadataLocation, json, metadata.Location, metadata.FormatVersion), id, createViaCommit, cancellationToken).ConfigureAwait(false);
+            if (outcome is { } taken)
+            {
+                return CatalogResponse.Error(taken);
+            }
+
+            var response = CatalogResponse.Json(
+                LoadResults.Body(metadataLocation, json, createViaCommit ? null : warehouse.ClientConfig, storageCredentials: !createViaCommit),
+                LoadResults.ETag(metadataLocation, "all"));
+            await OutboxRepository.AddAsync(tx, Event(warehouse, tabularId, eventType, id, eventPayload), cancellationToken).ConfigureAwait(false);
+            await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+            committed = true;
+            cache.SetTable(metadataLocation, metadata, json.Length);
+            return response;
+        }
+        catch (CommitOutcomeUnknownException)
+        {
+            committed = true; // The row may exist and point at the file: keep it.
+            throw;
+        }
+        finally
+        {
+            if (!committed)
+            {
+                await storage.TryDeleteAsync(warehouse, metadataLocation).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Inserts the row; when the name is taken, the error that says by what.</summary>
+    private static async Task<IcebergError?> InsertOrReportAsync(DbTransaction tx, NewTabular row, TableIdentifier id, bool createViaCommit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await TabularRepository.InsertAsync(tx, row, cancellationToken).ConfigureAwait(false) == TabularInsertOutcome.Inserted)
+            {
+                return null;
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return CatalogErrors.NoSuchNamespace(id.Namespace);
+        }
+
+        var takenBy = await TabularRepository.NameTakenByAsync(tx, row.NamespaceId, row.Name, cancellationToken).ConfigureAwait(false);
+        return takenBy == TabularType.View
+            ? CatalogErrors.ViewWithSameName(id)
+            : createViaCommit ? CatalogErrors.CreateRaced() : CatalogErrors.TableAlreadyExists(id);
+    }
+
+    public async Task<IResult> LoadAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, string? snapshots, string? ifNoneMatch, CancellationToken cancellationToken)
+    {
+        var mode = snapshots is null or "all" ? "all" : snapshots == "refs" ? "refs" : null;
+        if (mode is null)
+        {
+            return CatalogResponse.Error(IcebergError.BadRequest("snapshots must be 'all' or 'refs'"));
+        }
+
+        var id = new TableIdentifier(levels, name);
+        var conditional = !string.IsNullOrEmpty(ifNoneMatch);
+        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: !conditional, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.Type != TabularType.Table)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanGetMetadata,
+                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        var etag = LoadResults.ETag(row.MetadataLocation, mode);
+        if (conditional)
+        {
+            if (LoadResults.Matches(ifNoneMatch, etag))
+            {
+                return new NotModifiedResult(etag);
+            }
+
+            row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: true, cancellationToken).ConfigureAwait(false);
+            if (row is null || row.Type != TabularType.Table)
+            {
+                return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+            }
+
+            etag = LoadResults.ETag(row.MetadataLocation, mode);
+        }
+
+        ReadOnlyMemory<byte> document = row.Metadata!;
+        if (mode == "refs")
+        {
+            var parsed = cache.Table(row.MetadataLocation, row.Metadata);
+            document = parsed.IsSuccess ? cache.RefsDocument(row.MetadataLocation, parsed.Value) : row.Metadata;
+        }
+
+        var (prefix, suffix) = LoadResults.Frame(row.MetadataLocation, warehouse.ClientConfig, storageCredentials: true);
+        return new LoadResult(prefix, document, suffix, etag);
+    }
+
+    public async Task<CatalogResponse> ExistsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
+    {
+        var id = new TableIdentifier(levels, name);
+        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.Type != TabularType.Table)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+        }
+
+        return await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanGetMetadata,
+                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied
+            ? CatalogResponse.Error(denied)
+            : CatalogResponse.NoContent;
+    }
+
+    public async Task<CatalogResponse> CommitAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency,
+        CancellationToken cancellationToken)
+    {
+        var parsed = RestRequestJson.ParseCommitTable(body.Span);
+        if (parsed.IsFailure)
+        {
+            return CatalogResponse.Error(parsed.Error);
+        }
+
+        var request = parsed.Value;
+        var id = new TableIdentifier(levels, name);
+        if (request.Requirements.Any(static r => r is TableRequirement.AssertCreate))
+        {
+            return await CreateViaCommitAsync(warehouse, id, request, body, idempotency, cancellationToken).ConfigureAwait(false);
+        }
+
+        var change = new TableChange(id, request.Requirements, request.Updates, body);
+        return await commits.RunAsync(warehouse, [change], idempotency, single: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The commit of a staged create (<c>assert-create</c>): builds version 0 and registers the table.</summary>
+    private async Task<CatalogResponse> CreateViaCommitAsync(
+        WarehouseContext warehouse, TableIdentifier id, CommitTableRequest request, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency,
+        CancellationToken cancellationToken)
+    {
+        if (identifiers.CheckName(id.Name, "Table name") is { } invalid)
+        {
+            return CatalogResponse.Error(invalid);
+        }
+
+        var ns = await namespaces.GetAsync(warehouse.Id, id.Namespace, cancellationToken).ConfigureAwait(false);
+        if (ns is null)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(id.Namespace));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateTable,
+                () => CatalogErrors.NoSuchNamespace(id.Namespace), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        var existing = await tabulars.GetAsync(warehouse.Id, id.Namespace, id.Name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return CatalogResponse.Error(existing.Type == TabularType.View ? CatalogErrors.ViewWithSameName(id) : CatalogErrors.CreateRaced());
+        }
+
+        var tabularId = TabularId.New();
+        var defaultLocation = storage.DefaultLocation(warehouse, ns.Name, id.Name, tabularId.Value);
+        if (defaultLocation.IsFailure)
+        {
+            return CatalogResponse.Error(defaultLocation.Error);
+        }
+
+        var outcome = TableCommitEngine.Commit(null, null, request.Requirements, request.Updates, Now, tabularId.Value, defaultLocation.Value.ToString());
+        if (outcome is not CommitOutcome<TableMetadata>.Changed { Metadata: var metadata })
+        {
+            return CatalogResponse.Error(outcome.ErrorOrDefault ?? IcebergError.BadRequest("A create commit must produce table metadata"));
+        }
+
+        var explicitLocation = metadata.Location != defaultLocation.Value.ToString();
+        return await InsertNewAsync(warehouse, ns, id, new TabularId(metadata.TableUuid), metadata, explicitLocation, "createTable",
+            System.Text.Encoding.UTF8.GetString(body.Span), idempotency, cancellationToken, createViaCommit: true).ConfigureAwait(false);
+    }
+
+    public async Task<CatalogResponse> DropAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool purge, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    {
+        var id = new TableIdentifier(levels, name);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, name, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.Type != TabularType.Table)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanDrop,
+                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken).ConfigureAwait(false);
+        if (purge)
+        {
+            // The files go in the background; the location stays reserved until they are gone.
+            await TaskRepository.EnqueueAsync(tx, PurgeQueue, warehouse.Id, row.Id.Value, row.Location,
+                JsonSerializer.Serialize(new { location = row.Location, metadataLocation = row.MetadataLocation }), null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await OutboxRepository.AddAsync(tx, Event(warehouse, row.Id, "dropTable", id, JsonSerializer.Serialize(new { purge })), cancellationToken).ConfigureAwait(false);
+        await NamespaceService.FinishAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+        return CatalogResponse.NoContent;
+    }
+
+    public async Task<CatalogResponse> RenameAsync(WarehouseContext warehouse, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    {
+        var parsed = RequestJson.Rename(body);
+        if (parsed.IsFailure)
+        {
+            return CatalogResponse.Error(parsed.Error);
+        }
+
+        var (source, destination) = parsed.Value;
+        if ((identifiers.CheckNamespace(destination.Namespace) ?? identifiers.CheckName(destination.Name, "Table name")) is { } invalid)
+        {
+            return CatalogResponse.Error(invalid);
+        }
+
+        return await RenameTabularAsync(warehouse, source, destination, TabularType.Table, idempotency, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Renames a table or view, also across namespaces. The location does not move.</summary>
+    internal async Task<CatalogResponse> RenameTabularAsync(
+        WarehouseContext warehouse, TableIdentifier source, TableIdentifier destination, TabularType type, IdempotencyScope? idempotency,
+        CancellationToken cancellationToken)
+    {
+        var notFound = type == TabularType.Table ? CatalogErrors.NoSuchTable(source) : CatalogErrors.NoSuchView(source);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, source.Namespace, source.Name, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.Type != type)
+        {
+            return CatalogResponse.Error(notFound);
+        }
+
+        var target = await NamespaceRepository.GetForUpdateAsync(tx, warehouse.Id, destination.Namespace, cancellationToken).ConfigureAwait(false);
+        if (target is null)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(destination.Namespace));
+        }
+
+        var objectRef = type == TabularType.Table ? AuthzObject.Table(row.Id.ToString()) : AuthzObject.View(row.Id.ToString());
+        if (await access.RequireAsync(objectRef, Relations.CanRename, () => notFound, cancellationToken).ConfigureAwait(false) is { } denied
+            || await access.RequireAsync(AuthzObject.Namespace(target.Id.ToString()), type == TabularType.Table ? Relations.CanCreateTable : Relations.CanCreateView,
+                () => CatalogErrors.NoSuchNamespace(destination.Namespace), cancellationToken).ConfigureAwait(false) is { } deniedTarget && (denied = deniedTarget) is not null)
+        {
+            return CatalogResponse.Error(denied!);
+        }
+
+        if (await TabularRepository.RenameAsync(tx, row.Id, target.Id, destination.Name, cancellationToken).ConfigureAwait(false) == TabularRenameOutcome.NameTaken)
+        {
+            var takenBy = await TabularRepository.NameTakenByAsync(tx, target.Id, destination.Name, cancellationToken).ConfigureAwait(false);
+            return CatalogResponse.Error(CatalogErrors.RenameTarget(source, destination, takenBy == TabularType.View));
+        }
+
+        var eventType = type == TabularType.Table ? "renameTable" : "renameView";
+        await OutboxRepository.AddAsync(tx, Event(warehouse, row.Id, eventType, destination,
+            JsonSerializer.Serialize(new { source = new { @namespace = source.Namespace, name = source.Name }, destination = new { @namespace = destination.Namespace, name = destination.Name } })),
+            cancellationToken).ConfigureAwait(false);
+        await NamespaceService.FinishAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+        return CatalogResponse.NoContent;
+    }
+
+    public async Task<CatalogResponse> RegisterAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    {
+        var parsed = RestRequestJson.ParseRegister(body.Span);
+        if (parsed.IsFailure)
+        {
+            return CatalogResponse.Error(parsed.Error);
+        }
+
+        var request = parsed.Value;
+        var id = new TableIdentifier(levels, request.Name);
+        if (identifiers.CheckName(request.Name, "Table name") is { } invalid)
+        {
+            return CatalogResponse.Error(invalid);
+        }
+
+        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        if (ns is null)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateTable,
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        var metadataLocation = TabularStorage.Inside(warehouse, request.MetadataLocation, "metadata file");
+        if (metadataLocation.IsFailure)
+        {
+            return CatalogResponse.Error(metadataLocation.Error);
+        }
+
+        var json = await TabularStorage.ReadMetadataAsync(warehouse, metadataLocation.Value, cancellationToken).ConfigureAwait(false);
+        if (json.IsFailure)
+        {
+            return CatalogResponse.Error(json.Error);
+        }
+
+        var metadata = TableMetadataJson.Parse(json.Value);
+        if (metadata.IsFailure)
+        {
+            return CatalogResponse.Error(IcebergError.BadRequest($"Cannot register {request.MetadataLocation}: {metadata.Error.Message}"));
+        }
+
+        var tableLocation = TabularStorage.Inside(warehouse, metadata.Value.Location, "table");
+        if (tableLocation.IsFailure)
+        {
+            return CatalogResponse.Error(tableLocation.Error);
+        }
+
+        var location = metadataLocation.Value.ToString();
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        var existing = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, request.Name, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && (existing.Type == TabularType.View || !request.Overwrite))
+        {
+            return CatalogResponse.Error(existing.Type == TabularType.View ? CatalogErrors.ViewWithSameName(id) : CatalogErrors.TableAlreadyExists(id));
+        }
+
+        if (await TabularStorage.ClaimAsync(tx, warehouse, tableLocation.Value, existing?.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
+        {
+            return CatalogResponse.Error(overlap);
+        }
+
+        var tabularId = existing?.Id ?? TabularId.New();
+        if (existing is not null)
+        {
+            await TabularRepository.SwapMetadataAsync(tx, existing.Id, existing.MetadataLocation, location, json.Value,
+                metadata.Value.Location, metadata.Value.FormatVersion, cancellationToken).ConfigureAwait(false);
+        }
+        else if (await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, request.Name, TabularType.Table, location, json.Value,
+                     metadata.Value.Location, metadata.Value.FormatVersion), id, createViaCommit: false, cancellationToken).ConfigureAwait(false) is { } taken)
+        {
+            return CatalogResponse.Error(taken);
+        }
+
+        var response = CatalogResponse.Json(LoadResults.Body(location, json.Value, warehouse.ClientConfig, storageCredentials: true), LoadResults.ETag(location, "all"));
+        await OutboxRepository.AddAsync(tx, Event(warehouse, tabularId, "registerTable", id,
+            JsonSerializer.Serialize(new { metadataLocation = location, overwrite = request.Overwrite })), cancellationToken).ConfigureAwait(false);
+        await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+        cache.SetTable(location, metadata.Value, json.Value.Length);
+        return response;
+    }
+
+    /// <summary>
+    /// Storage credentials for the table. Vended credentials and remote signing come with the signer;
+    /// until then the list is empty, and a warehouse's own key is never handed out.
+    /// </summary>
+    public async Task<CatalogResponse> CredentialsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
+    {
+        var id = new TableIdentifier(levels, name);
+        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.Type != TabularType.Table)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanReadData,
+                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        return CatalogResponse.Json("""{"storage-credentials":[]}"""u8.ToArray());
+    }
+
+    /// <summary>Stores a scan or commit report sent by an engine.</summary>
+    public async Task<CatalogResponse> ReportMetricsAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var report = RequestJson.MetricsReport(body);
+        if (report.IsFailure)
+        {
+            return CatalogResponse.Error(report.Error);
+        }
+
+        var id = new TableIdentifier(levels, name);
+        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.Type != TabularType.Table)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanGetMetadata,
+                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        await metrics.AddAsync(warehouse.Id, row.Id, report.Value.ReportType, report.Value.Json, cancellationToken).ConfigureAwait(false);
+        LogReport(logger, report.Value.ReportType, id.ToString());
+        return CatalogResponse.NoContent;
+    }
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    internal static OutboxEvent Event(WarehouseContext warehouse, TabularId tabular, string type, TableIdentifier id, string data) =>
+        new(Guid.CreateVersion7(), warehouse.Id, type, tabular,
+            JsonSerializer.Serialize(new { @namespace = id.Namespace, name = id.Name, data = JsonDocument.Parse(data).RootElement }));
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Debug, Message = "Stored a {ReportType} for {Table}")]
+    private static partial void LogReport(ILogger logger, string reportType, string table);
+}

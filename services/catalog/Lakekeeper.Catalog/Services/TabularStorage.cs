@@ -1,0 +1,116 @@
+using Lakekeeper.Iceberg;
+using Lakekeeper.Persistence;
+using Lakekeeper.Persistence.Catalog;
+using Lakekeeper.Persistence.Model;
+using Lakekeeper.Storage;
+using Lakekeeper.Storage.Locations;
+using Lakekeeper.Storage.Objects;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.Catalog.Services;
+
+/// <summary>
+/// Locations and metadata files of tables and views: where they may live, the default location,
+/// writing a new metadata file, reading one back (register), and cleaning up files of commits that
+/// did not land.
+/// </summary>
+internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOptions, ILogger<TabularStorage> logger)
+{
+    /// <summary>A client-requested location: a valid location strictly inside the warehouse.</summary>
+    public static Result<StorageLocation> Inside(WarehouseContext warehouse, string requested, string what)
+    {
+        if (!StorageLocation.TryParse(requested.TrimEnd('/'), out var location, out var error))
+        {
+            return IcebergError.BadRequest($"Invalid {what} location: {error}");
+        }
+
+        if (!location.IsStrictlyUnder(warehouse.Store.BaseLocation))
+        {
+            return IcebergError.BadRequest($"The {what} location {(requested.Length > 200 ? requested[..200] + "…" : requested)} is not inside the warehouse location {warehouse.Store.BaseLocation}");
+        }
+
+        return location;
+    }
+
+    public Result<StorageLocation> DefaultLocation(WarehouseContext warehouse, IReadOnlyList<string> namespaceLevels, string name, Guid id) =>
+        TableLocations.TryDefault(warehouse.Store.BaseLocation, namespaceLevels, name, id, storageOptions.Value.UniqueTableLocation, out var location, out var error)
+            ? location
+            : IcebergError.BadRequest("Cannot derive a location for this name: " + error);
+
+    /// <summary>
+    /// Claims a location in the transaction: refuses one that equals, contains or lies inside
+    /// another table's or view's location (or one still being purged). Explicit locations take the
+    /// warehouse's location lock exclusively, default (unique) ones shared, so concurrent claims
+    /// cannot both pass the check.
+    /// </summary>
+    public static async Task<IcebergError?> ClaimAsync(
+        DbTransaction tx, WarehouseContext warehouse, StorageLocation location, TabularId? except, bool exclusive, CancellationToken cancellationToken)
+    {
+        await tx.LockAsync(LockKey(warehouse.Id), exclusive, cancellationToken).ConfigureAwait(false);
+        var ancestors = new List<string>();
+        for (var parent = location.Parent; parent is not null; parent = parent.Parent)
+        {
+            ancestors.Add(parent.ToString());
+        }
+
+        var conflict = await TabularRepository.FindOverlapAsync(tx, warehouse.Id, location.ToString(), ancestors, except, cancellationToken).ConfigureAwait(false);
+        if (conflict is null)
+        {
+            return null;
+        }
+
+        var owner = conflict.Namespace.Count == 0
+            ? "a dropped table whose files are being purged"
+            : $"{(conflict.Type == TabularType.View ? "view" : "table")} {string.Join('.', conflict.Namespace)}.{conflict.Name}";
+        return IcebergError.BadRequest($"The location {location} overlaps the location of {owner} ({conflict.Location})");
+    }
+
+    /// <summary>Writes a new metadata file (never replacing one) and returns its location.</summary>
+    public static async Task WriteMetadataAsync(WarehouseContext warehouse, string metadataLocation, byte[] json, bool gzip, CancellationToken cancellationToken)
+    {
+        var location = StorageLocation.Parse(metadataLocation);
+        var content = MetadataFiles.Encode(json, gzip);
+        var result = await warehouse.Store.WriteAsync(location, content, createOnly: true, cancellationToken).ConfigureAwait(false);
+        if (result == StorageWriteResult.AlreadyExists)
+        {
+            // File names carry a fresh UUID; a collision means someone else wrote there.
+            throw new StorageException(StorageErrorKind.Conflict, $"A metadata file already exists at {metadataLocation}");
+        }
+    }
+
+    /// <summary>Reads a metadata file (gzip or not) for register; a missing file is a 404 NotFoundException.</summary>
+    public static async Task<Result<byte[]>> ReadMetadataAsync(WarehouseContext warehouse, StorageLocation location, CancellationToken cancellationToken)
+    {
+        var read = await warehouse.Store.ReadAsync(location, cancellationToken).ConfigureAwait(false);
+        if (!read.Found)
+        {
+            return CatalogErrors.MissingMetadataFile(location.ToString());
+        }
+
+        return MetadataFiles.Decode(read.Content.Span, location.ToString());
+    }
+
+    /// <summary>Removes a file written by an attempt that did not commit. Failures are logged, not raised.</summary>
+    public async Task TryDeleteAsync(WarehouseContext warehouse, string location)
+    {
+        try
+        {
+            await warehouse.Store.DeleteAsync(StorageLocation.Parse(location), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StorageException or IOException or FormatException or ArgumentException)
+        {
+            LogCleanupFailed(logger, ex, location);
+        }
+    }
+
+    private static long LockKey(WarehouseId id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.Value.TryWriteBytes(bytes);
+        return BitConverter.ToInt64(bytes[..8]) ^ BitConverter.ToInt64(bytes[8..]) ^ 0x4C4F4341544E; // "LOCATN"
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Could not remove the unused metadata file {Location}")]
+    private static partial void LogCleanupFailed(ILogger logger, Exception exception, string location);
+}

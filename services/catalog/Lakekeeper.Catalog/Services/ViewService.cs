@@ -1,0 +1,399 @@
+using System.Text;
+using System.Text.Json;
+using Lakekeeper.Authz;
+using Lakekeeper.Catalog.Http;
+using Lakekeeper.Iceberg;
+using Lakekeeper.Persistence;
+using Lakekeeper.Persistence.Catalog;
+using Lakekeeper.Persistence.Model;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Lakekeeper.Catalog.Services;
+
+/// <summary>Views: list, create, load, exists, replace (commit), drop, rename, register.</summary>
+internal sealed class ViewService(
+    TabularRepository tabulars,
+    NamespaceRepository namespaces,
+    NpgsqlDataSource dataSource,
+    AccessGuard access,
+    Identifiers identifiers,
+    MetadataCache cache,
+    TabularStorage storage,
+    TableService tables,
+    TimeProvider time,
+    IOptions<CatalogOptions> options)
+{
+    public async Task<CatalogResponse> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
+    {
+        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        if (ns is null)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanListViews,
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        var rows = await tabulars.ListAsync(ns.Id, TabularType.View, paging.AfterKey, paging.FetchLimit, cancellationToken).ConfigureAwait(false);
+        return CatalogResponse.Json(TableService.Identifiers(ns.Name, rows, paging));
+    }
+
+    public async Task<CatalogResponse> CreateAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    {
+        var parsed = RestRequestJson.ParseCreateView(body.Span);
+        if (parsed.IsFailure)
+        {
+            return CatalogResponse.Error(parsed.Error);
+        }
+
+        var request = parsed.Value;
+        var id = new TableIdentifier(levels, request.Name);
+        if (identifiers.CheckName(request.Name, "View name") is { } invalid)
+        {
+            return CatalogResponse.Error(invalid);
+        }
+
+        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        if (ns is null)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateView,
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        var tabularId = TabularId.New();
+        var explicitLocation = request.Location is { Length: > 0 };
+        var location = explicitLocation
+            ? TabularStorage.Inside(warehouse, request.Location!, "view")
+            : storage.DefaultLocation(warehouse, ns.Name, request.Name, tabularId.Value);
+        if (location.IsFailure)
+        {
+            return CatalogResponse.Error(location.Error);
+        }
+
+        var created = ViewCommitEngine.CreateView(request, location.Value.ToString(), tabularId.Value, Now);
+        if (created.IsFailure)
+        {
+            return CatalogResponse.Error(created.Error);
+        }
+
+        var metadata = created.Value;
+        var json = ViewMetadataJson.Write(metadata);
+        var metadataLocation = MetadataFiles.NextViewMetadataLocation(metadata, null);
+        if (TabularStorage.Inside(warehouse, metadataLocation, "metadata") is { IsFailure: true } badMetadataLocation)
+        {
+            return CatalogResponse.Error(badMetadataLocation.Error);
+        }
+
+        await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false);
+        var committed = false;
+        try
+        {
+            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            if (await TabularStorage.ClaimAsync(tx, warehouse, location.Value, null, explicitLocation, cancellationToken).ConfigureAwait(false) is { } overlap)
+            {
+                return CatalogResponse.Error(overlap);
+            }
+
+            if (await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, request.Name, TabularType.View, metadataLocation, json,
+                    metadata.Location, metadata.FormatVersion), id, cancellationToken).ConfigureAwait(false) is { } taken)
+            {
+                return CatalogResponse.Error(taken);
+            }
+
+            var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, new Dictionary<string, string>(), storageCredentials: false));
+            await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, tabularId, "createView", id,
+                JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location })), cancellationToken).ConfigureAwait(false);
+            await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+            committed = true;
+            cache.SetView(metadataLocation, metadata, json.Length);
+            return response;
+        }
+        catch (CommitOutcomeUnknownException)
+        {
+            committed = true;
+            throw;
+        }
+        finally
+        {
+            if (!committed)
+            {
+                await storage.TryDeleteAsync(warehouse, metadataLocation).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<IcebergError?> InsertOrReportAsync(DbTransaction tx, NewTabular row, TableIdentifier id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await TabularRepository.InsertAsync(tx, row, cancellationToken).ConfigureAwait(false) == TabularInsertOutcome.Inserted)
+            {
+                return null;
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return CatalogErrors.NoSuchNamespace(id.Namespace);
+        }
+
+        var takenBy = await TabularRepository.NameTakenByAsync(tx, row.NamespaceId, row.Name, cancellationToken).ConfigureAwait(false);
+        return takenBy == TabularType.Table ? CatalogErrors.TableWithSameName(id) : CatalogErrors.ViewAlreadyExists(id);
+    }
+
+    public async Task<CatalogResponse> LoadAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool headOnly, CancellationToken cancellationToken)
+    {
+        var id = new TableIdentifier(levels, name);
+        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: !headOnly, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.Type != TabularType.View)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchView(id));
+        }
+
+        if (await access.RequireAsync(AuthzObject.View(row.Id.ToString()), Relations.CanGetMetadata,
+                () => CatalogErrors.NoSuchView(id), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        return headOnly
+            ? CatalogResponse.NoContent
+            : CatalogResponse.Json(LoadResults.Body(row.MetadataLocation, row.Metadata, new Dictionary<string, string>(), storageCredentials: false),
+                LoadResults.ETag(row.MetadataLocation, "view"));
+    }
+
+    public async Task<CatalogResponse> ReplaceAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency,
+        CancellationToken cancellationToken)
+    {
+        var parsed = RestRequestJson.ParseCommitView(body.Span);
+        if (parsed.IsFailure)
+        {
+            return CatalogResponse.Error(parsed.Error);
+        }
+
+        var request = parsed.Value;
+        var id = new TableIdentifier(levels, name);
+        var authorized = false;
+        for (var attempt = 1; attempt <= options.Value.CommitAttempts; attempt++)
+        {
+            var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: true, cancellationToken).ConfigureAwait(false);
+            if (row is null || row.Type != TabularType.View)
+            {
+                return CatalogResponse.Error(CatalogErrors.NoSuchView(id));
+            }
+
+            if (!authorized)
+            {
+                if (await access.RequireAsync(AuthzObject.View(row.Id.ToString()), Relations.CanCommit,
+                        () => CatalogErrors.NoSuchView(id), cancellationToken).ConfigureAwait(false) is { } denied)
+                {
+                    return CatalogResponse.Error(denied);
+                }
+
+                authorized = true;
+            }
+
+            var current = cache.View(row.MetadataLocation, row.Metadata);
+            if (current.IsFailure)
+            {
+                throw new InvalidOperationException($"The stored metadata of view {id} does not parse: {current.Error.Message}");
+            }
+
+            var outcome = ViewCommitEngine.Commit(current.Value, row.MetadataLocation, request.Requirements, request.Updates, Now);
+            if (outcome is CommitOutcome<ViewMetadata>.Failed failed)
+            {
+                return CatalogResponse.Error(failed.Error.Code == 404 ? CatalogErrors.NoSuchView(id) : failed.Error);
+            }
+
+            if (outcome is CommitOutcome<ViewMetadata>.Unchanged)
+            {
+                var unchanged = CatalogResponse.Json(LoadResults.Body(row.MetadataLocation, row.Metadata, new Dictionary<string, string>(), storageCredentials: false));
+                if (idempotency is not null)
+                {
+                    await using var noop = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+                    await NamespaceService.FinishAsync(noop, idempotency, unchanged, cancellationToken).ConfigureAwait(false);
+                }
+
+                return unchanged;
+            }
+
+            var metadata = outcome.MetadataOrDefault!;
+            if (metadata.Location != current.Value.Location && TabularStorage.Inside(warehouse, metadata.Location, "view") is { IsFailure: true } bad)
+            {
+                return CatalogResponse.Error(bad.Error);
+            }
+
+            var json = ViewMetadataJson.Write(metadata);
+            var metadataLocation = MetadataFiles.NextViewMetadataLocation(metadata, row.MetadataLocation);
+            if (TabularStorage.Inside(warehouse, metadataLocation, "metadata") is { IsFailure: true } badMetadata)
+            {
+                return CatalogResponse.Error(badMetadata.Error);
+            }
+
+            await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false);
+            var keep = false;
+            try
+            {
+                await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+                if (metadata.Location != current.Value.Location
+                    && await TabularStorage.ClaimAsync(tx, warehouse, Storage.Locations.StorageLocation.Parse(metadata.Location), row.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
+                {
+                    return CatalogResponse.Error(overlap);
+                }
+
+                if (!await TabularRepository.SwapMetadataAsync(tx, row.Id, row.MetadataLocation, metadataLocation, json, metadata.Location,
+                        metadata.FormatVersion, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, new Dictionary<string, string>(), storageCredentials: false));
+                await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, row.Id, "updateView", id, Encoding.UTF8.GetString(body.Span)), cancellationToken).ConfigureAwait(false);
+                await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+                keep = true;
+                cache.SetView(metadataLocation, metadata, json.Length);
+                return response;
+            }
+            catch (CommitOutcomeUnknownException)
+            {
+                keep = true;
+                return new CatalogResponse(503, new Lakekeeper.ServiceDefaults.Errors.ErrorResponse(503, "CommitStateUnknownException",
+                    "The commit outcome is unknown: the database connection failed while committing. Reload the view before retrying.").ToUtf8Json());
+            }
+            finally
+            {
+                if (!keep)
+                {
+                    await storage.TryDeleteAsync(warehouse, metadataLocation).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return CatalogResponse.Error(CatalogErrors.CommitConflict(id, options.Value.CommitAttempts));
+    }
+
+    public async Task<CatalogResponse> DropAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    {
+        var id = new TableIdentifier(levels, name);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, name, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.Type != TabularType.View)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchView(id));
+        }
+
+        if (await access.RequireAsync(AuthzObject.View(row.Id.ToString()), Relations.CanDrop,
+                () => CatalogErrors.NoSuchView(id), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken).ConfigureAwait(false);
+        await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, row.Id, "dropView", id, "{}"), cancellationToken).ConfigureAwait(false);
+        await NamespaceService.FinishAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+        return CatalogResponse.NoContent;
+    }
+
+    public async Task<CatalogResponse> RenameAsync(WarehouseContext warehouse, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    {
+        var parsed = RequestJson.Rename(body);
+        if (parsed.IsFailure)
+        {
+            return CatalogResponse.Error(parsed.Error);
+        }
+
+        var (source, destination) = parsed.Value;
+        if ((identifiers.CheckNamespace(destination.Namespace) ?? identifiers.CheckName(destination.Name, "View name")) is { } invalid)
+        {
+            return CatalogResponse.Error(invalid);
+        }
+
+        return await tables.RenameTabularAsync(warehouse, source, destination, TabularType.View, idempotency, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<CatalogResponse> RegisterAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    {
+        var parsed = RestRequestJson.ParseRegisterView(body.Span);
+        if (parsed.IsFailure)
+        {
+            return CatalogResponse.Error(parsed.Error);
+        }
+
+        var request = parsed.Value;
+        var id = new TableIdentifier(levels, request.Name);
+        if (identifiers.CheckName(request.Name, "View name") is { } invalid)
+        {
+            return CatalogResponse.Error(invalid);
+        }
+
+        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        if (ns is null)
+        {
+            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateView,
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        var metadataLocation = TabularStorage.Inside(warehouse, request.MetadataLocation, "metadata file");
+        if (metadataLocation.IsFailure)
+        {
+            return CatalogResponse.Error(metadataLocation.Error);
+        }
+
+        var json = await TabularStorage.ReadMetadataAsync(warehouse, metadataLocation.Value, cancellationToken).ConfigureAwait(false);
+        if (json.IsFailure)
+        {
+            return CatalogResponse.Error(json.Error);
+        }
+
+        var metadata = ViewMetadataJson.Parse(json.Value);
+        if (metadata.IsFailure)
+        {
+            return CatalogResponse.Error(IcebergError.BadRequest($"Cannot register {request.MetadataLocation}: {metadata.Error.Message}"));
+        }
+
+        var viewLocation = TabularStorage.Inside(warehouse, metadata.Value.Location, "view");
+        if (viewLocation.IsFailure)
+        {
+            return CatalogResponse.Error(viewLocation.Error);
+        }
+
+        var location = metadataLocation.Value.ToString();
+        var tabularId = TabularId.New();
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        if (await TabularStorage.ClaimAsync(tx, warehouse, viewLocation.Value, null, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
+        {
+            return CatalogResponse.Error(overlap);
+        }
+
+        if (await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, request.Name, TabularType.View, location, json.Value,
+                metadata.Value.Location, metadata.Value.FormatVersion), id, cancellationToken).ConfigureAwait(false) is { } taken)
+        {
+            return CatalogResponse.Error(taken);
+        }
+
+        var response = CatalogResponse.Json(LoadResults.Body(location, json.Value, new Dictionary<string, string>(), storageCredentials: false));
+        await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, tabularId, "registerView", id,
+            JsonSerializer.Serialize(new { metadataLocation = location })), cancellationToken).ConfigureAwait(false);
+        await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+        return response;
+    }
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+}

@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using Lakekeeper.Iceberg;
+using Lakekeeper.Persistence.Model;
+using Lakekeeper.Persistence.Repositories;
+using Lakekeeper.Security.Secrets;
+using Lakekeeper.Storage;
+using Lakekeeper.Storage.Credentials;
+using Lakekeeper.Storage.Objects;
+using Lakekeeper.Storage.Profiles;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.Catalog.Services;
+
+/// <summary>A warehouse ready to serve: its storage profile and an object store with its credential.</summary>
+internal sealed record WarehouseContext(WarehouseId Id, ProjectId ProjectId, string Name, StorageProfile Profile, IObjectStore Store)
+{
+    /// <summary>Storage settings engines need in a table's <c>config</c> (never a secret).</summary>
+    public IReadOnlyDictionary<string, string> ClientConfig { get; } = Profile.ClientConfig();
+}
+
+/// <summary>
+/// Resolves the <c>{prefix}</c> (a warehouse id) to a <see cref="WarehouseContext"/>, cached per
+/// process for <see cref="CatalogOptions.WarehouseCacheDuration"/> so that a load costs one query.
+/// </summary>
+internal sealed class WarehouseResolver(
+    WarehouseRepository warehouses, IObjectStoreFactory stores, ISecretProtector secrets, IOptions<CatalogOptions> options)
+{
+    private readonly ConcurrentDictionary<WarehouseId, (WarehouseContext Context, long ExpiresAt)> _cache = new();
+    private readonly long _ttlTicks = (long)(options.Value.WarehouseCacheDuration.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+
+    /// <summary>
+    /// The warehouse for a request: <paramref name="prefix"/> is its id; without a prefix the
+    /// configured default warehouse. Unknown or malformed → 404 <c>NoSuchWarehouseException</c>.
+    /// </summary>
+    public async ValueTask<Result<WarehouseContext>> FromPrefixAsync(string? prefix, CancellationToken cancellationToken)
+    {
+        if (prefix is null)
+        {
+            if (options.Value.DefaultWarehouse is not { Length: > 0 } name)
+            {
+                return IcebergError.BadRequest(
+                    "This catalog serves several warehouses: get the prefix from GET /v1/config?warehouse=<name> and use /v1/{prefix}/…");
+            }
+
+            var byName = await ByNameAsync(ProjectId.Default, name, cancellationToken).ConfigureAwait(false);
+            return byName is null ? CatalogErrors.NoSuchWarehouse(name) : byName;
+        }
+
+        if (!Guid.TryParse(prefix, out var id))
+        {
+            return CatalogErrors.NoSuchWarehouse(prefix);
+        }
+
+        var context = await ByIdAsync(new WarehouseId(id), cancellationToken).ConfigureAwait(false);
+        return context is null ? CatalogErrors.NoSuchWarehouse(prefix) : context;
+    }
+
+    public async ValueTask<WarehouseContext?> ByIdAsync(WarehouseId id, CancellationToken cancellationToken)
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_cache.TryGetValue(id, out var cached) && cached.ExpiresAt > now)
+        {
+            return cached.Context;
+        }
+
+        var record = await warehouses.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        return record is null ? Forget(id) : Remember(Build(record), now);
+    }
+
+    public async ValueTask<WarehouseContext?> ByNameAsync(ProjectId project, string name, CancellationToken cancellationToken)
+    {
+        var record = await warehouses.GetByNameAsync(project, name, cancellationToken).ConfigureAwait(false);
+        return record is null ? null : Remember(Build(record), System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    private WarehouseContext? Forget(WarehouseId id)
+    {
+        _cache.TryRemove(id, out _);
+        return null;
+    }
+
+    private WarehouseContext? Remember(WarehouseContext? context, long now)
+    {
+        if (context is not null)
+        {
+            _cache[context.Id] = (context, now + _ttlTicks);
+        }
+
+        return context;
+    }
+
+    private WarehouseContext? Build(WarehouseRecord record)
+    {
+        if (!record.IsActive)
+        {
+            return null;
+        }
+
+        if (!StorageJson.TryDeserializeProfile(record.StorageProfileJson, out var profile, out var error))
+        {
+            throw new InvalidOperationException($"Warehouse {record.Id} has an unreadable storage profile: {error}");
+        }
+
+        StorageCredential? credential = null;
+        if (record.StorageSecret is { } secret)
+        {
+            var plaintext = secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id));
+            if (!StorageJson.TryDeserializeCredential(plaintext, out credential, out error))
+            {
+                throw new InvalidOperationException($"Warehouse {record.Id} has an unreadable storage credential: {error}");
+            }
+        }
+
+        return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, stores.GetStore(profile, credential));
+    }
+}

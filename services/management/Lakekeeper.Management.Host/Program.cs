@@ -1,0 +1,13 @@
+using Lakekeeper.Management;
+using Lakekeeper.ServiceDefaults;
+using Lakekeeper.ServiceDefaults.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("management");
+builder.AddManagement();
+
+var app = builder.Build();
+app.UseServiceDefaults();
+app.MapServiceDefaults();
+app.MapManagementApi();
+return await app.RunCommandAsync(args);

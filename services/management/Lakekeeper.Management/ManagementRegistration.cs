@@ -1,0 +1,34 @@
+using Lakekeeper.Authz;
+using Lakekeeper.Persistence;
+using Lakekeeper.Security;
+using Lakekeeper.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lakekeeper.Management;
+
+public static class ManagementRegistration
+{
+    /// <summary>The management module: bootstrap, server info, projects and warehouses.</summary>
+    public static WebApplicationBuilder AddManagement(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddLakekeeperDatabase(builder.Configuration);
+        services.AddLakekeeperStorage(builder.Configuration);
+        services.AddSecretProtection(builder.Configuration);
+        builder.AddAuthz();
+        services.AddSingleton<WarehouseService>();
+        return builder;
+    }
+
+    /// <summary>Maps the management API under <c>/management/v1</c>.</summary>
+    public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder endpoints)
+    {
+        var management = endpoints.MapGroup("/management/v1");
+        management.MapServerApi();
+        management.MapProjectsApi();
+        management.MapWarehousesApi();
+        return endpoints;
+    }
+}

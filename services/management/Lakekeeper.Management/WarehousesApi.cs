@@ -1,0 +1,100 @@
+using Lakekeeper.Authz;
+using Lakekeeper.Persistence.Model;
+using Lakekeeper.Persistence.Repositories;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lakekeeper.Management;
+
+internal static class WarehousesApi
+{
+    public static void MapWarehousesApi(this RouteGroupBuilder management)
+    {
+        management.MapPost("/warehouse", CreateWarehouse);
+        management.MapGet("/warehouse", ListWarehouses);
+        management.MapGet("/warehouse/{warehouseId:guid}", GetWarehouse);
+        management.MapDelete("/warehouse/{warehouseId:guid}", DeleteWarehouse);
+    }
+
+    private static async Task<IResult> CreateWarehouse(HttpContext context, WarehouseService service)
+    {
+        if (!ProjectsApi.TryCurrent(context, out var project))
+        {
+            return ManagementErrors.BadRequest($"{ProjectsApi.ProjectHeader} must be a UUID").ToResult();
+        }
+
+        var body = await ManagementJson.ReadBodyAsync(context.Request).ConfigureAwait(false);
+        var (error, created) = await service.CreateAsync(project, body, context.RequestAborted).ConfigureAwait(false);
+        return error is not null
+            ? error.ToResult()
+            : new JsonResult(201, ManagementJson.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("warehouse-id", created!.Id.Value);
+                w.WriteEndObject();
+            }));
+    }
+
+    private static async Task<IResult> ListWarehouses(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer)
+    {
+        var project = ProjectId.Default;
+        var requested = context.Request.Query["project-id"].ToString();
+        if (requested.Length > 0)
+        {
+            if (!Guid.TryParse(requested, out var id))
+            {
+                return ManagementErrors.BadRequest("project-id must be a UUID").ToResult();
+            }
+
+            project = new ProjectId(id);
+        }
+        else if (!ProjectsApi.TryCurrent(context, out project))
+        {
+            return ManagementErrors.BadRequest($"{ProjectsApi.ProjectHeader} must be a UUID").ToResult();
+        }
+
+        var list = await warehouses.ListAsync(project, context.RequestAborted).ConfigureAwait(false);
+        var visible = await authorizer.ListObjectsAsync(Principal.Anonymous, ObjectTypes.Warehouse, Relations.CanIncludeInList,
+            AuthzObject.Project(project.ToString()), context.RequestAborted).ConfigureAwait(false);
+        return new JsonResult(200, ManagementJson.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("warehouses");
+            foreach (var warehouse in list.Where(x => visible.Contains(x.Id.ToString())))
+            {
+                WarehouseService.Describe(w, warehouse);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }));
+    }
+
+    private static async Task<IResult> GetWarehouse(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId)
+    {
+        var warehouse = await warehouses.GetAsync(new WarehouseId(warehouseId), context.RequestAborted).ConfigureAwait(false);
+        if (warehouse is null
+            || !await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanGetMetadata, context.RequestAborted).ConfigureAwait(false))
+        {
+            return ManagementErrors.NoSuchWarehouse(warehouseId.ToString()).ToResult();
+        }
+
+        return new JsonResult(200, ManagementJson.Write(w => WarehouseService.Describe(w, warehouse)));
+    }
+
+    private static async Task<IResult> DeleteWarehouse(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId)
+    {
+        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanDelete, context.RequestAborted).ConfigureAwait(false))
+        {
+            return ManagementErrors.NoSuchWarehouse(warehouseId.ToString()).ToResult();
+        }
+
+        return await warehouses.DeleteAsync(new WarehouseId(warehouseId), context.RequestAborted).ConfigureAwait(false) switch
+        {
+            WarehouseDeleteOutcome.Deleted => TypedResults.NoContent(),
+            WarehouseDeleteOutcome.NotEmpty => ManagementErrors.NotEmpty($"Warehouse {warehouseId} is not empty: drop its namespaces first").ToResult(),
+            _ => ManagementErrors.NoSuchWarehouse(warehouseId.ToString()).ToResult(),
+        };
+    }
+}

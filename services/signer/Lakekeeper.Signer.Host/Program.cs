@@ -1,0 +1,12 @@
+using Lakekeeper.ServiceDefaults;
+using Lakekeeper.ServiceDefaults.Hosting;
+using Lakekeeper.Signer;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("signer");
+builder.AddSigner();
+
+var app = builder.Build();
+app.UseServiceDefaults();
+app.MapServiceDefaults();
+return await app.RunCommandAsync(args);

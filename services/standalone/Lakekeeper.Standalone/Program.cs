@@ -1,0 +1,21 @@
+using Lakekeeper.Catalog;
+using Lakekeeper.Events;
+using Lakekeeper.Management;
+using Lakekeeper.ServiceDefaults;
+using Lakekeeper.ServiceDefaults.Hosting;
+using Lakekeeper.Signer;
+
+// Every module in one process: the quickstart, most tests and small installs.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("standalone");
+builder.AddCatalog();
+builder.AddManagement();
+builder.AddSigner();
+builder.AddEvents();
+
+var app = builder.Build();
+app.UseServiceDefaults();
+app.MapServiceDefaults();
+app.MapCatalogApi();
+app.MapManagementApi();
+return await app.RunCommandAsync(args);
