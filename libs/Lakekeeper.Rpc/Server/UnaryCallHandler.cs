@@ -51,7 +51,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
             {
                 var status = RequestError(read, request.Headers[GrpcProtocol.EncodingHeader].ToString());
                 LogBadRequest(logger, method.Path, status.StatusCode, status.Detail);
-                WriteTrailersOnly(http, status, null, acceptIdentityOnly: status.StatusCode == StatusCode.Unimplemented);
+                WriteTrailersOnly(http, status, null, acceptIdentityOnly: read.Error == FrameError.Compressed);
                 return;
             }
 
