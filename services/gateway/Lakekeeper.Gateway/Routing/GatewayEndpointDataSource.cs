@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
 
 namespace Lakekeeper.Gateway.Routing;
@@ -19,8 +20,8 @@ internal sealed class GatewayEndpointDataSource(IServiceProvider services) : End
 
     private static IReadOnlyList<Endpoint> Build(IServiceProvider services)
     {
-        var table = (RouteTable)services.GetService(typeof(RouteTable))!;
-        var proxy = (GatewayProxy)services.GetService(typeof(GatewayProxy))!;
+        var table = services.GetRequiredService<RouteTable>();
+        var proxy = services.GetRequiredService<GatewayProxy>();
         var endpoints = new List<Endpoint>(table.Routes.Count);
         foreach (var route in table.Routes)
         {
