@@ -100,6 +100,21 @@ public sealed class FailureTests
         }
     }
 
+    [Fact]
+    public async Task A_malformed_request_body_answers_400_not_502()
+    {
+        await using var upstream = await UpstreamServer.StartAsync("catalog");
+        await using var gateway = await GatewayServer.StartAsync(new Settings()
+            .Cluster("catalog", upstream.Address).Cluster("signer", upstream.Address).Cluster("management", upstream.Address));
+
+        // "zz" is not a chunk size: Kestrel fails the body read, which is the client's fault.
+        var response = await RawHttp.SendWithBodyAsync(gateway.Port, "POST", "/catalog/v1/namespaces", "zz\r\n{}\r\n0\r\n\r\n",
+            "Transfer-Encoding: chunked", "Content-Type: application/json");
+
+        Assert.Equal(400, response.Status);
+        Assert.Contains("\"type\":\"BadRequestException\"", response.Body, StringComparison.Ordinal);
+    }
+
     private static async Task HangAsync(HttpContext context, TaskCompletionSource? entered, TaskCompletionSource cancelled)
     {
         entered?.TrySetResult();

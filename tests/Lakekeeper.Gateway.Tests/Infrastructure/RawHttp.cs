@@ -16,7 +16,11 @@ internal sealed record RawResponse(int Status, IReadOnlyList<KeyValuePair<string
 /// </summary>
 internal static class RawHttp
 {
-    public static async Task<RawResponse> SendAsync(int port, string method, string target, params string[] headers)
+    public static Task<RawResponse> SendAsync(int port, string method, string target, params string[] headers) =>
+        SendWithBodyAsync(port, method, target, string.Empty, headers);
+
+    /// <summary>Sends <paramref name="body"/> verbatim after the head, e.g. a deliberately broken chunked body.</summary>
+    public static async Task<RawResponse> SendWithBodyAsync(int port, string method, string target, string body, params string[] headers)
     {
         var request = new StringBuilder();
         request.Append($"{method} {target} HTTP/1.1\r\n");
@@ -35,7 +39,7 @@ internal static class RawHttp
             request.Append("Connection: close\r\n");
         }
 
-        request.Append("\r\n");
+        request.Append("\r\n").Append(body);
 
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port, Deadline.Test);

@@ -15,7 +15,7 @@ internal sealed class StreamingRequestContent(Stream source, UpstreamCancellatio
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
 
-    /// <summary>Set when reading from the client failed.</summary>
+    /// <summary>Set when reading from the client failed (not when the copy was cancelled: timeout or client gone).</summary>
     public Exception? ClientError { get; private set; }
 
     /// <summary>Set when writing to the upstream failed.</summary>
@@ -48,7 +48,7 @@ internal sealed class StreamingRequestContent(Stream source, UpstreamCancellatio
                 {
                     read = await source.ReadAsync(buffer, token).ConfigureAwait(false);
                 }
-                catch (Exception ex)
+                catch (Exception ex) when (!token.IsCancellationRequested)
                 {
                     ClientError = ex;
                     throw;
@@ -66,7 +66,7 @@ internal sealed class StreamingRequestContent(Stream source, UpstreamCancellatio
                     // Flush per chunk: the upstream sees data as the client sends it.
                     await stream.FlushAsync(token).ConfigureAwait(false);
                 }
-                catch (Exception ex)
+                catch (Exception ex) when (!token.IsCancellationRequested)
                 {
                     DestinationError = ex;
                     throw;
