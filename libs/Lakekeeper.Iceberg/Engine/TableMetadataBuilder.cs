@@ -898,6 +898,16 @@ internal sealed class TableMetadataBuilder
         return metadata;
     }
 
+    /// <summary>Diagnostics for tests: how many snapshot arrays this thread's builds allocated.</summary>
+    [ThreadStatic]
+    private static int _snapshotArrayCopies;
+
+    internal static int SnapshotArrayCopies
+    {
+        get => _snapshotArrayCopies;
+        set => _snapshotArrayCopies = value;
+    }
+
     /// <summary>Builds the final snapshot list with a single allocation.</summary>
     private ImmutableArray<Snapshot> BuildSnapshots()
     {
@@ -905,6 +915,8 @@ internal sealed class TableMetadataBuilder
         {
             return _baseSnapshots;
         }
+
+        _snapshotArrayCopies++;
 
         var removed = _removedSnapshotIds;
         var keptBase = removed is null ? _baseSnapshots.Length : _baseSnapshots.Count(s => !removed.Contains(s.SnapshotId));

@@ -299,7 +299,8 @@ internal static partial class JsonCore
         }
 
         ExpectObject(ref r, field);
-        List<KeyValuePair<string, string>>? list = null;
+        var scratch = _mapScratch ??= new KeyValuePair<string, string>[32];
+        var count = 0;
         while (true)
         {
             r.Read();
@@ -308,18 +309,29 @@ internal static partial class JsonCore
                 break;
             }
 
-            var key = KeyCache.Get(ref r);
+            var key = KeyCache.Get(ref r, 64);
             r.Read();
             if (r.TokenType != JsonTokenType.String)
             {
                 Fail($"Cannot parse to a string value: {field}.{key}: {Describe(ref r)}");
             }
 
-            (list ??= new List<KeyValuePair<string, string>>(8)).Add(new(key, Str(ref r)!));
+            // Short values ("0", "1", "append") repeat across thousands of snapshot summaries.
+            var value = KeyCache.Get(ref r, 8);
+            if (count == scratch.Length)
+            {
+                Array.Resize(ref scratch, scratch.Length * 2);
+                _mapScratch = scratch;
+            }
+
+            scratch[count++] = new(key, value);
         }
 
-        return list is null ? StringMap.Empty : StringMap.FromUnsorted(list);
+        return count == 0 ? StringMap.Empty : StringMap.FromUnsorted(scratch.AsSpan(0, count));
     }
+
+    [ThreadStatic]
+    private static KeyValuePair<string, string>[]? _mapScratch;
 
     internal static bool IsBase64(string s)
     {
@@ -365,22 +377,27 @@ internal static partial class JsonCore
     /// </summary>
     private static class KeyCache
     {
-        private const int Size = 256;
+        private const int Size = 512;
 
         [ThreadStatic]
         private static (byte[] Utf8, string Value)[]? _entries;
 
-        public static string Get(ref Utf8JsonReader r)
+        public static string Get(ref Utf8JsonReader r, int maxLength)
         {
             if (r.ValueIsEscaped || r.HasValueSequence)
             {
-                return Str(ref r)!;
+                return Str(ref r);
             }
 
             var span = r.ValueSpan;
-            if (span.Length is 0 or > 64)
+            if (span.Length == 0)
             {
-                return Str(ref r)!;
+                return string.Empty;
+            }
+
+            if (span.Length > maxLength)
+            {
+                return r.GetString()!;
             }
 
             var entries = _entries ??= new (byte[], string)[Size];
@@ -391,7 +408,7 @@ internal static partial class JsonCore
                 return entry.Value;
             }
 
-            var value = Str(ref r)!;
+            var value = r.GetString()!;
             entries[slot] = (span.ToArray(), value);
             return value;
         }

@@ -48,55 +48,61 @@ public sealed class StringMap : IReadOnlyDictionary<string, string>, IEquatable<
         From(items.Select(static i => new KeyValuePair<string, string>(i.Key, i.Value)));
 
     /// <summary>Takes ownership of the list; the last duplicate wins.</summary>
-    internal static StringMap FromUnsorted(List<KeyValuePair<string, string>> list)
+    internal static StringMap FromUnsorted(List<KeyValuePair<string, string>> list) =>
+        FromUnsorted(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list));
+
+    /// <summary>Copies the items; the last duplicate wins.</summary>
+    internal static StringMap FromUnsorted(ReadOnlySpan<KeyValuePair<string, string>> source)
     {
-        if (list.Count == 0)
+        if (source.Length == 0)
         {
             return Empty;
         }
 
-        var sorted = true;
-        for (var i = 1; i < list.Count; i++)
+        var items = source.ToArray();
+
+        // Stable insertion sort: maps are small (summaries, properties) and often nearly sorted.
+        // Stability keeps insertion order among equal keys, so the last duplicate wins below.
+        var duplicates = false;
+        for (var i = 1; i < items.Length; i++)
         {
-            if (string.CompareOrdinal(list[i - 1].Key, list[i].Key) >= 0)
+            var item = items[i];
+            var j = i - 1;
+            int c;
+            while (j >= 0 && (c = string.CompareOrdinal(items[j].Key, item.Key)) >= 0)
             {
-                sorted = false;
-                break;
+                if (c == 0)
+                {
+                    duplicates = true;
+                    break;
+                }
+
+                items[j + 1] = items[j];
+                j--;
             }
+
+            items[j + 1] = item;
         }
 
-        if (sorted)
+        if (!duplicates)
         {
-            return new StringMap([.. list]);
+            return new StringMap(items);
         }
 
-        // Stable sort keeps insertion order among equal keys, so the last one wins below.
-        var indexed = new (KeyValuePair<string, string> Item, int Index)[list.Count];
-        for (var i = 0; i < list.Count; i++)
+        var write = 0;
+        for (var i = 0; i < items.Length; i++)
         {
-            indexed[i] = (list[i], i);
-        }
-
-        Array.Sort(indexed, static (a, b) =>
-        {
-            var c = string.CompareOrdinal(a.Item.Key, b.Item.Key);
-            return c != 0 ? c : a.Index.CompareTo(b.Index);
-        });
-
-        var result = new List<KeyValuePair<string, string>>(indexed.Length);
-        foreach (var (item, _) in indexed)
-        {
-            if (result.Count > 0 && result[^1].Key == item.Key)
+            if (write > 0 && items[write - 1].Key == items[i].Key)
             {
-                result[^1] = item;
+                items[write - 1] = items[i];
             }
             else
             {
-                result.Add(item);
+                items[write++] = items[i];
             }
         }
 
-        return new StringMap([.. result]);
+        return new StringMap(items[..write]);
     }
 
     public bool ContainsKey(string key) => IndexOf(key) >= 0;
