@@ -41,7 +41,9 @@ public static class AuthzRegistration
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = AddAuthzCore(builder);
-        services.TryAddSingleton<IAuthorizer>(static sp => sp.GetRequiredService<LocalAuthorizer>());
+        // Replace, not TryAdd: the authz service decides in process even if a module in the same host
+        // called AddAuthz() with an endpoint (it must never be a client of itself).
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizer>(static sp => sp.GetRequiredService<LocalAuthorizer>()));
         services.TryAddSingleton<AuthzRpcService>();
         services.AddRpcServer();
         services.AddOptions<RpcServerOptions>()

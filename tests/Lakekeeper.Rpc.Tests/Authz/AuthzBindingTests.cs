@@ -43,6 +43,41 @@ public sealed class AuthzBindingTests
     }
 
     [Fact]
+    public async Task Several_modules_may_each_call_AddAuthz()
+    {
+        using var host = await StartAsync(builder =>
+        {
+            builder.AddAuthz();
+            builder.AddAuthz();
+            builder.AddAuthz();
+        });
+        Assert.Single(host.Services.GetServices<IAuthorizer>());
+        Assert.Single(host.Services.GetServices<Lakekeeper.ServiceDefaults.Errors.IExceptionTranslator>().OfType<AuthorizerUnavailableTranslator>());
+        Assert.True(await host.Services.GetRequiredService<IAuthorizer>().CheckAsync(Alice, AuthzObject.Table("t"), Relations.CanDrop, TestToken));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_authz_service_is_never_a_client_of_itself(bool serverFirst)
+    {
+        using var host = await StartAsync(builder =>
+        {
+            if (serverFirst)
+            {
+                builder.AddAuthzServer();
+                builder.AddAuthz();
+            }
+            else
+            {
+                builder.AddAuthz();
+                builder.AddAuthzServer();
+            }
+        }, ("Authz:Endpoint", "http://authz:8182"), ("Server:InternalPort", "0"));
+        Assert.IsType<LocalAuthorizer>(host.Services.GetRequiredService<IAuthorizer>());
+    }
+
+    [Fact]
     public async Task Allowall_in_process()
     {
         using var host = await StartAsync(builder => builder.AddAuthz(), ("Authz:Backend", "AllowAll"));
