@@ -103,9 +103,22 @@ public static class ServiceDefaultsRegistration
         }
     }
 
-    private sealed class ShutdownTimeoutSetup(IOptions<ServerOptions> server) : IConfigureOptions<HostOptions>
+    /// <summary>
+    /// Reads the raw setting: the host resolves its options while it is built, before settings are
+    /// validated, and a validation failure there would escape the friendly start-up message.
+    /// </summary>
+    private sealed class ShutdownTimeoutSetup(IConfiguration configuration) : IConfigureOptions<HostOptions>
     {
-        public void Configure(HostOptions options) =>
-            options.ShutdownTimeout = TimeSpan.FromSeconds(server.Value.ShutdownTimeoutSeconds);
+        public void Configure(HostOptions options)
+        {
+            if (int.TryParse(configuration[ServerOptions.Section + ":" + nameof(ServerOptions.ShutdownTimeoutSeconds)], out var seconds) && seconds is >= 0 and <= 3600)
+            {
+                options.ShutdownTimeout = TimeSpan.FromSeconds(seconds);
+            }
+            else
+            {
+                options.ShutdownTimeout = TimeSpan.FromSeconds(new ServerOptions().ShutdownTimeoutSeconds);
+            }
+        }
     }
 }

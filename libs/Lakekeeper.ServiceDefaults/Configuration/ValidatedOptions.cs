@@ -34,6 +34,12 @@ public static class ValidatedOptionsRegistration
                 return ValidateOptionsResult.Success;
             }
 
+            // The validator skips IValidatableObject once an attribute fails; report every problem at once.
+            if (options is IValidatableObject validatable && results.Count > 0)
+            {
+                results.AddRange(validatable.Validate(context).Where(r => r != ValidationResult.Success));
+            }
+
             var failures = results.Select(r => Describe(r)).ToList();
             return ValidateOptionsResult.Fail(failures);
         }
@@ -48,7 +54,13 @@ public static class ValidatedOptionsRegistration
 
             var variable = SettingNames.ToVariable(section, member);
             var message = result.ErrorMessage ?? "is invalid";
-            // Data annotations phrase their messages as "The X field is required."; say it with the variable.
+            // Data annotations say "The X field is required." or "The field X must be …"; say it with the variable.
+            const string fieldPrefix = "The field ";
+            if (message.StartsWith(fieldPrefix, StringComparison.Ordinal) && message.IndexOf(' ', fieldPrefix.Length) is var end and > 0)
+            {
+                return $"{variable} {message[(end + 1)..]}";
+            }
+
             if (message.StartsWith("The ", StringComparison.Ordinal) && message.Contains(" field ", StringComparison.Ordinal))
             {
                 var rest = message[(message.IndexOf(" field ", StringComparison.Ordinal) + " field ".Length)..];

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lakekeeper.ServiceDefaults.Tests;
+
+/// <summary>A WebApplication with the service defaults on a loopback port, as every host builds it.</summary>
+internal sealed class TestHost : IAsyncDisposable
+{
+    private TestHost(WebApplication app, HttpClient client)
+    {
+        App = app;
+        Client = client;
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<TestHost> StartAsync(
+        Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null, Dictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Server:ListenPort"] = "0",
+            ["Server:BindAddress"] = "127.0.0.1",
+            ["Log:Level"] = "Warning",
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.AddServiceDefaults("test");
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.UseServiceDefaults();
+        map?.Invoke(app);
+        app.MapServiceDefaults();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestHost(app, new HttpClient { BaseAddress = new Uri(address) });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
