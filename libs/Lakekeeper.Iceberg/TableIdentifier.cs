@@ -17,6 +17,12 @@ public sealed record TableIdentifier
 
     public string Name { get; }
 
+    public void Deconstruct(out IReadOnlyList<string> @namespace, out string name)
+    {
+        @namespace = Namespace;
+        name = Name;
+    }
+
     public bool Equals(TableIdentifier? other) =>
         other is not null && Name == other.Name && Namespace.SequenceEqual(other.Namespace, StringComparer.Ordinal);
 

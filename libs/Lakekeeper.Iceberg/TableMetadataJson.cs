@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -25,13 +24,13 @@ public static class TableMetadataJson
     public static byte[] Write(TableMetadata metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        var buffer = new ArrayBufferWriter<byte>(EstimateSize(metadata));
+        using var buffer = new PooledBufferWriter(EstimateSize(metadata));
         using (var writer = new Utf8JsonWriter(buffer, JsonCore.WriterOptions))
         {
             Write(writer, metadata);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.ToArray();
     }
 
     public static string WriteString(TableMetadata metadata) => Encoding.UTF8.GetString(Write(metadata));

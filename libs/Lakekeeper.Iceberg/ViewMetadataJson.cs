@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
@@ -20,13 +19,13 @@ public static class ViewMetadataJson
     public static byte[] Write(ViewMetadata metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var buffer = new PooledBufferWriter(4096);
         using (var writer = new Utf8JsonWriter(buffer, JsonCore.WriterOptions))
         {
             Write(writer, metadata);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.ToArray();
     }
 
     public static string WriteString(ViewMetadata metadata) => Encoding.UTF8.GetString(Write(metadata));

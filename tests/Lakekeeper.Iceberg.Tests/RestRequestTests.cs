@@ -132,5 +132,7 @@ public sealed class RestRequestTests
         Assert.Equal("a.b.tbl", new TableIdentifier(["a", "b"], "tbl").ToString());
         Assert.Equal(new TableIdentifier(["a"], "t"), new TableIdentifier(new List<string> { "a" }, "t"));
         Assert.NotEqual(new TableIdentifier(["a"], "t"), new TableIdentifier(["b"], "t"));
+        var (ns, name) = new TableIdentifier(["a", "b"], "tbl");
+        Assert.Equal(("a", "tbl"), (ns[0], name));
     }
 }

@@ -636,7 +636,16 @@ internal sealed class TableMetadataBuilder
 
     private IcebergError? SetStatistics(StatisticsFile statistics)
     {
-        var index = _statistics.IndexOf(_statistics.FirstOrDefault(s => s.SnapshotId == statistics.SnapshotId)!);
+        var index = -1;
+        for (var i = 0; i < _statistics.Length; i++)
+        {
+            if (_statistics[i].SnapshotId == statistics.SnapshotId)
+            {
+                index = i;
+                break;
+            }
+        }
+
         if (index >= 0)
         {
             if (_statistics[index] == statistics)

@@ -34,7 +34,10 @@ public static class ViewCommitEngine
         return built.IsFailure ? built.Error : built.Value!;
     }
 
-    /// <summary>Checks requirements against <paramref name="current"/> and applies the updates.</summary>
+    /// <summary>
+    /// Checks requirements against <paramref name="current"/> and applies the updates.
+    /// <paramref name="currentMetadataLocation"/> is accepted for symmetry with tables; view metadata keeps no metadata log.
+    /// </summary>
     public static CommitOutcome<ViewMetadata> Commit(
         ViewMetadata current,
         string? currentMetadataLocation,

@@ -70,13 +70,13 @@ internal static partial class JsonCore
 
     internal static byte[] WriteToArray<T>(T value, Action<Utf8JsonWriter, T> write, int sizeHint = 4096)
     {
-        var buffer = new ArrayBufferWriter<byte>(sizeHint);
+        using var buffer = new PooledBufferWriter(sizeHint);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             write(writer, value);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.ToArray();
     }
 
     /// <summary>
