@@ -46,6 +46,9 @@ public sealed class RestRequestTests
         Assert.Equal(2, request.Requirements.Length);
         Assert.IsType<TableUpdate.RemoveProperties>(request.Updates[1]);
         Assert.Null(Json.Ok(RestRequestJson.ParseCommitTable(Json.Utf8("""{"identifier":null,"updates":[]}"""))).Identifier);
+        Assert.Empty(Json.Ok(RestRequestJson.ParseCommitTable(Json.Utf8("""{"requirements":null,"updates":[]}"""))).Requirements);
+        Assert.Equal("Cannot parse missing field: updates", Json.Fails(RestRequestJson.ParseCommitTable(Json.Utf8("""{"requirements":[],"updates":null}"""))).Message);
+        Assert.Equal("Cannot parse missing field: updates", Json.Fails(RestRequestJson.ParseCommitView(Json.Utf8("""{"updates":null}"""))).Message);
     }
 
     [Fact]

@@ -459,6 +459,44 @@ public sealed class UpdateTests
         AssertUnchanged(Tables.Commit(c, new TableUpdate.RemovePartitionStatistics(1)), c);
     }
 
+    [Fact]
+    public void Remove_statistics_removes_only_that_snapshot()
+    {
+        var m = Tables.Append(Tables.Append(V2, 1, Tables.Now - 300), 2, Tables.Now - 200);
+        m = Tables.Changed(Tables.Commit(m, new TableUpdate.SetStatistics(new StatisticsFile(1, "s3://s/1", 1, 1, [])), new TableUpdate.SetStatistics(new StatisticsFile(2, "s3://s/2", 1, 1, []))));
+        var removed = Tables.Changed(Tables.Commit(m, new TableUpdate.RemoveStatistics(1)));
+        Assert.Equal([2L], removed.Statistics.Select(s => s.SnapshotId));
+        AssertUnchanged(Tables.Commit(removed, new TableUpdate.RemoveStatistics(42)), removed);
+    }
+
+    [Fact]
+    public void Remove_partition_statistics_removes_only_that_snapshot()
+    {
+        var m = Tables.Append(Tables.Append(V2, 1, Tables.Now - 300), 2, Tables.Now - 200);
+        m = Tables.Changed(Tables.Commit(m, new TableUpdate.SetPartitionStatistics(new PartitionStatisticsFile(1, "s3://p/1", 1)), new TableUpdate.SetPartitionStatistics(new PartitionStatisticsFile(2, "s3://p/2", 1))));
+        var removed = Tables.Changed(Tables.Commit(m, new TableUpdate.RemovePartitionStatistics(2)));
+        Assert.Equal([1L], removed.PartitionStatistics.Select(s => s.SnapshotId));
+        AssertUnchanged(Tables.Commit(removed, new TableUpdate.RemovePartitionStatistics(2)), removed);
+    }
+
+    [Fact]
+    public void Remove_encryption_key_removes_only_that_key()
+    {
+        var m = Tables.Changed(Tables.Commit(Tables.Create(3), new TableUpdate.AddEncryptionKey(new EncryptedKey("a", "AAAA")), new TableUpdate.AddEncryptionKey(new EncryptedKey("b", "BBBB"))));
+        var removed = Tables.Changed(Tables.Commit(m, new TableUpdate.RemoveEncryptionKey("a")));
+        Assert.Equal(["b"], removed.EncryptionKeys.Select(k => k.KeyId));
+        AssertUnchanged(Tables.Commit(removed, new TableUpdate.RemoveEncryptionKey("zz")), removed);
+    }
+
+    [Fact]
+    public void Assign_uuid_sets_the_uuid_of_a_new_table()
+    {
+        var uuid = Guid.Parse("12345678-1234-1234-1234-123456789abc");
+        var m = Tables.Changed(TableCommitEngine.Commit(null, null, [new TableRequirement.AssertCreate()], [new TableUpdate.AssignUuid(uuid), new TableUpdate.AddSchema(Tables.SimpleSchema()), new TableUpdate.SetLocation("s3://n")], Tables.Now));
+        Assert.Equal(uuid, m.TableUuid);
+        Assert.Equal(0, m.CurrentSchemaId);
+    }
+
     // remove-partition-specs / remove-schemas
 
     [Fact]

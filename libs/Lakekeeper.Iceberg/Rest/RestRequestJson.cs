@@ -139,7 +139,7 @@ public static class RestRequestJson
             }
             else if (prop.SequenceEqual("updates"u8))
             {
-                updates = [.. TableMetadataJson.ReadList(ref r, "updates", static (ref Utf8JsonReader x) => JsonCore.ReadTableUpdate(ref x))];
+                updates = r.TokenType == JsonTokenType.Null ? null : [.. TableMetadataJson.ReadList(ref r, "updates", static (ref Utf8JsonReader x) => JsonCore.ReadTableUpdate(ref x))];
             }
             else
             {
@@ -252,7 +252,7 @@ public static class RestRequestJson
             }
             else if (prop.SequenceEqual("updates"u8))
             {
-                updates = [.. TableMetadataJson.ReadList(ref r, "updates", static (ref Utf8JsonReader x) => JsonCore.ReadViewUpdate(ref x))];
+                updates = r.TokenType == JsonTokenType.Null ? null : [.. TableMetadataJson.ReadList(ref r, "updates", static (ref Utf8JsonReader x) => JsonCore.ReadViewUpdate(ref x))];
             }
             else
             {
