@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using Lakekeeper.Catalog.Tests.Support;
+
+namespace Lakekeeper.Catalog.Tests;
+
+/// <summary>
+/// Many clients at once against one table, on real Postgres and real HTTP: exactly one create wins,
+/// no append is lost, commits that do not conflict by their requirements are retried by the server
+/// and both land, and attempts that lose leave no metadata file behind.
+/// </summary>
+public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<CommitsAppFixture>
+{
+    private readonly CommitsCatalog _catalog = fixture.Catalog;
+
+    [Fact]
+    public async Task Fifty_concurrent_creates_of_one_name_give_one_table_and_49_conflicts()
+    {
+        const string ns = "creates";
+        Assert.Equal(200, (await _catalog.CreateNamespaceAsync(ns)).Status);
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => _catalog.CreateTableAsync(ns, "t"))));
+
+        var winners = replies.Where(r => r.Status == 200).ToList();
+        Assert.Single(winners);
+        var losers = replies.Where(r => r.Status != 200).ToList();
+        Assert.Equal(49, losers.Count);
+        Assert.All(losers, r =>
+        {
+            Assert.Equal(409, r.Status);
+            Assert.Equal("AlreadyExistsException", r.ErrorType);
+            Assert.Equal("Table already exists: creates.t", r.ErrorMessage);
+        });
+
+        Assert.Equal(1L, await _catalog.CountAsync(
+            "SELECT count(*) FROM tabular t JOIN namespace n USING (namespace_id) WHERE n.name = ARRAY['creates'] AND t.name = 't'"));
+
+        // Every loser wrote a version-0 file at its own location before its insert lost; all are gone.
+        var winnerLocation = winners[0].Json.GetProperty("metadata-location").GetString()!;
+        var files = _catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, ns));
+        Assert.Equal([CommitsCatalog.PathOf(winnerLocation)], files);
+        Assert.Equal(1L, await _catalog.CountAsync(
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'createTable' AND payload->>'name' = 't' AND payload->'namespace' = '[\"creates\"]'::jsonb"));
+    }
+
+    [Fact]
+    public async Task Sixteen_writers_appending_to_one_table_lose_no_update()
+    {
+        const string ns = "appends";
+        var created = await _catalog.CreateTableOkAsync(ns, "t");
+        var acknowledged = new ConcurrentBag<long>();
+        var unexpected = new ConcurrentBag<Reply>();
+        var conflicts = 0;
+
+        async Task WriterAsync()
+        {
+            for (var append = 0; append < 2; append++)
+            {
+                for (var attempt = 0; attempt < 60; attempt++)
+                {
+                    var state = await _catalog.LoadOkAsync(ns, "t");
+                    var id = CommitsCatalog.NextSnapshotId();
+                    var reply = await _catalog.CommitAsync(ns, "t", CommitsCatalog.AppendBody(state, id));
+                    if (reply.Status == 200)
+                    {
+                        acknowledged.Add(id);
+                        break;
+                    }
+
+                    if (reply.Status == 409 && reply.ErrorType == "CommitFailedException")
+                    {
+                        Interlocked.Increment(ref conflicts);
+                        continue;
+                    }
+
+                    unexpected.Add(reply);
+                    return;
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(WriterAsync)));
+
+        Assert.Empty(unexpected);
+        Assert.True(conflicts > 0, "16 writers on one table should have collided at least once");
+        var final = await _catalog.LoadOkAsync(ns, "t");
+        var chain = final.MainChain();
+        Assert.Equal(acknowledged.Order(), chain.Order());
+        Assert.Equal(acknowledged.Count, final.Snapshots.Count);
+        Assert.Equal(acknowledged.Count, final.MetadataLogLength);
+        Assert.Equal(acknowledged.Count + 1, _catalog.MetadataFiles(CommitsCatalog.PathOf(created.Metadata.GetProperty("location").GetString()!)).Count);
+        Assert.Equal(acknowledged.Count, (int)await _catalog.CountAsync(
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND tabular_id = $1::uuid", created.Uuid));
+    }
+
+    [Fact]
+    public async Task Commits_that_do_not_conflict_by_requirements_both_succeed_from_stale_bases()
+    {
+        const string ns = "retry";
+        var created = await _catalog.CreateTableOkAsync(ns, "t");
+        var folder = CommitsCatalog.PathOf(created.Metadata.GetProperty("location").GetString()!);
+
+        Task<Reply> first, second;
+        await using (await _catalog.LockTableRowAsync(created.Uuid))
+        {
+            // Both plan on the same base and write their files, then queue on the row: one must lose the swap.
+            first = Task.Run(() => _catalog.CommitAsync(ns, "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })));
+            second = Task.Run(() => _catalog.CommitAsync(ns, "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })));
+            await _catalog.WaitForLockWaitersAsync(2);
+            Assert.Equal(3, _catalog.MetadataFiles(folder).Count);
+        }
+
+        var replies = await Task.WhenAll(first, second);
+        Assert.All(replies, r => Assert.Equal(200, r.Status));
+
+        var final = await _catalog.LoadOkAsync(ns, "t");
+        Assert.Equal("1", final.Properties["a"]);
+        Assert.Equal("2", final.Properties["b"]);
+        Assert.Equal(2, final.MetadataLogLength);
+        Assert.Contains(final.MetadataLocation, replies.Select(r => r.Json.GetProperty("metadata-location").GetString()));
+
+        // The loser's first file is gone; its retry wrote one file: create + 2 commits.
+        var files = _catalog.MetadataFiles(folder);
+        Assert.Equal(3, files.Count);
+        Assert.Contains(CommitsCatalog.PathOf(final.MetadataLocation), files);
+        Assert.Equal(2L, await _catalog.CountAsync(
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND tabular_id = $1::uuid", created.Uuid));
+    }
+
+    [Fact]
+    public async Task A_writer_from_a_stale_base_gets_409_and_changes_nothing()
+    {
+        const string ns = "stale";
+        await _catalog.CreateTableOkAsync(ns, "t");
+        var stale = await _catalog.LoadOkAsync(ns, "t");
+        Assert.Equal(200, (await _catalog.CommitAsync(ns, "t", CommitsCatalog.AppendBody(stale, CommitsCatalog.NextSnapshotId()))).Status);
+        var before = await _catalog.LoadOkAsync(ns, "t");
+
+        var reply = await _catalog.CommitAsync(ns, "t", CommitsCatalog.AppendBody(stale, CommitsCatalog.NextSnapshotId()));
+
+        Assert.Equal(409, reply.Status);
+        Assert.Equal("CommitFailedException", reply.ErrorType);
+        Assert.StartsWith("Requirement failed: branch main", reply.ErrorMessage, StringComparison.Ordinal);
+        var after = await _catalog.LoadOkAsync(ns, "t");
+        Assert.Equal(before.MetadataLocation, after.MetadataLocation);
+        Assert.Equal(2, _catalog.MetadataFiles(CommitsCatalog.PathOf(after.Metadata.GetProperty("location").GetString()!)).Count);
+    }
+}
