@@ -76,11 +76,17 @@ internal sealed class IdempotencyGate(IdempotencyRepository records, Npgsql.Npgs
 
         if (response.StatusCode is >= 400 and < 500)
         {
-            // Failures change nothing, so their record is written on its own.
+            // Failures change nothing, so their record is written on its own. A concurrent request
+            // with this key that recorded first (often the reason this one failed, e.g. its create
+            // won) is the outcome: replay it, so every request with the key gets the same answer.
             await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
             if (await idempotency.RecordAsync(tx, response, cancellationToken).ConfigureAwait(false))
             {
                 await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                return await ReplayAsync(scope, key, operation, hash, cancellationToken).ConfigureAwait(false) ?? response;
             }
         }
 
