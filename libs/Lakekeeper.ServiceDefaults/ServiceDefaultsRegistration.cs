@@ -39,10 +39,11 @@ public static class ServiceDefaultsRegistration
         return builder;
     }
 
-    /// <summary>Request id and the error boundary; call before mapping endpoints.</summary>
+    /// <summary>Request id, server span attributes and the error boundary; call before mapping endpoints.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<ServerSpanMiddleware>();
         app.UseMiddleware<ErrorBoundaryMiddleware>();
         return app;
     }

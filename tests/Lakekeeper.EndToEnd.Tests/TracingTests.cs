@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Lakekeeper.Authz;
+using Lakekeeper.Catalog;
+using Lakekeeper.Gateway;
+using Lakekeeper.Management;
+using Lakekeeper.ServiceDefaults;
+using Lakekeeper.ServiceDefaults.Telemetry;
+using Lakekeeper.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+
+namespace Lakekeeper.EndToEnd.Tests;
+
+/// <summary>
+/// One request through gateway → catalog → authz is one trace: each service is composed as its host
+/// composes it, with an in-memory exporter added through <see cref="TelemetryHooks"/>.
+/// </summary>
+public sealed class TracingTests : IAsyncLifetime
+{
+    private readonly List<Activity> _spans = [];
+    private readonly List<WebApplication> _apps = [];
+
+    private sealed class ListExporter(List<Activity> sink) : BaseExporter<Activity>
+    {
+        public override ExportResult Export(in Batch<Activity> batch)
+        {
+            lock (sink)
+            {
+                foreach (var activity in batch)
+                {
+                    sink.Add(activity);
+                }
+            }
+
+            return ExportResult.Success;
+        }
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _apps)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_request_through_gateway_catalog_and_authz_is_one_trace()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var warehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-trace-").FullName;
+        var authzGrpc = FreePort.Next();
+        await StartAsync("authz", new() { ["Server:InternalPort"] = authzGrpc.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            b => b.AddAuthzServer(), app => app.MapAuthzServer());
+        var catalog = await StartAsync("catalog", new()
+        {
+            ["Database:ConnectionString"] = await postgres.CreateDatabaseAsync(),
+            ["Secrets:EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Storage:AllowedFileRoots:0"] = warehouseRoot,
+            ["Authz:Endpoint"] = $"http://127.0.0.1:{authzGrpc}",
+        }, b => b.AddCatalog().AddManagement(), app =>
+        {
+            app.MapCatalogApi();
+            app.MapManagementApi();
+        });
+        var gateway = await StartAsync("gateway", new()
+        {
+            ["Gateway:Clusters:catalog:Destinations:d1:Address"] = catalog.ToString(),
+            ["Gateway:Clusters:signer:Destinations:d1:Address"] = catalog.ToString(),
+            ["Gateway:Clusters:management:Destinations:d1:Address"] = catalog.ToString(),
+        }, b => b.AddGateway(), app => app.MapGateway());
+
+        using var client = new HttpClient { BaseAddress = gateway };
+        (await client.PostAsJsonAsync("/management/v1/bootstrap", new Dictionary<string, object> { ["accept-terms-of-use"] = true })).EnsureSuccessStatusCode();
+        Directory.CreateDirectory(Path.Combine(warehouseRoot, "demo"));
+        using var created = await client.PostAsJsonAsync("/management/v1/warehouse", new Dictionary<string, object>
+        {
+            ["warehouse-name"] = "demo",
+            ["storage-profile"] = new Dictionary<string, object> { ["type"] = "file", ["root"] = Path.Combine(warehouseRoot, "demo") },
+        });
+        var prefix = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("warehouse-id").GetString();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/catalog/v1/{prefix}/namespaces");
+        using (var response = await client.SendAsync(request))
+        {
+            response.EnsureSuccessStatusCode();
+        }
+
+        List<Activity> chain;
+        try
+        {
+            chain = await Eventually.ReturnsAsync(() => Task.FromResult(FindChain(prefix!)), TimeSpan.FromSeconds(10), "the five spans of one trace");
+        }
+        catch (TimeoutException)
+        {
+            lock (_spans)
+            {
+                Assert.Fail("spans seen:\n" + string.Join("\n", _spans.DistinctBy(s => s.SpanId).Select(s => $"{s.TraceId} {s.SpanId} <- {s.ParentSpanId} {s.Kind} {Describe(s)}")));
+            }
+
+            throw;
+        }
+
+        Assert.Single(chain.Select(s => s.TraceId).Distinct());
+        Assert.Equal(
+            [ActivityKind.Server, ActivityKind.Client, ActivityKind.Server, ActivityKind.Client, ActivityKind.Server],
+            chain.Select(s => s.Kind));
+        Assert.Contains(chain, s => s.GetTagItem("http.route") is "/catalog/{**path}");
+        Assert.Contains(chain, s => s.GetTagItem("http.route") is "/catalog/v1/{prefix}/namespaces");
+        for (var i = 1; i < chain.Count; i++)
+        {
+            Assert.Equal(chain[i - 1].SpanId, chain[i].ParentSpanId);
+        }
+
+        Directory.Delete(warehouseRoot, recursive: true);
+    }
+
+    /// <summary>
+    /// The test's client span → gateway server → gateway client → catalog server → catalog client
+    /// (Authorizer/Check) → authz server, each the parent of the next; null while not all have ended.
+    /// </summary>
+    private List<Activity>? FindChain(string prefix)
+    {
+        List<Activity> spans;
+        lock (_spans)
+        {
+            spans = _spans.DistinctBy(s => s.SpanId).ToList();
+        }
+
+        var byParent = spans.ToLookup(s => s.ParentSpanId);
+        var root = spans.FirstOrDefault(s => s.Kind == ActivityKind.Client && s.ParentSpanId == default
+            && Describe(s).Contains($"/catalog/v1/{prefix}/namespaces", StringComparison.Ordinal));
+        if (root is null)
+        {
+            return null;
+        }
+
+        var chain = new List<Activity> { root };
+        while (chain.Count < 6)
+        {
+            var wanted = chain.Count % 2 == 1 ? ActivityKind.Server : ActivityKind.Client;
+            var next = byParent[chain[^1].SpanId].FirstOrDefault(s => s.Kind == wanted
+                && (chain.Count != 4 || Describe(s).Contains("Authorizer/Check", StringComparison.Ordinal)));
+            if (next is null)
+            {
+                return null;
+            }
+
+            chain.Add(next);
+        }
+
+        return chain[1..];
+    }
+
+    private static string Describe(Activity span) =>
+        span.DisplayName + " " + string.Join(' ', span.TagObjects.Select(t => $"{t.Key}={t.Value}"));
+
+    private async Task<Uri> StartAsync(string service, Dictionary<string, string?> settings, Action<WebApplicationBuilder> add, Action<WebApplication> map)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Server:ListenPort"] = "0",
+            ["Server:BindAddress"] = "127.0.0.1",
+            ["Log:Level"] = "Warning",
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddServiceDefaults(service);
+        builder.Services.Configure<TelemetryHooks>(hooks =>
+            hooks.Tracing.Add(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(new ListExporter(_spans)))));
+        add(builder);
+        var app = builder.Build();
+        app.UseServiceDefaults();
+        app.MapServiceDefaults();
+        map(app);
+        await app.StartAsync();
+        _apps.Add(app);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First(a => !a.EndsWith(":" + settings.GetValueOrDefault("Server:InternalPort"), StringComparison.Ordinal)));
+    }
+}
