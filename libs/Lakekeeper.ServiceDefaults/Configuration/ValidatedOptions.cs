@@ -27,17 +27,25 @@ public static class ValidatedOptionsRegistration
     {
         public ValidateOptionsResult Validate(string? name, TOptions options)
         {
+            // Attributes of every property, then the object's own checks, so that an operator sees every
+            // problem at once (Validator.TryValidateObject skips IValidatableObject once an attribute fails).
             var results = new List<ValidationResult>();
-            var context = new ValidationContext(options);
-            if (Validator.TryValidateObject(options, context, results, validateAllProperties: true))
+            foreach (var property in typeof(TOptions).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
             {
-                return ValidateOptionsResult.Success;
+                if (property.CanRead && property.GetIndexParameters().Length == 0)
+                {
+                    Validator.TryValidateProperty(property.GetValue(options), new ValidationContext(options) { MemberName = property.Name }, results);
+                }
             }
 
-            // The validator skips IValidatableObject once an attribute fails; report every problem at once.
-            if (options is IValidatableObject validatable && results.Count > 0)
+            if (options is IValidatableObject validatable)
             {
-                results.AddRange(validatable.Validate(context).Where(r => r != ValidationResult.Success));
+                results.AddRange(validatable.Validate(new ValidationContext(options)).Where(r => r != ValidationResult.Success));
+            }
+
+            if (results.Count == 0)
+            {
+                return ValidateOptionsResult.Success;
             }
 
             var failures = results.Select(r => Describe(r)).ToList();
