@@ -28,9 +28,9 @@ public sealed class HeaderRulesTests
     [InlineData("Host", "Skip")]
     [InlineData("X-Forwarded-For", "Skip")]
     [InlineData("x-request-id", "Skip")]
-    [InlineData("traceparent", "SkipWhenTracing")]
-    [InlineData("tracestate", "SkipWhenTracing")]
-    [InlineData("baggage", "SkipWhenTracing")]
+    [InlineData("traceparent", "TraceContext")]
+    [InlineData("tracestate", "TraceContext")]
+    [InlineData("baggage", "Baggage")]
     public void End_to_end_headers_are_copied_and_gateway_owned_ones_replaced(string name, string expected)
     {
         Assert.Equal(Enum.Parse<HeaderAction>(expected), HeaderRules.ForRequest(name));

@@ -24,9 +24,9 @@ internal static class ForwarderHandlerFactory
     };
 
     /// <summary>
-    /// Whether outgoing requests get the current activity's trace context from the handler. Disabled by
-    /// the runtime switch <c>System.Net.Http.EnableActivityPropagation</c>; then the client's headers
-    /// are copied instead.
+    /// Whether outgoing requests get the current activity's trace context from the handler. Off when the
+    /// handler has no propagator or the runtime switch <c>System.Net.Http.EnableActivityPropagation</c>
+    /// is false; then the forwarder sets <c>traceparent</c> from the gateway's activity itself.
     /// </summary>
     public static bool PropagatesTraceContext(SocketsHttpHandler handler)
     {

@@ -11,8 +11,11 @@ internal enum HeaderAction
     /// <summary>Hop-by-hop (RFC 9110 §7.6.1) or set by the gateway itself.</summary>
     Skip,
 
-    /// <summary>Trace context: re-injected from the gateway's activity when there is one.</summary>
-    SkipWhenTracing,
+    /// <summary><c>traceparent</c>, <c>tracestate</c>, <c>Request-Id</c>: replaced by the gateway's span when it has one.</summary>
+    TraceContext,
+
+    /// <summary><c>baggage</c>, <c>Correlation-Context</c>: re-injected by the handler's propagator when it injects.</summary>
+    Baggage,
 }
 
 /// <summary>
@@ -38,16 +41,16 @@ internal static class HeaderRules
         return name.Length switch
         {
             4 when Is(name, "Host") => HeaderAction.Skip,
-            7 when Is(name, "baggage") => HeaderAction.SkipWhenTracing,
-            10 when Is(name, "tracestate") || Is(name, "Request-Id") => HeaderAction.SkipWhenTracing,
-            11 when Is(name, "traceparent") => HeaderAction.SkipWhenTracing,
+            7 when Is(name, "baggage") => HeaderAction.Baggage,
+            10 when Is(name, "tracestate") || Is(name, "Request-Id") => HeaderAction.TraceContext,
+            11 when Is(name, "traceparent") => HeaderAction.TraceContext,
             12 when Is(name, XRequestId) => HeaderAction.Skip,
             14 when Is(name, "Content-Length") => HeaderAction.Skip,
             15 when Is(name, XForwardedFor) => HeaderAction.Skip,
             16 when Is(name, XForwardedHost) => HeaderAction.Skip,
             17 when Is(name, XForwardedProto) => HeaderAction.Skip,
             18 when Is(name, XForwardedPrefix) => HeaderAction.Skip,
-            19 when Is(name, "Correlation-Context") => HeaderAction.SkipWhenTracing,
+            19 when Is(name, "Correlation-Context") => HeaderAction.Baggage,
             _ => name.StartsWith(':') ? HeaderAction.Skip : HeaderAction.Copy,
         };
     }

@@ -99,16 +99,21 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
     private void CopyRequestHeaders(HttpContext context, HttpRequestMessage upstream, StreamingRequestContent? content)
     {
         var headers = context.Request.Headers;
-        // With an activity, the handler's propagator injects a traceparent carrying the same trace id;
-        // copying the client's too would send two. Without one, pass the client's through.
-        var tracing = handlerPropagatesTraceContext && Activity.Current is not null;
+        // With an activity, the upstream must continue the trace through the gateway's span: either the
+        // handler's propagator injects it (then the client's headers must not be copied too, or there
+        // would be two traceparents), or, where propagation is switched off, the gateway sets it here.
+        // Without an activity the client's headers pass unchanged.
+        var activity = Activity.Current;
+        var handlerInjects = handlerPropagatesTraceContext && activity is not null;
+        var injectHere = !handlerPropagatesTraceContext && activity is { IdFormat: ActivityIdFormat.W3C };
         var connection = headers.Connection;
         foreach (var header in headers)
         {
             var name = header.Key;
             var action = HeaderRules.ForRequest(name);
             if (action == HeaderAction.Skip
-                || (action == HeaderAction.SkipWhenTracing && tracing)
+                || (action == HeaderAction.TraceContext && (handlerInjects || injectHere))
+                || (action == HeaderAction.Baggage && handlerInjects)
                 || (connection.Count > 0 && HeaderRules.IsListedIn(connection, name)))
             {
                 continue;
@@ -138,6 +143,15 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
         if (context.Request.PathBase.HasValue)
         {
             upstream.Headers.TryAddWithoutValidation(HeaderRules.XForwardedPrefix, context.Request.PathBase.Value);
+        }
+
+        if (injectHere)
+        {
+            upstream.Headers.TryAddWithoutValidation("traceparent", activity!.Id);
+            if (activity.TraceStateString is { } traceState)
+            {
+                upstream.Headers.TryAddWithoutValidation("tracestate", traceState);
+            }
         }
 
         // ServiceDefaults accepted the client's id or generated one; the upstream logs the same.
