@@ -377,6 +377,14 @@ internal sealed class ViewService(
         var location = metadataLocation.Value.ToString();
         var tabularId = TabularId.New();
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+
+        // A taken name is the client's error to see (409), before the location check: registering a
+        // view's own file under its own name overlaps its own location too.
+        if (await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, request.Name, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return CatalogResponse.Error(existing.Type == TabularType.Table ? CatalogErrors.TableWithSameName(id) : CatalogErrors.ViewAlreadyExists(id));
+        }
+
         if (await TabularStorage.ClaimAsync(tx, warehouse, viewLocation.Value, null, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
         {
             return CatalogResponse.Error(overlap);
