@@ -12,6 +12,9 @@ internal sealed class PostgresExceptionTranslator : IExceptionTranslator
 {
     public ErrorResponse? Translate(Exception exception) => exception switch
     {
+        // The change may have landed: the Iceberg type tells clients not to clean up, Retry-After when to look.
+        CommitOutcomeUnknownException => new ErrorResponse(503, "CommitStateUnknownException",
+            "The outcome is unknown: the database connection failed while committing. Reload before retrying.") { RetryAfterSeconds = 1 },
         PostgresException pg when IsRetryable(pg.SqlState) => ErrorResponse.Unavailable("The database is temporarily unavailable; retry the request."),
         NpgsqlException { IsTransient: true } => ErrorResponse.Unavailable("The database is temporarily unavailable; retry the request."),
         NpgsqlException { InnerException: TimeoutException or System.IO.IOException or System.Net.Sockets.SocketException } =>

@@ -204,10 +204,11 @@ internal sealed partial class CommitRunner(
             }
             catch (CommitOutcomeUnknownException ex)
             {
+                // The files stay: the swap may have landed. The error boundary answers 503
+                // CommitStateUnknownException with Retry-After (PostgresExceptionTranslator).
                 keepFiles = true;
                 LogUnknownOutcome(logger, ex, string.Join(", ", changed.Select(p => p.Change.Id.ToString())));
-                return new CatalogResponse(503, new Lakekeeper.ServiceDefaults.Errors.ErrorResponse(503, "CommitStateUnknownException",
-                    "The commit outcome is unknown: the database connection failed while committing. Reload the table before retrying.").ToUtf8Json());
+                throw;
             }
 
             keepFiles = true;
