@@ -266,9 +266,10 @@ internal sealed class ViewService(
             }
             catch (CommitOutcomeUnknownException)
             {
+                // The file stays: the swap may have landed. The error boundary answers 503
+                // CommitStateUnknownException with Retry-After (PostgresExceptionTranslator).
                 keep = true;
-                return new CatalogResponse(503, new Lakekeeper.ServiceDefaults.Errors.ErrorResponse(503, "CommitStateUnknownException",
-                    "The commit outcome is unknown: the database connection failed while committing. Reload the view before retrying.").ToUtf8Json());
+                throw;
             }
             finally
             {
