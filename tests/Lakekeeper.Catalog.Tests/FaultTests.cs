@@ -175,10 +175,68 @@ public sealed class FaultTests
             }
         }
 
+        // Transactions over a and b: each pair must land whole or not at all, whatever the answer.
+        var pairs = new ConcurrentBag<(long A, long B, int Status)>();
+        async Task TransactionClientAsync()
+        {
+            for (var attempt = 0; attempt < 12; attempt++)
+            {
+                if (await LoadAsync("a") is not { } a || await LoadAsync("b") is not { } b)
+                {
+                    continue;
+                }
+
+                var (idA, idB) = (CommitsCatalog.NextSnapshotId(), CommitsCatalog.NextSnapshotId());
+                var (ra, ua) = CommitsCatalog.AppendParts(a, idA);
+                var (rb, ub) = CommitsCatalog.AppendParts(b, idB);
+                var reply = await catalog.TransactionAsync(CommitsCatalog.TransactionBody(("load", "a", ra, ua), ("load", "b", rb, ub)));
+                statuses.Add(reply.Status);
+                pairs.Add((idA, idB, reply.Status));
+                if (reply.Status is not (204 or 409))
+                {
+                    Check503(reply);
+                }
+            }
+        }
+
+        // Creates and drops of other tables: expected outcomes or 503, never 500.
+        async Task CreateDropClientAsync()
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var create = await catalog.CreateTableAsync("load", "x" + i);
+                if (create.Status is not (200 or 409))
+                {
+                    Check503(create);
+                }
+
+                var drop = await catalog.DropTableAsync("load", "x" + i, purge: i % 2 == 0);
+                if (drop.Status is not (204 or 404))
+                {
+                    Check503(drop);
+                }
+            }
+        }
+
         var killer = Task.Run(KillerAsync);
-        await Task.WhenAll(tables.SelectMany(t => new[] { t, t }).Select(t => Task.Run(() => ClientAsync(t))));
+        await Task.WhenAll(tables.SelectMany(t => new[] { t, t }).Select(t => Task.Run(() => ClientAsync(t)))
+            .Append(Task.Run(TransactionClientAsync)).Append(Task.Run(CreateDropClientAsync)));
         await stop.CancelAsync();
         await killer;
+        foreach (var (idA, idB, status) in pairs)
+        {
+            switch (status)
+            {
+                case 204:
+                    acknowledged[idA] = "a";
+                    acknowledged[idB] = "b";
+                    break;
+                case not 409:
+                    unknown[idA] = "a";
+                    unknown[idB] = "b";
+                    break;
+            }
+        }
 
         Assert.Empty(bad);
         Assert.True(terminated > 0, "the test should have cut some connections");
@@ -202,6 +260,10 @@ public sealed class FaultTests
             Assert.All(final.Metadata.GetProperty("metadata-log").EnumerateArray(), e => Assert.Contains(CommitsCatalog.PathOf(e.GetProperty("metadata-file").GetString()!), files));
             Assert.InRange(files.Count, chain.Count + 1, chain.Count + 1 + maybe.Count);
         }
+
+        var chainA = (await catalog.LoadOkAsync("load", "a")).MainChain();
+        var chainB = (await catalog.LoadOkAsync("load", "b")).MainChain();
+        Assert.All(pairs, p => Assert.Equal(chainA.Contains(p.A), chainB.Contains(p.B)));
     }
 
     [Fact]
