@@ -144,4 +144,29 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal(before.MetadataLocation, after.MetadataLocation);
         Assert.Equal(2, _catalog.MetadataFiles(CommitsCatalog.PathOf(after.Metadata.GetProperty("location").GetString()!)).Count);
     }
+
+    [Fact]
+    public async Task Concurrent_renames_onto_one_name_give_one_success_and_conflicts()
+    {
+        const string ns = "renames";
+        Assert.Equal(200, (await _catalog.CreateNamespaceAsync(ns)).Status);
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.Equal(200, (await _catalog.CreateTableAsync(ns, "s" + i)).Status);
+        }
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() => _catalog.SendAsync(HttpMethod.Post, _catalog.Url("tables/rename"),
+            $$$"""{"source":{"namespace":["{{{ns}}}"],"name":"s{{{i}}}"},"destination":{"namespace":["{{{ns}}}"],"name":"target"}}"""))));
+
+        Assert.Single(replies, r => r.Status == 204);
+        Assert.All(replies.Where(r => r.Status != 204), r =>
+        {
+            Assert.Equal(409, r.Status);
+            Assert.Contains("Table already exists", r.ErrorMessage, StringComparison.Ordinal);
+        });
+        Assert.Equal(200, (await _catalog.LoadAsync(ns, "target")).Status);
+        Assert.Equal(12L, await _catalog.CountAsync(
+            "SELECT count(*) FROM tabular t JOIN namespace n USING (namespace_id) WHERE n.name = ARRAY['renames']"));
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'renameTable' AND payload->>'name' = 'target'"));
+    }
 }
