@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Lakekeeper.Catalog.Tests.Support;
+using Lakekeeper.Testing;
 
 namespace Lakekeeper.Catalog.Tests;
 
@@ -168,5 +169,113 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal(12L, await _catalog.CountAsync(
             "SELECT count(*) FROM tabular t JOIN namespace n USING (namespace_id) WHERE n.name = ARRAY['renames']"));
         Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'renameTable' AND payload->>'name' = 'target'"));
+    }
+
+    [Fact]
+    public async Task An_append_retried_on_the_server_with_a_stale_sequence_number_is_409_validation_failed()
+    {
+        const string ns = "stale_seq";
+        var empty = await _catalog.CreateTableOkAsync(ns, "t");
+        var folder = CommitsCatalog.PathOf(empty.Metadata.GetProperty("location").GetString()!);
+        Assert.Equal(200, (await _catalog.CommitAsync(ns, "t", CommitsCatalog.AppendBody(empty, CommitsCatalog.NextSnapshotId()))).Status);
+        var created = await _catalog.LoadOkAsync(ns, "t");
+        var parent = created.MainSnapshotId!.Value;
+
+        // Appends that assert only the table UUID: the loser's requirements still hold after the
+        // race, but its sequence number is no longer new (spec: 409, "Validation failed, please retry").
+        string UuidOnly(long id) => CommitsCatalog.AppendBody(created, id).Replace(
+            $$$""",{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":{{{parent}}}}""", string.Empty, StringComparison.Ordinal);
+        var (first, second) = (CommitsCatalog.NextSnapshotId(), CommitsCatalog.NextSnapshotId());
+        Assert.DoesNotContain("assert-ref-snapshot-id", UuidOnly(first), StringComparison.Ordinal);
+        Task<Reply> a, b;
+        await using (await _catalog.LockTableRowAsync(created.Uuid))
+        {
+            a = Task.Run(() => _catalog.CommitAsync(ns, "t", UuidOnly(first)));
+            b = Task.Run(() => _catalog.CommitAsync(ns, "t", UuidOnly(second)));
+            await _catalog.WaitForLockWaitersAsync(2);
+        }
+
+        var replies = await Task.WhenAll(a, b);
+        Assert.Single(replies, r => r.Status == 200);
+        var lost = Assert.Single(replies, r => r.Status != 200);
+        Assert.Equal(409, lost.Status);
+        Assert.Equal("CommitFailedException", lost.ErrorType);
+        Assert.Contains("Validation failed, please retry", lost.ErrorMessage, StringComparison.Ordinal);
+        var final = await _catalog.LoadOkAsync(ns, "t");
+        Assert.Equal(2, final.MainChain().Count);
+        Assert.Equal(2, final.Snapshots.Count);
+        Assert.Equal(3, _catalog.MetadataFiles(folder).Count);
+    }
+
+    [Fact]
+    public async Task When_server_retries_run_out_the_commit_is_409_and_leaves_no_file()
+    {
+        await using var app = await StandaloneApp.StartAsync(new Dictionary<string, string?> { ["Catalog:CommitAttempts"] = "1" });
+        var catalog = await CommitsCatalog.ForAsync(app);
+        var created = await catalog.CreateTableOkAsync("ns", "t");
+        var folder = CommitsCatalog.PathOf(created.Metadata.GetProperty("location").GetString()!);
+
+        Task<Reply> a, b;
+        await using (await catalog.LockTableRowAsync(created.Uuid))
+        {
+            a = Task.Run(() => catalog.CommitAsync("ns", "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })));
+            b = Task.Run(() => catalog.CommitAsync("ns", "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })));
+            await catalog.WaitForLockWaitersAsync(2);
+        }
+
+        var replies = await Task.WhenAll(a, b);
+        Assert.Single(replies, r => r.Status == 200);
+        var lost = Assert.Single(replies, r => r.Status != 200);
+        Assert.Equal(409, lost.Status);
+        Assert.Equal("CommitFailedException", lost.ErrorType);
+        var final = await catalog.LoadOkAsync("ns", "t");
+        Assert.Equal(1, final.MetadataLogLength);
+        Assert.Equal(2, catalog.MetadataFiles(folder).Count);
+        Assert.Equal(1L, await catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable'"));
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_namespace_creates_give_one_namespace()
+    {
+        var replies = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => _catalog.CreateNamespaceAsync("ns_race"))));
+
+        Assert.Single(replies, r => r.Status == 200);
+        Assert.All(replies.Where(r => r.Status != 200), r =>
+        {
+            Assert.Equal(409, r.Status);
+            Assert.Equal("AlreadyExistsException", r.ErrorType);
+            Assert.Equal("Namespace already exists: ns_race", r.ErrorMessage);
+        });
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM namespace WHERE name = ARRAY['ns_race']"));
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'createNamespace' AND payload->'namespace' = '[\"ns_race\"]'::jsonb"));
+    }
+
+    [Fact]
+    public async Task Dropping_a_namespace_while_tables_are_created_in_it_never_orphans_a_table_or_a_file()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var ns = "ns_drop_race_" + round;
+            Assert.Equal(200, (await _catalog.CreateNamespaceAsync(ns)).Status);
+            var creates = Enumerable.Range(0, 4).Select(i => Task.Run(() => _catalog.CreateTableAsync(ns, "t" + i))).ToList();
+            var drop = await Task.Run(() => _catalog.SendAsync(HttpMethod.Delete, _catalog.Url($"namespaces/{ns}")));
+            var created = await Task.WhenAll(creates);
+
+            Assert.All(created, r => Assert.True(r.Status is 200 or 404, r.ToString()));
+            var tables = created.Count(r => r.Status == 200);
+            if (drop.Status == 204)
+            {
+                Assert.Equal(0, tables);
+                Assert.Equal(0L, await _catalog.CountAsync("SELECT count(*) FROM namespace WHERE name = ARRAY[$1]", ns));
+            }
+            else
+            {
+                Assert.Equal(409, drop.Status);
+                Assert.Equal("NamespaceNotEmptyException", drop.ErrorType);
+            }
+
+            // Every refused create removed its version-0 file.
+            Assert.Equal(tables, _catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, ns)).Count);
+        }
     }
 }
