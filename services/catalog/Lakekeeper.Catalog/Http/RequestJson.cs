@@ -56,6 +56,12 @@ internal static class RequestJson
 
     private static Result<T> Parse<T>(ReadOnlyMemory<byte> body, Func<JsonElement, T> read)
     {
+        // The reader does not check UTF-8 inside strings; GetString would throw on it (a 500).
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return IcebergError.BadRequest("Malformed request: the body is not valid UTF-8");
+        }
+
         try
         {
             using var document = JsonDocument.Parse(body, Options);
