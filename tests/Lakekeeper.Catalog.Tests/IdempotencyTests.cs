@@ -241,4 +241,47 @@ public sealed class IdempotencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal("AlreadyExistsException", fresh.ErrorType);
         Assert.Single(catalog.MetadataFiles(Path.Combine(catalog.WarehouseFolder, "ns")));
     }
+
+    [Fact]
+    public async Task Replayed_namespace_property_updates_register_and_namespace_drop_return_the_first_outcome()
+    {
+        Assert.Equal(200, (await _catalog.CreateNamespaceAsync("idem_more")).Status);
+        var propsKey = Key();
+        var propsBody = """{"removals":["gone"],"updates":{"owner":"me"}}""";
+        var props = await _catalog.SendAsync(HttpMethod.Post, _catalog.Url("namespaces/idem_more/properties"), propsBody, propsKey);
+        Assert.Equal(200, props.Status);
+        AssertSameReply(props, await _catalog.SendAsync(HttpMethod.Post, _catalog.Url("namespaces/idem_more/properties"), propsBody, propsKey));
+        Assert.Equal(1L, await EventsAsync("updateNamespaceProperties", "idem_more"));
+
+        var table = await _catalog.CreateTableOkAsync("idem_more", "t");
+        Assert.Equal(204, (await _catalog.DropTableAsync("idem_more", "t", purge: false)).Status);
+        var registerKey = Key();
+        var registerBody = $$"""{"name":"r","metadata-location":"{{table.MetadataLocation}}"}""";
+        var register = await _catalog.SendAsync(HttpMethod.Post, _catalog.Url("namespaces/idem_more/register"), registerBody, registerKey);
+        Assert.Equal(200, register.Status);
+        AssertSameReply(register, await _catalog.SendAsync(HttpMethod.Post, _catalog.Url("namespaces/idem_more/register"), registerBody, registerKey));
+        Assert.Equal(1L, await EventsAsync("registerTable", "idem_more"));
+
+        Assert.Equal(204, (await _catalog.DropTableAsync("idem_more", "r", purge: false)).Status);
+        var dropKey = Key();
+        var drop = await _catalog.SendAsync(HttpMethod.Delete, _catalog.Url("namespaces/idem_more"), null, dropKey);
+        Assert.Equal(204, drop.Status);
+        AssertSameReply(drop, await _catalog.SendAsync(HttpMethod.Delete, _catalog.Url("namespaces/idem_more"), null, dropKey));
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'dropNamespace' AND payload->'namespace' = '[\"idem_more\"]'::jsonb"));
+    }
+
+    [Fact]
+    public async Task A_replayed_purging_drop_queues_one_purge()
+    {
+        var table = await _catalog.CreateTableOkAsync("idem_purge", "t");
+        var key = Key();
+
+        var first = await _catalog.DropTableAsync("idem_purge", "t", purge: true, key);
+        var replay = await _catalog.DropTableAsync("idem_purge", "t", purge: true, key);
+
+        Assert.Equal(204, first.Status);
+        AssertSameReply(first, replay);
+        Assert.Equal(1L, await _catalog.CountAsync(
+            "SELECT count(*) FROM (SELECT task_id FROM task WHERE entity_id = $1::uuid UNION SELECT task_id FROM task_log WHERE entity_id = $1::uuid) AS purges", table.Uuid));
+    }
 }
