@@ -278,4 +278,67 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
             Assert.Equal(tables, _catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, ns)).Count);
         }
     }
+
+    [Fact]
+    public async Task Commits_racing_a_drop_get_200_409_or_404_and_leave_only_the_files_of_landed_commits()
+    {
+        const string ns = "drop_race";
+        var created = await _catalog.CreateTableOkAsync(ns, "t");
+        var folder = CommitsCatalog.PathOf(created.Metadata.GetProperty("location").GetString()!);
+        var landed = 0;
+        var unexpected = new ConcurrentBag<Reply>();
+        using var dropped = new CancellationTokenSource();
+
+        async Task WriterAsync()
+        {
+            while (!dropped.IsCancellationRequested)
+            {
+                var load = await _catalog.LoadAsync(ns, "t");
+                if (load.Status == 404)
+                {
+                    return;
+                }
+
+                var state = new TableState(load.Json.GetProperty("metadata-location").GetString()!, load.Json.GetProperty("metadata").Clone());
+                var reply = await _catalog.CommitAsync(ns, "t", CommitsCatalog.AppendBody(state, CommitsCatalog.NextSnapshotId()));
+                switch (reply.Status)
+                {
+                    case 200: Interlocked.Increment(ref landed); break;
+                    case 409: break;
+                    case 404: Assert.Equal("NoSuchTableException", reply.ErrorType); return;
+                    default: unexpected.Add(reply); return;
+                }
+            }
+        }
+
+        var writers = Enumerable.Range(0, 6).Select(_ => Task.Run(WriterAsync)).ToList();
+        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref landed) >= 3), TimeSpan.FromSeconds(30), "a few commits before the drop");
+        Assert.Equal(204, (await _catalog.DropTableAsync(ns, "t", purge: false)).Status);
+        await dropped.CancelAsync();
+        await Task.WhenAll(writers);
+
+        Assert.Empty(unexpected);
+        Assert.Equal(404, (await _catalog.LoadAsync(ns, "t")).Status);
+        Assert.Equal(landed + 1, _catalog.MetadataFiles(folder).Count);
+    }
+
+    [Fact]
+    public async Task Concurrent_creates_at_one_explicit_location_give_one_table_and_no_orphan_file()
+    {
+        const string ns = "same_location";
+        Assert.Equal(200, (await _catalog.CreateNamespaceAsync(ns)).Status);
+        var location = $"file://{_catalog.WarehouseFolder}/shared/place";
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(() => _catalog.CreateTableAsync(ns, "t" + i, location))));
+
+        var winner = Assert.Single(replies, r => r.Status == 200);
+        Assert.All(replies.Where(r => r.Status != 200), r =>
+        {
+            Assert.Equal(400, r.Status);
+            Assert.Contains("overlaps", r.ErrorMessage, StringComparison.Ordinal);
+        });
+        Assert.Equal([CommitsCatalog.PathOf(winner.Json.GetProperty("metadata-location").GetString()!)],
+            _catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, "shared")));
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM tabular WHERE location = $1", location));
+    }
 }
