@@ -218,6 +218,13 @@ internal sealed partial class TableService(
         {
             return CatalogErrors.NoSuchNamespace(id.Namespace);
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "tabular_pkey")
+        {
+            // A create transaction chose (assign-uuid) the UUID of an existing table or view.
+            return createViaCommit
+                ? IcebergError.CommitFailed($"Requirement failed: table already exists: UUID {row.Id} is taken")
+                : IcebergError.AlreadyExists($"A table or view with UUID {row.Id} already exists");
+        }
 
         var takenBy = await TabularRepository.NameTakenByAsync(tx, row.NamespaceId, row.Name, cancellationToken).ConfigureAwait(false);
         return takenBy == TabularType.View
