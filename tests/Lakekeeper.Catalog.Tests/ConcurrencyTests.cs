@@ -341,4 +341,53 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
             _catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, "shared")));
         Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM tabular WHERE location = $1", location));
     }
+
+    private static string StagedCreateCommit(Guid uuid) => $$$"""
+        {"requirements":[{"type":"assert-create"}],"updates":[
+          {"action":"assign-uuid","uuid":"{{{uuid}}}"},
+          {"action":"upgrade-format-version","format-version":2},
+          {"action":"add-schema","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"id","required":true,"type":"long"}]}},
+          {"action":"set-current-schema","schema-id":-1},
+          {"action":"add-spec","spec":{"spec-id":0,"fields":[]}},
+          {"action":"set-default-spec","spec-id":-1},
+          {"action":"add-sort-order","sort-order":{"order-id":0,"fields":[]}},
+          {"action":"set-default-sort-order","sort-order-id":-1}]}
+        """;
+
+    [Fact]
+    public async Task Concurrent_create_transactions_of_one_name_give_one_table()
+    {
+        const string ns = "staged";
+        Assert.Equal(200, (await _catalog.CreateNamespaceAsync(ns)).Status);
+        var sameUuid = Guid.NewGuid();
+
+        // Half are the same client retrying (one table UUID), half are other clients.
+        var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            Task.Run(() => _catalog.CommitAsync(ns, "t", StagedCreateCommit(i % 2 == 0 ? sameUuid : Guid.NewGuid())))));
+
+        Assert.Single(replies, r => r.Status == 200);
+        Assert.All(replies.Where(r => r.Status != 200), r =>
+        {
+            Assert.Equal(409, r.Status);
+            Assert.Equal("CommitFailedException", r.ErrorType);
+            Assert.StartsWith("Requirement failed: table already exists", r.ErrorMessage, StringComparison.Ordinal);
+        });
+        Assert.Single(_catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, ns)));
+    }
+
+    [Fact]
+    public async Task A_create_transaction_reusing_another_tables_uuid_is_refused_not_500()
+    {
+        const string ns = "staged_uuid";
+        Assert.Equal(200, (await _catalog.CreateNamespaceAsync(ns)).Status);
+        var uuid = Guid.NewGuid();
+        Assert.Equal(200, (await _catalog.CommitAsync(ns, "first", StagedCreateCommit(uuid))).Status);
+
+        var reused = await _catalog.CommitAsync(ns, "second", StagedCreateCommit(uuid));
+
+        Assert.Equal(409, reused.Status);
+        Assert.StartsWith("Requirement failed: table already exists", reused.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(404, (await _catalog.LoadAsync(ns, "second")).Status);
+        Assert.Single(_catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, ns)));
+    }
 }
