@@ -68,6 +68,22 @@ public sealed class TransactionTests(CommitsAppFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_transaction_with_assert_create_or_no_changes_is_400_and_changes_nothing()
+    {
+        var a = await _catalog.CreateTableOkAsync("tx_invalid", "a");
+
+        var create = await _catalog.TransactionAsync(CommitsCatalog.TransactionBody(
+            ("tx_invalid", "a", "[]", SetProperty("one")),
+            ("tx_invalid", "new", """[{"type":"assert-create"}]""", "[]")));
+        var empty = await _catalog.TransactionAsync("""{"table-changes":[]}""");
+
+        Assert.Equal(400, create.Status);
+        Assert.Equal(400, empty.Status);
+        Assert.Equal(a.MetadataLocation, (await _catalog.LoadOkAsync("tx_invalid", "a")).MetadataLocation);
+        Assert.Equal(404, (await _catalog.LoadAsync("tx_invalid", "new")).Status);
+    }
+
+    [Fact]
     public async Task A_transaction_that_loses_the_race_on_its_second_table_rolls_back_the_first()
     {
         var a = await _catalog.CreateTableOkAsync("tx_race", "a");
