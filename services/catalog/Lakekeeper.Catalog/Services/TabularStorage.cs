@@ -79,10 +79,24 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
         }
     }
 
-    /// <summary>Reads a metadata file (gzip or not) for register; a missing file is a 404 NotFoundException.</summary>
+    /// <summary>
+    /// Reads a metadata file (gzip or not) for register; a missing file is a 404 NotFoundException.
+    /// The file is the client's choice, so a file storage refuses to read (a symbolic link, a file
+    /// over the read limit, an invalid path) is a 400 that says why, not a 500; transient failures
+    /// still become 503.
+    /// </summary>
     public static async Task<Result<byte[]>> ReadMetadataAsync(WarehouseContext warehouse, StorageLocation location, CancellationToken cancellationToken)
     {
-        var read = await warehouse.Store.ReadAsync(location, cancellationToken).ConfigureAwait(false);
+        StorageReadResult read;
+        try
+        {
+            read = await warehouse.Store.ReadAsync(location, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException ex) when (ex.Kind is StorageErrorKind.AccessDenied or StorageErrorKind.Invalid or StorageErrorKind.TooLarge)
+        {
+            return IcebergError.BadRequest($"Cannot read metadata file {location}: {ex.Message}");
+        }
+
         if (!read.Found)
         {
             return CatalogErrors.MissingMetadataFile(location.ToString());
