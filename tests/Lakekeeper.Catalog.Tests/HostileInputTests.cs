@@ -388,6 +388,58 @@ public sealed class HostileInputTests(CatalogAppFixture fixture) : IClassFixture
         await AssertUnchangedAsync(await SnapshotAsync(), "odd paths");
     }
 
+    [Fact]
+    public async Task Register_refuses_files_that_are_not_metadata_of_the_right_kind()
+    {
+        await ArrangeAsync();
+        var folder = Path.Combine(_http.WarehouseFolder, "hostile_files");
+        Directory.CreateDirectory(folder);
+        var tableFile = CatalogHttp.LocalPath((await _http.LoadTableAsync(Ns, "t")).GetProperty("metadata-location").GetString()!);
+        var viewFile = CatalogHttp.LocalPath((await _http.LoadViewAsync(Ns, "v")).GetProperty("metadata-location").GetString()!);
+        var garbage = Path.Combine(folder, "00000-garbage.metadata.json");
+        await File.WriteAllTextAsync(garbage, "{\"format-version\":2,\"this\":\"is not table metadata\"}", TestContext.Current.CancellationToken);
+        var notJson = Path.Combine(folder, "00000-binary.metadata.json");
+        await File.WriteAllBytesAsync(notJson, [0x00, 0x01, 0xFF, 0xFE], TestContext.Current.CancellationToken);
+        var badGzip = Path.Combine(folder, "00000-bad.gz.metadata.json");
+        await File.WriteAllBytesAsync(badGzip, [0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02, 0x03], TestContext.Current.CancellationToken);
+        var outside = Path.Combine(folder, "00000-outside.metadata.json");
+        var tableJson = await File.ReadAllTextAsync(tableFile, TestContext.Current.CancellationToken);
+        var tableLocation = (await _http.LoadTableAsync(Ns, "t")).GetProperty("metadata").GetProperty("location").GetString()!;
+        await File.WriteAllTextAsync(outside, tableJson.Replace(tableLocation, "file:///tmp/elsewhere-table", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        var link = Path.Combine(folder, "00000-link.metadata.json");
+        File.CreateSymbolicLink(link, "/etc/passwd");
+
+        string[] tableCandidates = [garbage, notJson, badGzip, outside, link, folder, viewFile];
+        foreach (var file in tableCandidates)
+        {
+            var location = CatalogHttp.Str("file://" + file);
+            await AssertRefusedAsync("register " + file, () => _http.PostAsync(_http.Url("namespaces/hostile/register"), $$"""{"name":"reg","metadata-location":{{location}}}"""));
+        }
+
+        string[] viewCandidates = [garbage, notJson, badGzip, link, folder, tableFile];
+        foreach (var file in viewCandidates)
+        {
+            var location = CatalogHttp.Str("file://" + file);
+            await AssertRefusedAsync("register-view " + file, () => _http.PostAsync(_http.Url("namespaces/hostile/register-view"), $$"""{"name":"reg","metadata-location":{{location}}}"""));
+        }
+
+        // Whatever the answer, it does not echo the linked file.
+        var linked = await _http.PostAsync(_http.Url("namespaces/hostile/register"), $$"""{"name":"reg","metadata-location":{{CatalogHttp.Str("file://" + link)}}}""");
+        Assert.DoesNotContain("root:", linked.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pyiceberg_headers_are_accepted()
+    {
+        await ArrangeAsync();
+        (string, string)[] headers = [("Authorization", "Bearer None"), ("X-Iceberg-Access-Delegation", "vended-credentials"), ("X-Client-Version", "PyIceberg 0.10.0")];
+        Assert.Equal(200, (await _http.GetAsync(_http.TableUrl(Ns, "t"), headers)).Status);
+        Assert.Equal(200, (await _http.GetAsync(_http.Url("namespaces"), headers)).Status);
+        Assert.Equal(200, (await _http.GetAsync("/catalog/v1/config?warehouse=demo", headers)).Status);
+        Assert.Equal(200, (await _http.PostAsync(_http.TableUrl(Ns, "t"), """{"requirements":[],"updates":[]}""", headers)).Status);
+        Assert.Equal(200, (await _http.GetAsync(_http.TableUrl(Ns, "t") + "/credentials", headers)).Status);
+    }
+
     private async Task ArrangeAsync()
     {
         if ((await _http.HeadAsync(_http.NamespaceUrl(Ns))).Status == 204)
