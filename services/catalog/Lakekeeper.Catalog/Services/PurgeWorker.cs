@@ -9,13 +9,16 @@ namespace Lakekeeper.Catalog.Services;
 
 /// <summary>
 /// Deletes the files of tables dropped with <c>purgeRequested=true</c>, in the background, so the
-/// drop call does not wait for storage. Tasks are durable: a crash resumes them; failures retry with
-/// growing delays and give up (logged) after <see cref="MaxAttempts"/>.
+/// drop call does not wait for storage. Tasks are durable: while a purge runs, its worker renews a
+/// heartbeat every <see cref="HeartbeatInterval"/>; a task whose worker died (no heartbeat for
+/// <see cref="HeartbeatTimeout"/>) is claimed again by any instance. Failures retry with growing
+/// delays and give up (logged) after <see cref="MaxAttempts"/>.
 /// </summary>
 internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolver warehouses, ILogger<PurgeWorker> logger) : BackgroundService
 {
     private const int MaxAttempts = 10;
-    private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromHours(1);
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan IdleDelay = TimeSpan.FromSeconds(2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -59,7 +62,21 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
                 return true;
             }
 
-            var deleted = await warehouse.Store.DeletePrefixAsync(StorageLocation.Parse(task.Location), cancellationToken).ConfigureAwait(false);
+            long deleted;
+            using (var heartbeat = new CancellationTokenSource())
+            {
+                var beating = HeartbeatAsync(task.TaskId, heartbeat.Token);
+                try
+                {
+                    deleted = await warehouse.Store.DeletePrefixAsync(StorageLocation.Parse(task.Location), cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await heartbeat.CancelAsync().ConfigureAwait(false);
+                    await beating.ConfigureAwait(false);
+                }
+            }
+
             await tasks.CompleteAsync(task, "success", JsonSerializer.Serialize(new { deleted }), cancellationToken).ConfigureAwait(false);
             LogPurged(logger, task.Location, deleted);
         }
@@ -77,6 +94,30 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
         }
 
         return true;
+    }
+
+    /// <summary>Renews the task's heartbeat until cancelled; a missed beat is logged, not fatal.</summary>
+    private async Task HeartbeatAsync(Guid taskId, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                try
+                {
+                    await tasks.HeartbeatAsync(taskId, stop).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+                {
+                    LogQueueUnavailable(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The purge finished.
+        }
     }
 
     [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Purged {Count} file(s) under {Location}")]
