@@ -10,6 +10,9 @@ public enum NamespaceCreateOutcome
     Created,
     AlreadyExists,
     ParentMissing,
+
+    /// <summary>The warehouse was deleted (a caller may still have had it cached).</summary>
+    WarehouseMissing,
 }
 
 public enum NamespaceDropOutcome
@@ -95,9 +98,16 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
             ON CONFLICT (warehouse_id, name_key) DO NOTHING
             """,
             id.Value, warehouse.Value, parentId, levels.ToArray(), NameKey.Of(levels), new Json(JsonSerializer.Serialize(properties)));
-        if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        try
         {
-            return (NamespaceCreateOutcome.AlreadyExists, null);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return (NamespaceCreateOutcome.AlreadyExists, null);
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation && parentId is null)
+        {
+            return (NamespaceCreateOutcome.WarehouseMissing, null);
         }
 
         return (NamespaceCreateOutcome.Created,

@@ -95,6 +95,8 @@ internal sealed class NamespaceService(
                 return CatalogResponse.Error(CatalogErrors.NamespaceAlreadyExists(levels));
             case NamespaceCreateOutcome.ParentMissing:
                 return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels.Take(levels.Count - 1).ToList()));
+            case NamespaceCreateOutcome.WarehouseMissing:
+                return CatalogResponse.Error(CatalogErrors.NoSuchWarehouse(warehouse.Id.ToString()));
         }
 
         var response = CatalogResponse.Json(Describe(levels, properties));
