@@ -1,0 +1,188 @@
+using Lakekeeper.Catalog.Tests.Support;
+
+namespace Lakekeeper.Catalog.Tests;
+
+/// <summary>Corners of the endpoints: odd but legal requests, metadata retention, renames onto oneself.</summary>
+public sealed class EdgeCaseTests(CatalogAppFixture fixture) : IClassFixture<CatalogAppFixture>
+{
+    private readonly CatalogHttp _http = fixture.Http;
+
+    [Fact]
+    public async Task Renaming_a_table_to_another_case_keeps_it_and_changes_the_name()
+    {
+        string[] ns = ["edge_case_rename"];
+        await _http.CreateNamespaceAsync(ns);
+        var created = await _http.CreateTableAsync(ns, "orders");
+        Assert.Equal(204, (await _http.RenameTableAsync(ns, "orders", ns, "Orders")).Status);
+        Assert.Equal(["Orders"], await _http.ListTablesAsync(ns));
+        Assert.Equal(created.GetProperty("metadata-location").GetString(), (await _http.LoadTableAsync(ns, "ORDERS")).GetProperty("metadata-location").GetString());
+
+        await _http.CreateViewAsync(ns, "report");
+        Assert.Equal(204, (await _http.RenameViewAsync(ns, "report", ns, "Report")).Status);
+        Assert.Equal(["Report"], await _http.ListViewsAsync(ns));
+    }
+
+    [Fact]
+    public async Task Old_metadata_files_are_trimmed_from_the_log_and_deleted_when_asked()
+    {
+        string[] ns = ["edge_retention"];
+        await _http.CreateNamespaceAsync(ns);
+        var created = await _http.CreateTableAsync(ns, "t", extra: "\"properties\":{\"write.metadata.previous-versions-max\":\"2\",\"write.metadata.delete-after-commit.enabled\":\"true\"}");
+        var folder = CatalogHttp.LocalPath(created.GetProperty("metadata").GetProperty("location").GetString()!) + "/metadata";
+        var locations = new List<string> { created.GetProperty("metadata-location").GetString()! };
+        for (var i = 0; i < 4; i++)
+        {
+            var reply = await _http.CommitTableAsync(ns, "t", "[]", $$"""[{"action":"set-properties","updates":{"n":"{{i}}"} }]""");
+            Assert.Equal(200, reply.Status);
+            locations.Add(reply.Json.GetProperty("metadata-location").GetString()!);
+        }
+
+        var metadata = (await _http.LoadTableAsync(ns, "t")).GetProperty("metadata");
+        Assert.Equal(locations[^3..^1], metadata.GetProperty("metadata-log").EnumerateArray().Select(e => e.GetProperty("metadata-file").GetString()));
+        Assert.Equal(locations[^3..].Select(CatalogHttp.LocalPath).Order(StringComparer.Ordinal), Directory.GetFiles(folder).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_delete_after_commit_old_files_stay()
+    {
+        string[] ns = ["edge_retention_keep"];
+        await _http.CreateNamespaceAsync(ns);
+        var created = await _http.CreateTableAsync(ns, "t", extra: "\"properties\":{\"write.metadata.previous-versions-max\":\"1\"}");
+        var folder = CatalogHttp.LocalPath(created.GetProperty("metadata").GetProperty("location").GetString()!) + "/metadata";
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(200, (await _http.CommitTableAsync(ns, "t", "[]", $$"""[{"action":"set-properties","updates":{"n":"{{i}}"} }]""")).Status);
+        }
+
+        Assert.Equal(1, (await _http.LoadTableAsync(ns, "t")).GetProperty("metadata").GetProperty("metadata-log").GetArrayLength());
+        Assert.Equal(4, Directory.GetFiles(folder).Length);
+    }
+
+    [Fact]
+    public async Task Moving_a_table_onto_another_tables_location_is_400_and_writes_nothing()
+    {
+        string[] ns = ["edge_move"];
+        await _http.CreateNamespaceAsync(ns);
+        var a = await _http.CreateTableAsync(ns, "a");
+        var b = await _http.CreateTableAsync(ns, "b");
+        var files = _http.FilesInWarehouse();
+        foreach (var target in new[]
+                 {
+                     b.GetProperty("metadata").GetProperty("location").GetString()!,
+                     b.GetProperty("metadata").GetProperty("location").GetString()! + "/nested",
+                     _http.WarehouseLocation + "/edge_move",
+                 })
+        {
+            var reply = await _http.CommitTableAsync(ns, "a", "[]", $$"""[{"action":"set-location","location":{{CatalogHttp.Str(target)}}}]""");
+            ErrorAssert.Contains(reply, 400, "BadRequestException", "overlaps");
+        }
+
+        Assert.Equal(a.GetProperty("metadata-location").GetString(), (await _http.LoadTableAsync(ns, "a")).GetProperty("metadata-location").GetString());
+        Assert.Equal(files.Order(StringComparer.Ordinal), _http.FilesInWarehouse().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Registering_a_live_tables_file_under_another_name_is_400()
+    {
+        string[] ns = ["edge_register_twin"];
+        await _http.CreateNamespaceAsync(ns);
+        var live = await _http.CreateTableAsync(ns, "live");
+        var reply = await _http.PostAsync(_http.Url("namespaces/edge_register_twin/register"),
+            $$"""{"name":"twin","metadata-location":{{CatalogHttp.Str(live.GetProperty("metadata-location").GetString()!)}}}""");
+        ErrorAssert.Contains(reply, 400, "BadRequestException", "overlaps");
+        Assert.Equal(["live"], await _http.ListTablesAsync(ns));
+
+        // Re-registering a table's own current file over itself is a no-op overwrite.
+        var again = await _http.PostAsync(_http.Url("namespaces/edge_register_twin/register"),
+            $$"""{"name":"live","metadata-location":{{CatalogHttp.Str(live.GetProperty("metadata-location").GetString()!)}},"overwrite":true}""");
+        Assert.True(again.Status == 200, again.ToString());
+        Assert.Equal(live.GetProperty("metadata-location").GetString(), (await _http.LoadTableAsync(ns, "live")).GetProperty("metadata-location").GetString());
+    }
+
+    [Fact]
+    public async Task Long_and_unicode_names_are_created_or_refused_cleanly()
+    {
+        string[] ns = ["edge_names"];
+        await _http.CreateNamespaceAsync(ns);
+        string[] names = [new string('x', 256), new string('é', 200), "😀 emoji table", "名前", "a.b.c", "UPPER lower"];
+        foreach (var name in names)
+        {
+            var reply = await _http.TryCreateTableAsync(ns, name);
+            if (reply.Status != 200)
+            {
+                ErrorAssert.ClientError(reply);
+                Assert.DoesNotContain(name, await _http.ListTablesAsync(ns));
+                continue;
+            }
+
+            Assert.Contains(name, await _http.ListTablesAsync(ns));
+            Assert.Equal(200, (await _http.GetAsync(_http.TableUrl(ns, name))).Status);
+            ErrorAssert.HeadStatus(await _http.HeadAsync(_http.TableUrl(ns, name)), 204);
+        }
+
+        // Plain non-ASCII names must work.
+        Assert.Contains("名前", await _http.ListTablesAsync(ns));
+        Assert.Contains("😀 emoji table", await _http.ListTablesAsync(ns));
+    }
+
+    [Fact]
+    public async Task View_updates_that_break_the_rules_are_400_and_change_nothing()
+    {
+        string[] ns = ["edge_view_rules"];
+        await _http.CreateNamespaceAsync(ns);
+        var created = await _http.CreateViewAsync(ns, "v");
+        string[] bodies =
+        [
+            // Replacing the trino query with a spark-only one loses a dialect.
+            $$"""{"updates":[{"action":"add-view-version","view-version":{{CatalogHttp.ViewVersion(2, 0, ns, dialect: "spark")}}},{"action":"set-current-view-version","view-version-id":-1}]}""",
+            """{"updates":[{"action":"set-current-view-version","view-version-id":42}]}""",
+            """{"updates":[{"action":"set-current-view-version","view-version-id":-1}]}""",
+            $$"""{"updates":[{"action":"add-view-version","view-version":{{CatalogHttp.ViewVersion(2, 9, ns)}}}]}""",
+            $$"""{"updates":[{"action":"add-view-version","view-version":{{CatalogHttp.ViewVersion(2, -1, ns)}}}]}""",
+            $$"""{"updates":[{"action":"assign-uuid","uuid":"{{Guid.NewGuid()}}"}]}""",
+            """{"updates":[{"action":"upgrade-format-version","format-version":99}]}""",
+            """{"updates":[{"action":"upgrade-format-version","format-version":0}]}""",
+        ];
+        foreach (var body in bodies)
+        {
+            var reply = await _http.PostAsync(_http.ViewUrl(ns, "v"), body);
+            Assert.True(reply.Status == 400, $"{body}: {reply}");
+            ErrorAssert.Shape(reply);
+            Assert.Equal(created.GetProperty("metadata-location").GetString(), (await _http.LoadViewAsync(ns, "v")).GetProperty("metadata-location").GetString());
+        }
+
+        // Dropping a dialect is allowed when the view says so.
+        var allowed = await _http.PostAsync(_http.ViewUrl(ns, "v"), $$"""
+            {"updates":[{"action":"set-properties","updates":{"replace.drop-dialect.allowed":"true"} },
+                        {"action":"add-view-version","view-version":{{CatalogHttp.ViewVersion(2, 0, ns, dialect: "spark")}}},{"action":"set-current-view-version","view-version-id":-1}]}
+            """);
+        Assert.True(allowed.Status == 200, allowed.ToString());
+        Assert.Equal(2, allowed.Json.GetProperty("metadata").GetProperty("current-version-id").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_view_is_not_a_table_for_table_only_endpoints()
+    {
+        string[] ns = ["edge_view_not_table"];
+        await _http.CreateNamespaceAsync(ns);
+        await _http.CreateViewAsync(ns, "v");
+        ErrorAssert.Exactly(await _http.GetAsync(_http.TableUrl(ns, "v") + "/credentials"), 404, "NoSuchTableException", "Table does not exist: edge_view_not_table.v");
+        ErrorAssert.Exactly(await _http.PostAsync(_http.TableUrl(ns, "v") + "/metrics", """{"report-type":"scan-report"}"""), 404, "NoSuchTableException", "Table does not exist: edge_view_not_table.v");
+        ErrorAssert.Exactly(await _http.CommitTableAsync(ns, "v", "[]", """[{"action":"set-properties","updates":{"a":"b"}}]"""), 404, "NoSuchTableException", "Table does not exist: edge_view_not_table.v");
+        ErrorAssert.Exactly(await _http.DeleteAsync(_http.TableUrl(ns, "v")), 404, "NoSuchTableException", "Table does not exist: edge_view_not_table.v");
+        Assert.Equal(["v"], await _http.ListViewsAsync(ns));
+    }
+
+    [Fact]
+    public async Task Weak_and_listed_etags_match_and_a_stale_one_does_not()
+    {
+        string[] ns = ["edge_etags"];
+        await _http.CreateNamespaceAsync(ns);
+        await _http.CreateTableAsync(ns, "t");
+        var etag = (await _http.GetAsync(_http.TableUrl(ns, "t"))).ETag!;
+        Assert.Equal(304, (await _http.GetAsync(_http.TableUrl(ns, "t"), ("If-None-Match", "W/" + etag))).Status);
+        Assert.Equal(304, (await _http.GetAsync(_http.TableUrl(ns, "t"), ("If-None-Match", "\"other\", " + etag))).Status);
+        Assert.Equal(200, (await _http.GetAsync(_http.TableUrl(ns, "t"), ("If-None-Match", "\"stale\""))).Status);
+        ErrorAssert.Exactly(await _http.GetAsync(_http.TableUrl(ns, "gone"), ("If-None-Match", etag)), 404, "NoSuchTableException", "Table does not exist: edge_etags.gone");
+    }
+}
