@@ -188,7 +188,7 @@ internal sealed partial class CommitRunner(
                 }
 
                 if (!await TabularRepository.SwapMetadataAsync(tx, p.Row.Id, p.Row.MetadataLocation, p.NewMetadataLocation!, p.Json!,
-                        p.Result.Location, p.Result.FormatVersion, cancellationToken).ConfigureAwait(false))
+                        TabularStorage.LocationKey(p.Result.Location), p.Result.FormatVersion, cancellationToken).ConfigureAwait(false))
                 {
                     return null;
                 }

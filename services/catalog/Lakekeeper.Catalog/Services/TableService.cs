@@ -175,7 +175,7 @@ internal sealed partial class TableService(
             }
 
             var outcome = await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, id.Name, TabularType.Table,
-                metadataLocation, json, metadata.Location, metadata.FormatVersion), id, createViaCommit, cancellationToken).ConfigureAwait(false);
+                metadataLocation, json, location.Value.ToString(), metadata.FormatVersion), id, createViaCommit, cancellationToken).ConfigureAwait(false);
             if (outcome is { } taken)
             {
                 return CatalogResponse.Error(taken);
@@ -522,10 +522,10 @@ internal sealed partial class TableService(
         if (existing is not null)
         {
             await TabularRepository.SwapMetadataAsync(tx, existing.Id, existing.MetadataLocation, location, json.Value,
-                metadata.Value.Location, metadata.Value.FormatVersion, cancellationToken).ConfigureAwait(false);
+                tableLocation.Value.ToString(), metadata.Value.FormatVersion, cancellationToken).ConfigureAwait(false);
         }
         else if (await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, request.Name, TabularType.Table, location, json.Value,
-                     metadata.Value.Location, metadata.Value.FormatVersion), id, createViaCommit: false, cancellationToken).ConfigureAwait(false) is { } taken)
+                     tableLocation.Value.ToString(), metadata.Value.FormatVersion), id, createViaCommit: false, cancellationToken).ConfigureAwait(false) is { } taken)
         {
             return CatalogResponse.Error(taken);
         }

@@ -33,6 +33,13 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
         return location;
     }
 
+    /// <summary>
+    /// The form a table or view location is stored in for the overlap checks: normalised (scheme,
+    /// <c>file:///</c>, no trailing <c>/</c>), so <c>…/t/</c> and <c>…/t</c> are one location.
+    /// </summary>
+    public static string LocationKey(string location) =>
+        StorageLocation.TryParse(location, out var parsed, out _) ? parsed.ToString() : location;
+
     public Result<StorageLocation> DefaultLocation(WarehouseContext warehouse, IReadOnlyList<string> namespaceLevels, string name, Guid id) =>
         TableLocations.TryDefault(warehouse.Store.BaseLocation, namespaceLevels, name, id, storageOptions.Value.UniqueTableLocation, out var location, out var error)
             ? location

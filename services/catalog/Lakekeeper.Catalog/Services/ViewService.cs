@@ -105,7 +105,7 @@ internal sealed class ViewService(
             }
 
             if (await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, request.Name, TabularType.View, metadataLocation, json,
-                    metadata.Location, metadata.FormatVersion), id, cancellationToken).ConfigureAwait(false) is { } taken)
+                    location.Value.ToString(), metadata.FormatVersion), id, cancellationToken).ConfigureAwait(false) is { } taken)
             {
                 return CatalogResponse.Error(taken);
             }
@@ -251,7 +251,7 @@ internal sealed class ViewService(
                     return CatalogResponse.Error(overlap);
                 }
 
-                if (!await TabularRepository.SwapMetadataAsync(tx, row.Id, row.MetadataLocation, metadataLocation, json, metadata.Location,
+                if (!await TabularRepository.SwapMetadataAsync(tx, row.Id, row.MetadataLocation, metadataLocation, json, TabularStorage.LocationKey(metadata.Location),
                         metadata.FormatVersion, cancellationToken).ConfigureAwait(false))
                 {
                     continue;
@@ -392,7 +392,7 @@ internal sealed class ViewService(
         }
 
         if (await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, request.Name, TabularType.View, location, json.Value,
-                metadata.Value.Location, metadata.Value.FormatVersion), id, cancellationToken).ConfigureAwait(false) is { } taken)
+                viewLocation.Value.ToString(), metadata.Value.FormatVersion), id, cancellationToken).ConfigureAwait(false) is { } taken)
         {
             return CatalogResponse.Error(taken);
         }
