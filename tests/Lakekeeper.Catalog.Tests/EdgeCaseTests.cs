@@ -82,6 +82,45 @@ public sealed class EdgeCaseTests(CatalogAppFixture fixture) : IClassFixture<Cat
     }
 
     [Fact]
+    public async Task A_location_set_with_a_trailing_slash_still_guards_what_lies_inside_it()
+    {
+        string[] ns = ["edge_slash"];
+        await _http.CreateNamespaceAsync(ns);
+        await _http.CreateTableAsync(ns, "a");
+        var moved = _http.WarehouseLocation + "/edge_slash/moved";
+        var reply = await _http.CommitTableAsync(ns, "a", "[]", $$"""[{"action":"set-location","location":{{CatalogHttp.Str(moved + "/")}}}]""");
+        Assert.True(reply.Status == 200, reply.ToString());
+
+        var inside = await _http.TryCreateTableAsync(ns, "b", extra: $"\"location\":{CatalogHttp.Str(moved + "/sub")}");
+        ErrorAssert.Contains(inside, 400, "BadRequestException", "overlaps");
+        var same = await _http.TryCreateTableAsync(ns, "c", extra: $"\"location\":{CatalogHttp.Str(moved)}");
+        ErrorAssert.Contains(same, 400, "BadRequestException", "overlaps");
+        Assert.Equal(["a"], await _http.ListTablesAsync(ns));
+    }
+
+    [Fact]
+    public async Task A_registered_location_with_a_trailing_slash_still_guards_what_lies_inside_it()
+    {
+        string[] ns = ["edge_slash_register"];
+        await _http.CreateNamespaceAsync(ns);
+        var created = await _http.CreateTableAsync(ns, "source");
+        var location = created.GetProperty("metadata").GetProperty("location").GetString()!;
+        var file = CatalogHttp.LocalPath(created.GetProperty("metadata-location").GetString()!);
+        Assert.Equal(204, (await _http.DeleteAsync(_http.TableUrl(ns, "source"))).Status);
+
+        // The same metadata, its location written with a trailing slash.
+        var slashed = Path.Combine(Path.GetDirectoryName(file)!, "00000-" + Guid.NewGuid() + ".metadata.json");
+        var json = await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(slashed, json.Replace($"\"location\":\"{location}\"", $"\"location\":\"{location}/\"", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        var registered = await _http.PostAsync(_http.Url("namespaces/edge_slash_register/register"), $$"""{"name":"reg","metadata-location":{{CatalogHttp.Str("file://" + slashed)}}}""");
+        Assert.True(registered.Status == 200, registered.ToString());
+
+        var inside = await _http.TryCreateTableAsync(ns, "b", extra: $"\"location\":{CatalogHttp.Str(location + "/sub")}");
+        ErrorAssert.Contains(inside, 400, "BadRequestException", "overlaps");
+        Assert.Equal(["reg"], await _http.ListTablesAsync(ns));
+    }
+
+    [Fact]
     public async Task Registering_a_live_tables_file_under_another_name_is_400()
     {
         string[] ns = ["edge_register_twin"];
