@@ -58,6 +58,50 @@ public sealed class EdgeCaseTests(CatalogAppFixture fixture) : IClassFixture<Cat
         Assert.Equal(4, Directory.GetFiles(folder).Length);
     }
 
+    /// <summary>Clients send optional fields as null (Java) or leave them out (pyiceberg); both mean the same.</summary>
+    [Fact]
+    public async Task Explicit_nulls_are_the_same_as_absent_optional_fields()
+    {
+        var ns = await _http.PostAsync(_http.Url("namespaces"), """{"namespace":["edge_nulls"],"properties":null}""");
+        Assert.True(ns.Status == 200, ns.ToString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, ns.Json.GetProperty("properties").ValueKind);
+        var props = await _http.PostAsync(_http.NamespaceUrl("edge_nulls") + "/properties", """{"removals":null,"updates":null}""");
+        Assert.True(props.Status == 200, props.ToString());
+
+        var table = await _http.PostAsync(_http.Url("namespaces/edge_nulls/tables"), $$"""
+            {"name":"t","location":null,"schema":{{CatalogHttp.SimpleSchema}},"partition-spec":null,"write-order":null,"stage-create":null,"properties":null}
+            """);
+        Assert.True(table.Status == 200, table.ToString());
+        var commit = await _http.PostAsync(_http.TableUrl(["edge_nulls"], "t"), """{"identifier":null,"requirements":null,"updates":[{"action":"set-properties","updates":{"a":"b"} }]}""");
+        Assert.True(commit.Status == 200, commit.ToString());
+        var pinned = await _http.PostAsync(_http.TableUrl(["edge_nulls"], "t"), """{"requirements":[{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":null}],"updates":[]}""");
+        Assert.True(pinned.Status == 200, pinned.ToString());
+
+        var view = await _http.PostAsync(_http.Url("namespaces/edge_nulls/views"), $$"""
+            {"name":"v","location":null,"schema":{{CatalogHttp.ViewSchema()}},"view-version":{{CatalogHttp.ViewVersion(1, 5, ["edge_nulls"])}},"properties":null}
+            """);
+        Assert.True(view.Status == 200, view.ToString());
+        var replace = await _http.PostAsync(_http.ViewUrl(["edge_nulls"], "v"), """{"identifier":null,"requirements":null,"updates":[{"action":"set-properties","updates":{"a":"b"} }]}""");
+        Assert.True(replace.Status == 200, replace.ToString());
+
+        var file = table.Json.GetProperty("metadata-location").GetString()!;
+        Assert.Equal(204, (await _http.DeleteAsync(_http.TableUrl(["edge_nulls"], "t"))).Status);
+        var register = await _http.PostAsync(_http.Url("namespaces/edge_nulls/register"), $$"""{"name":"t","metadata-location":{{CatalogHttp.Str(file)}},"overwrite":null}""");
+        Assert.True(register.Status == 200, register.ToString());
+    }
+
+    [Fact]
+    public async Task A_create_commit_in_a_missing_namespace_is_404_NoSuchNamespace()
+    {
+        await _http.CreateNamespaceAsync("edge_stage_src");
+        var staged = (await _http.CreateTableAsync(["edge_stage_src"], "t", extra: "\"stage-create\":true")).GetProperty("metadata");
+        var reply = await _http.CommitTableAsync(["edge_stage_gone"], "t", """[{"type":"assert-create"}]""", $$"""
+            [{"action":"assign-uuid","uuid":"{{staged.GetProperty("table-uuid").GetString()}}"},
+             {"action":"add-schema","schema":{{staged.GetProperty("schemas")[0].GetRawText()}}},{"action":"set-current-schema","schema-id":-1}]
+            """);
+        ErrorAssert.Exactly(reply, 404, "NoSuchNamespaceException", "Namespace does not exist: edge_stage_gone");
+    }
+
     [Fact]
     public async Task Moving_a_table_onto_another_tables_location_is_400_and_writes_nothing()
     {
