@@ -6,9 +6,13 @@ namespace Lakekeeper.Catalog.Services;
 /// <summary>
 /// Rules for namespace levels and table/view names: non-empty, bounded length, no control
 /// characters, not <c>.</c> or <c>..</c> (they would alias paths when names become locations).
+/// A whole namespace is at most <see cref="MaxNamespaceKeyBytes"/> bytes: its key is a unique
+/// index entry, and Postgres refuses index entries over about 2.7 KB (that was a 500).
 /// </summary>
 internal sealed class Identifiers(IOptions<CatalogOptions> options)
 {
+    public const int MaxNamespaceKeyBytes = 2048;
+
     private readonly int _maxLength = options.Value.MaxNameLength;
 
     public IcebergError? CheckNamespace(IReadOnlyList<string> levels)
@@ -29,6 +33,11 @@ internal sealed class Identifiers(IOptions<CatalogOptions> options)
             {
                 return error;
             }
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(Lakekeeper.Persistence.Model.NameKey.Of(levels)) > MaxNamespaceKeyBytes)
+        {
+            return IcebergError.BadRequest($"Namespace is longer than {MaxNamespaceKeyBytes} bytes (all levels together, UTF-8)");
         }
 
         return null;

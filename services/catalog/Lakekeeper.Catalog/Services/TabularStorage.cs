@@ -17,6 +17,9 @@ namespace Lakekeeper.Catalog.Services;
 /// </summary>
 internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOptions, ILogger<TabularStorage> logger)
 {
+    /// <summary>Longest table or view location (UTF-8 bytes) the catalog stores.</summary>
+    public const int MaxLocationBytes = 2048;
+
     /// <summary>A client-requested location: a valid location strictly inside the warehouse.</summary>
     public static Result<StorageLocation> Inside(WarehouseContext warehouse, string requested, string what)
     {
@@ -54,6 +57,12 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
     public static async Task<IcebergError?> ClaimAsync(
         DbTransaction tx, WarehouseContext warehouse, StorageLocation location, TabularId? except, bool exclusive, CancellationToken cancellationToken)
     {
+        // Locations are index entries (overlap checks, purges); Postgres refuses entries over about 2.7 KB.
+        if (System.Text.Encoding.UTF8.GetByteCount(location.ToString()) > MaxLocationBytes)
+        {
+            return IcebergError.BadRequest($"The location {location.ToString()[..100]}… is longer than {MaxLocationBytes} bytes");
+        }
+
         await tx.LockAsync(LockKey(warehouse.Id), exclusive, cancellationToken).ConfigureAwait(false);
         var ancestors = new List<string>();
         for (var parent = location.Parent; parent is not null; parent = parent.Parent)
