@@ -90,6 +90,41 @@ public sealed class EdgeCaseTests(CatalogAppFixture fixture) : IClassFixture<Cat
         Assert.True(register.Status == 200, register.ToString());
     }
 
+    /// <summary>Sizes the identifier and location rules allow must not hit a database limit (a 500).</summary>
+    [Fact]
+    public async Task The_largest_allowed_names_and_locations_are_stored_or_refused_cleanly()
+    {
+        // Random text does not compress, so index entries really are this long.
+        static string Random(int length) => string.Concat(Enumerable.Range(0, (length / 32) + 1).Select(_ => Guid.NewGuid().ToString("N")))[..length];
+
+        var levels = new List<string>();
+        for (var depth = 0; depth < 16; depth++)
+        {
+            levels.Add(Random(256));
+            var reply = await _http.PostAsync(_http.Url("namespaces"), $$"""{"namespace":{{CatalogHttp.Arr([.. levels])}}}""");
+            if (reply.Status != 200)
+            {
+                ErrorAssert.ClientError(reply);
+                levels.RemoveAt(levels.Count - 1);
+                break;
+            }
+        }
+
+        // Levels of 256 characters joined by one separator, up to the namespace key limit.
+        Assert.Equal((Services.Identifiers.MaxNamespaceKeyBytes + 1) / 257, levels.Count);
+        Assert.Equal(200, (await _http.GetAsync(_http.NamespaceUrl([.. levels]))).Status);
+
+        await _http.CreateNamespaceAsync("edge_long_location");
+        var segments = Enumerable.Range(0, 15).Select(_ => Random(250));
+        var location = _http.WarehouseLocation + "/" + string.Join('/', segments);
+        Assert.True(location.Length < 4096);
+        var table = await _http.TryCreateTableAsync(["edge_long_location"], "t", extra: $"\"location\":{CatalogHttp.Str(location)}");
+        ErrorAssert.Contains(table, 400, "BadRequestException", "is longer than");
+        var fits = _http.WarehouseLocation + "/" + string.Join('/', Enumerable.Range(0, 6).Select(_ => Random(250)));
+        Assert.Equal(200, (await _http.TryCreateTableAsync(["edge_long_location"], "t", extra: $"\"location\":{CatalogHttp.Str(fits)}")).Status);
+        Assert.Equal(["t"], await _http.ListTablesAsync(["edge_long_location"]));
+    }
+
     [Fact]
     public async Task A_create_commit_in_a_missing_namespace_is_404_NoSuchNamespace()
     {
