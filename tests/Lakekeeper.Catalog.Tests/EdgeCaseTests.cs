@@ -244,6 +244,41 @@ public sealed class EdgeCaseTests(CatalogAppFixture fixture) : IClassFixture<Cat
     }
 
     [Fact]
+    public async Task Names_with_url_and_path_characters_round_trip()
+    {
+        string[] ns = ["edge_chars", "50% off+more"];
+        await _http.CreateNamespaceAsync(ns[..1]);
+        await _http.CreateNamespaceAsync(ns);
+        string[] names = ["50%off", "a+b", "semi;colon", "quote\"d", "back\\slash", "q?x=1", "hash#tag", "amp&er", "a/b", "%2F", "%"];
+        foreach (var name in names)
+        {
+            await _http.CreateTableAsync(ns, name);
+            var loaded = await _http.GetAsync(_http.TableUrl(ns, name));
+            Assert.True(loaded.Status == 200, $"{name}: {loaded}");
+            var location = loaded.Json.GetProperty("metadata").GetProperty("location").GetString()!;
+            Assert.StartsWith(_http.WarehouseLocation + "/", location, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(names.Order(StringComparer.Ordinal), (await _http.ListTablesAsync(ns)).Order(StringComparer.Ordinal));
+        var children = await _http.GetAsync(_http.Url("namespaces?parent=edge_chars"));
+        Assert.Equal(["edge_chars", "50% off+more"], children.Json.GetProperty("namespaces")[0].EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal(204, (await _http.RenameTableAsync(ns, "a/b", ns, "c/d")).Status);
+        Assert.Equal(200, (await _http.GetAsync(_http.TableUrl(ns, "c/d"))).Status);
+        Assert.Equal(204, (await _http.DeleteAsync(_http.TableUrl(ns, "%"))).Status);
+        Assert.Equal(200, (await _http.GetAsync(_http.TableUrl(ns, "%2F"))).Status);
+    }
+
+    [Fact]
+    public async Task A_parent_with_a_form_encoded_space_lists_its_children()
+    {
+        await _http.CreateNamespaceAsync("edge parent");
+        await _http.CreateNamespaceAsync(["edge parent", "kid"]);
+        var reply = await _http.GetAsync(_http.Url("namespaces?parent=edge+parent"));
+        Assert.Equal(200, reply.Status);
+        Assert.Equal(["edge parent", "kid"], reply.Json.GetProperty("namespaces")[0].EnumerateArray().Select(l => l.GetString()));
+    }
+
+    [Fact]
     public async Task View_updates_that_break_the_rules_are_400_and_change_nothing()
     {
         string[] ns = ["edge_view_rules"];
