@@ -181,6 +181,28 @@ public sealed class TableCommitTests(CatalogAppFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_commit_that_moves_main_through_two_snapshots_logs_only_the_last()
+    {
+        string[] ns = ["commit_two_snapshots"];
+        await _http.CreateNamespaceAsync(ns);
+        var location = (await _http.CreateTableAsync(ns, "t")).GetProperty("metadata").GetProperty("location").GetString()!;
+        var before = _http.MetadataFilesInWarehouse().Length;
+        var reply = await _http.CommitTableAsync(ns, "t", """[{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":null}]""", $$"""
+            [{"action":"add-snapshot","snapshot":{{CatalogHttp.Snapshot(51, null, 1, location)}}},
+             {"action":"set-snapshot-ref","ref-name":"main","type":"branch","snapshot-id":51},
+             {"action":"add-snapshot","snapshot":{{CatalogHttp.Snapshot(52, 51, 2, location)}}},
+             {"action":"set-snapshot-ref","ref-name":"main","type":"branch","snapshot-id":52}]
+            """);
+        Assert.True(reply.Status == 200, reply.ToString());
+        var metadata = reply.Json.GetProperty("metadata");
+        Assert.Equal([51L, 52L], metadata.GetProperty("snapshots").EnumerateArray().Select(s => s.GetProperty("snapshot-id").GetInt64()));
+        Assert.Equal([52L], metadata.GetProperty("snapshot-log").EnumerateArray().Select(s => s.GetProperty("snapshot-id").GetInt64()));
+        Assert.Equal(2, metadata.GetProperty("last-sequence-number").GetInt64());
+        Assert.Equal(before + 1, _http.MetadataFilesInWarehouse().Length);
+        Assert.Single(metadata.GetProperty("metadata-log").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Statistics_and_properties_and_location_updates_land()
     {
         string[] ns = ["commit_misc"];

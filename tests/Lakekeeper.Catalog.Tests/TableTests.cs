@@ -99,6 +99,14 @@ public sealed class TableTests(CatalogAppFixture fixture) : IClassFixture<Catalo
         Assert.Equal(expected, metadata.GetProperty("format-version").GetInt32());
         Assert.False(metadata.GetProperty("properties").TryGetProperty("format-version", out _));
         Assert.Equal("v", metadata.GetProperty("properties").GetProperty("k").GetString());
+        if (expected == 1)
+        {
+            // v1 still carries the single schema and spec fields and no sequence numbers.
+            Assert.Equal(JsonValueKind.Object, metadata.GetProperty("schema").ValueKind);
+            Assert.Equal(JsonValueKind.Array, metadata.GetProperty("partition-spec").ValueKind);
+            Assert.False(metadata.TryGetProperty("last-sequence-number", out _));
+        }
+
         if (expected >= 3)
         {
             Assert.Equal(0, metadata.GetProperty("next-row-id").GetInt64());

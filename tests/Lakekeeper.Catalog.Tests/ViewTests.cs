@@ -154,6 +154,36 @@ public sealed class ViewTests(CatalogAppFixture fixture) : IClassFixture<Catalog
     }
 
     [Fact]
+    public async Task A_replace_reuses_an_identical_version_and_bumps_a_colliding_id()
+    {
+        string[] ns = ["view_versions"];
+        await _http.CreateNamespaceAsync(ns);
+        await _http.CreateViewAsync(ns, "v");
+
+        // A client that also believes it creates version 2 (the other one won): stored as 3.
+        var second = await _http.PostAsync(_http.ViewUrl(ns, "v"), $$"""
+            {"updates":[{"action":"add-view-version","view-version":{{CatalogHttp.ViewVersion(2, 0, ns, "select 2 as x")}}},{"action":"set-current-view-version","view-version-id":-1}]}
+            """);
+        Assert.True(second.Status == 200, second.ToString());
+        var third = await _http.PostAsync(_http.ViewUrl(ns, "v"), $$"""
+            {"updates":[{"action":"add-view-version","view-version":{{CatalogHttp.ViewVersion(2, 0, ns, "select 3 as x")}}},{"action":"set-current-view-version","view-version-id":-1}]}
+            """);
+        Assert.True(third.Status == 200, third.ToString());
+        Assert.Equal(3, third.Json.GetProperty("metadata").GetProperty("current-version-id").GetInt32());
+        Assert.Equal([1, 2, 3], third.Json.GetProperty("metadata").GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version-id").GetInt32()));
+
+        // Going back to the first query reuses version 1 (so it is not "last added": the client names it) and logs the switch.
+        var back = await _http.PostAsync(_http.ViewUrl(ns, "v"), $$"""
+            {"updates":[{"action":"add-view-version","view-version":{{CatalogHttp.ViewVersion(9, 0, ns)}}},{"action":"set-current-view-version","view-version-id":1}]}
+            """);
+        Assert.True(back.Status == 200, back.ToString());
+        var metadata = back.Json.GetProperty("metadata");
+        Assert.Equal(1, metadata.GetProperty("current-version-id").GetInt32());
+        Assert.Equal(3, metadata.GetProperty("versions").GetArrayLength());
+        Assert.Equal([1, 2, 3, 1], metadata.GetProperty("version-log").EnumerateArray().Select(e => e.GetProperty("version-id").GetInt32()));
+    }
+
+    [Fact]
     public async Task Replace_with_the_wrong_uuid_is_409_and_of_a_missing_view_404()
     {
         string[] ns = ["view_replace_err"];
