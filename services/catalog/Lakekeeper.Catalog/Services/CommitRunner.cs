@@ -174,7 +174,11 @@ internal sealed partial class CommitRunner(
                     return CatalogResponse.Error(bad.Error);
                 }
 
-                await TabularStorage.WriteMetadataAsync(warehouse, p.NewMetadataLocation, p.Json, MetadataFiles.UseGzip(p.Result), cancellationToken).ConfigureAwait(false);
+                if (await TabularStorage.WriteMetadataAsync(warehouse, p.NewMetadataLocation, p.Json, MetadataFiles.UseGzip(p.Result), cancellationToken).ConfigureAwait(false) is { } unwritable)
+                {
+                    return CatalogResponse.Error(unwritable);
+                }
+
                 written.Add(p.NewMetadataLocation);
             }
 

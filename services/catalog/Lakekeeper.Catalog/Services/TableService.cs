@@ -164,7 +164,11 @@ internal sealed partial class TableService(
             return CatalogResponse.Error(badMetadataLocation.Error);
         }
 
-        await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false);
+        if (await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false) is { } unwritable)
+        {
+            return CatalogResponse.Error(unwritable);
+        }
+
         var committed = false;
         try
         {

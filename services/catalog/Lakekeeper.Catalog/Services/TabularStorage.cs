@@ -83,16 +83,31 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
     }
 
     /// <summary>Writes a new metadata file (never replacing one) and returns its location.</summary>
-    public static async Task WriteMetadataAsync(WarehouseContext warehouse, string metadataLocation, byte[] json, bool gzip, CancellationToken cancellationToken)
+    /// <returns>
+    /// Null when written. A 400 when the location cannot hold files as the client chose it (e.g. a
+    /// folder on the way is a file, or the path is invalid for the store): that was a 500.
+    /// </returns>
+    public static async Task<IcebergError?> WriteMetadataAsync(WarehouseContext warehouse, string metadataLocation, byte[] json, bool gzip, CancellationToken cancellationToken)
     {
         var location = StorageLocation.Parse(metadataLocation);
         var content = MetadataFiles.Encode(json, gzip);
-        var result = await warehouse.Store.WriteAsync(location, content, createOnly: true, cancellationToken).ConfigureAwait(false);
+        StorageWriteResult result;
+        try
+        {
+            result = await warehouse.Store.WriteAsync(location, content, createOnly: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException ex) when (ex.Kind is StorageErrorKind.NotFound or StorageErrorKind.Invalid)
+        {
+            return IcebergError.BadRequest($"Cannot write the metadata file {metadataLocation}: {ex.Message}");
+        }
+
         if (result == StorageWriteResult.AlreadyExists)
         {
             // File names carry a fresh UUID; a collision means someone else wrote there.
             throw new StorageException(StorageErrorKind.Conflict, $"A metadata file already exists at {metadataLocation}");
         }
+
+        return null;
     }
 
     /// <summary>

@@ -94,7 +94,11 @@ internal sealed class ViewService(
             return CatalogResponse.Error(badMetadataLocation.Error);
         }
 
-        await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false);
+        if (await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false) is { } unwritable)
+        {
+            return CatalogResponse.Error(unwritable);
+        }
+
         var committed = false;
         try
         {
@@ -240,7 +244,11 @@ internal sealed class ViewService(
                 return CatalogResponse.Error(badMetadata.Error);
             }
 
-            await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false);
+            if (await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false) is { } unwritable)
+            {
+                return CatalogResponse.Error(unwritable);
+            }
+
             var keep = false;
             try
             {
