@@ -200,6 +200,29 @@ public sealed class EdgeCaseTests(CatalogAppFixture fixture) : IClassFixture<Cat
     }
 
     [Fact]
+    public async Task A_location_that_is_a_file_on_disk_is_400_and_changes_nothing()
+    {
+        string[] ns = ["edge_file_location"];
+        await _http.CreateNamespaceAsync(ns);
+        var created = await _http.CreateTableAsync(ns, "t");
+        await _http.CreateViewAsync(ns, "v");
+        var plainFile = Path.Combine(_http.WarehouseFolder, "edge_plain_file");
+        await File.WriteAllTextAsync(plainFile, "not a folder", TestContext.Current.CancellationToken);
+        var location = CatalogHttp.Str("file://" + plainFile);
+        var files = _http.FilesInWarehouse().Order(StringComparer.Ordinal).ToList();
+
+        ErrorAssert.Is(await _http.TryCreateTableAsync(ns, "x", extra: $"\"location\":{location}"), 400, "BadRequestException");
+        ErrorAssert.Is(await _http.TryCreateViewAsync(ns, "y", extra: $"\"location\":{location}"), 400, "BadRequestException");
+        ErrorAssert.Is(await _http.CommitTableAsync(ns, "t", "[]", $$"""[{"action":"set-location","location":{{location}}}]"""), 400, "BadRequestException");
+        ErrorAssert.Is(await _http.PostAsync(_http.ViewUrl(ns, "v"), $$"""{"updates":[{"action":"set-location","location":{{location}}}]}"""), 400, "BadRequestException");
+
+        Assert.Equal(["t"], await _http.ListTablesAsync(ns));
+        Assert.Equal(["v"], await _http.ListViewsAsync(ns));
+        Assert.Equal(created.GetProperty("metadata-location").GetString(), (await _http.LoadTableAsync(ns, "t")).GetProperty("metadata-location").GetString());
+        Assert.Equal(files, _http.FilesInWarehouse().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Registering_a_live_tables_file_under_another_name_is_400()
     {
         string[] ns = ["edge_register_twin"];
