@@ -401,6 +401,29 @@ public sealed class TableCommitTests(CatalogAppFixture fixture) : IClassFixture<
         Assert.Equal(appended.GetProperty("metadata-location").GetString(), (await _http.LoadTableAsync(ns, "t")).GetProperty("metadata-location").GetString());
     }
 
+    [Fact]
+    public async Task Row_lineage_on_v3_advances_next_row_id_and_a_stale_first_row_id_is_409()
+    {
+        string[] ns = ["commit_lineage"];
+        await _http.CreateNamespaceAsync(ns);
+        var location = (await _http.CreateTableAsync(ns, "t", extra: "\"properties\":{\"format-version\":\"3\"}")).GetProperty("metadata").GetProperty("location").GetString()!;
+        string Lineage(long id, long? parent, long sequence, long firstRowId) =>
+            CatalogHttp.Snapshot(id, parent, sequence, location).Replace("\"schema-id\":0}", $"\"schema-id\":0,\"first-row-id\":{firstRowId},\"added-rows\":10}}", StringComparison.Ordinal);
+
+        var first = await _http.CommitTableAsync(ns, "t", "[]",
+            $$"""[{"action":"add-snapshot","snapshot":{{Lineage(61, null, 1, 0)}}},{"action":"set-snapshot-ref","ref-name":"main","type":"branch","snapshot-id":61}]""");
+        Assert.True(first.Status == 200, first.ToString());
+        Assert.Equal(10, first.Json.GetProperty("metadata").GetProperty("next-row-id").GetInt64());
+
+        var stale = await _http.CommitTableAsync(ns, "t", "[]", $$"""[{"action":"add-snapshot","snapshot":{{Lineage(62, 61, 2, 5)}}}]""");
+        ErrorAssert.Contains(stale, 409, "CommitFailedException", "Validation failed, please retry");
+
+        var missing = await _http.CommitTableAsync(ns, "t", "[]", $$"""[{"action":"add-snapshot","snapshot":{{CatalogHttp.Snapshot(63, 61, 2, location)}}}]""");
+        ErrorAssert.ClientError(missing);
+        Assert.Equal(400, missing.Status);
+        Assert.Equal(first.Json.GetProperty("metadata-location").GetString(), (await _http.LoadTableAsync(ns, "t")).GetProperty("metadata-location").GetString());
+    }
+
     private static void AssertGzipJson(string metadataLocation, string tableUuid)
     {
         var bytes = File.ReadAllBytes(CatalogHttp.LocalPath(metadataLocation));
