@@ -165,10 +165,24 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
     /// locations (each without a trailing slash).
     /// </summary>
     public static async Task<TabularConflict?> FindOverlapAsync(
-        DbTransaction tx, WarehouseId warehouse, string location, IReadOnlyList<string> ancestors, TabularId? except, CancellationToken cancellationToken)
+        DbTransaction tx, WarehouseId warehouse, string location, IReadOnlyList<string> ancestors, TabularId? except, CancellationToken cancellationToken) =>
+        await FindAsync(tx, warehouse, location, ancestors, except, includeBelow: true, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// A table or view (or a pending purge) whose location equals or contains <paramref name="location"/>,
+    /// i.e. the owner of the files a write there would put inside someone else's folder.
+    /// </summary>
+    public static async Task<TabularConflict?> FindContainingAsync(
+        DbTransaction tx, WarehouseId warehouse, string location, IReadOnlyList<string> ancestors, TabularId? except, CancellationToken cancellationToken) =>
+        await FindAsync(tx, warehouse, location, ancestors, except, includeBelow: false, cancellationToken).ConfigureAwait(false);
+
+    private static async Task<TabularConflict?> FindAsync(
+        DbTransaction tx, WarehouseId warehouse, string location, IReadOnlyList<string> ancestors, TabularId? except, bool includeBelow,
+        CancellationToken cancellationToken)
     {
         var candidates = new List<string>(ancestors) { location };
-        var below = EscapeLike(location) + "/%";
+        // With includeBelow false the LIKE pattern matches nothing (an empty string is no location).
+        var below = includeBelow ? EscapeLike(location) + "/%" : string.Empty;
         await using var command = tx.Command(
             """
             SELECT t.name, t.typ, n.name, t.location FROM tabular t JOIN namespace n ON n.namespace_id = t.namespace_id

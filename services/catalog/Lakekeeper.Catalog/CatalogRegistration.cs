@@ -28,6 +28,7 @@ public static class CatalogRegistration
         services.AddSingleton<WarehouseResolver>();
         services.AddSingleton<MetadataCache>();
         services.AddSingleton<TabularStorage>();
+        services.AddSingleton<TabularCreation>();
         services.AddSingleton<Identifiers>();
         services.AddSingleton<AccessGuard>();
         services.AddSingleton<IdempotencyGate>();

@@ -185,10 +185,16 @@ internal sealed partial class CommitRunner(
             await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
             foreach (var p in changed)
             {
+                var tableLocation = StorageLocation.Parse(p.Result.Location);
                 if (p.Result.Location != p.Current.Location
-                    && await TabularStorage.ClaimAsync(tx, warehouse, StorageLocation.Parse(p.Result.Location), p.Row.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
+                    && await TabularStorage.ClaimAsync(tx, warehouse, tableLocation, p.Row.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
                 {
                     return CatalogResponse.Error(overlap);
+                }
+
+                if (await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, tableLocation, p.NewMetadataLocation!, p.Row.Id, cancellationToken).ConfigureAwait(false) is { } misplaced)
+                {
+                    return CatalogResponse.Error(misplaced);
                 }
 
                 if (!await TabularRepository.SwapMetadataAsync(tx, p.Row.Id, p.Row.MetadataLocation, p.NewMetadataLocation!, p.Json!,

@@ -69,6 +69,12 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
                 try
                 {
                     deleted = await warehouse.Store.DeletePrefixAsync(StorageLocation.Parse(task.Location), cancellationToken).ConfigureAwait(false);
+                    foreach (var file in JsonSerializer.Deserialize<PurgePayload>(task.PayloadJson)?.MetadataFilesOutside ?? [])
+                    {
+                        // Metadata written elsewhere (write.metadata.path); the store refuses anything outside the warehouse.
+                        await warehouse.Store.DeleteAsync(StorageLocation.Parse(file), cancellationToken).ConfigureAwait(false);
+                        deleted++;
+                    }
                 }
                 finally
                 {
@@ -129,3 +135,8 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
     [LoggerMessage(EventId = 332, Level = LogLevel.Warning, Message = "The task queue is unavailable")]
     private static partial void LogQueueUnavailable(ILogger logger, Exception exception);
 }
+
+/// <summary>What a purge task deletes: the table location, and metadata files written outside it.</summary>
+internal sealed record PurgePayload(
+    [property: System.Text.Json.Serialization.JsonPropertyName("location")] string Location,
+    [property: System.Text.Json.Serialization.JsonPropertyName("metadata-files-outside")] IReadOnlyList<string>? MetadataFilesOutside);

@@ -26,6 +26,7 @@ internal sealed partial class TableService(
     Identifiers identifiers,
     MetadataCache cache,
     TabularStorage storage,
+    TabularCreation creation,
     CommitRunner commits,
     TimeProvider time,
     ILogger<TableService> logger)
@@ -95,23 +96,13 @@ internal sealed partial class TableService(
 
         var request = parsed.Value;
         var id = new TableIdentifier(levels, request.Name);
-        if (identifiers.CheckName(request.Name, "Table name") is { } invalid)
+        var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken).ConfigureAwait(false);
+        if (target.IsFailure)
         {
-            return CatalogResponse.Error(invalid);
+            return CatalogResponse.Error(target.Error);
         }
 
-        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
-        if (ns is null)
-        {
-            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
-        }
-
-        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateTable,
-                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
-        {
-            return CatalogResponse.Error(denied);
-        }
-
+        var ns = target.Value;
         var tabularId = TabularId.New();
         var explicitLocation = request.Location is { Length: > 0 };
         var location = explicitLocation
@@ -135,21 +126,20 @@ internal sealed partial class TableService(
             var existing = await tabulars.GetAsync(warehouse.Id, levels, request.Name, withMetadata: false, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
             {
-                return CatalogResponse.Error(existing.Type == TabularType.View ? CatalogErrors.ViewWithSameName(id) : CatalogErrors.TableAlreadyExists(id));
+                return CatalogResponse.Error(NameTaken(id, existing.Type, createViaCommit: false));
             }
 
             return CatalogResponse.Json(LoadResults.Body(null, TableMetadataJson.Write(metadata), warehouse.ClientConfig, storageCredentials: true));
         }
 
-        return await InsertNewAsync(warehouse, ns, id, tabularId, metadata, explicitLocation, "createTable",
-            JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location }), idempotency, cancellationToken).ConfigureAwait(false);
+        return await InsertNewAsync(warehouse, ns, id, tabularId, metadata, explicitLocation,
+            JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location }), idempotency, createViaCommit: false, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes version 0 of a new table and registers it; the file is removed if the insert fails.</summary>
+    /// <summary>Writes version 0 of a new table and registers it.</summary>
     private async Task<CatalogResponse> InsertNewAsync(
         WarehouseContext warehouse, NamespaceRecord ns, TableIdentifier id, TabularId tabularId, TableMetadata metadata,
-        bool explicitLocation, string eventType, string eventPayload, IdempotencyScope? idempotency, CancellationToken cancellationToken,
-        bool createViaCommit = false)
+        bool explicitLocation, string eventPayload, IdempotencyScope? idempotency, bool createViaCommit, CancellationToken cancellationToken)
     {
         var location = TabularStorage.Inside(warehouse, metadata.Location, "table");
         if (location.IsFailure)
@@ -159,82 +149,32 @@ internal sealed partial class TableService(
 
         var json = TableMetadataJson.Write(metadata);
         var metadataLocation = MetadataFiles.NextTableMetadataLocation(metadata, null);
-        if (TabularStorage.Inside(warehouse, metadataLocation, "metadata") is { IsFailure: true } badMetadataLocation)
+        var plan = new NewTabularPlan(warehouse, ns, id, TabularType.Table, tabularId, location.Value, explicitLocation, metadataLocation, json,
+            metadata.FormatVersion, Event(warehouse, tabularId, "createTable", id, eventPayload))
         {
-            return CatalogResponse.Error(badMetadataLocation.Error);
-        }
-
-        if (await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false) is { } unwritable)
+            WriteGzip = MetadataFiles.UseGzip(metadata),
+        };
+        var response = CatalogResponse.Json(
+            LoadResults.Body(metadataLocation, json, createViaCommit ? null : warehouse.ClientConfig, storageCredentials: !createViaCommit),
+            LoadResults.ETag(metadataLocation, "all"));
+        var result = await creation.InsertAsync(plan, type => NameTaken(id, type, createViaCommit),
+            () => createViaCommit
+                ? IcebergError.CommitFailed($"Requirement failed: table already exists: UUID {tabularId} is taken")
+                : IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
+            response, idempotency, cancellationToken).ConfigureAwait(false);
+        if (ReferenceEquals(result, response))
         {
-            return CatalogResponse.Error(unwritable);
-        }
-
-        var committed = false;
-        try
-        {
-            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-            if (await TabularStorage.ClaimAsync(tx, warehouse, location.Value, null, explicitLocation, cancellationToken).ConfigureAwait(false) is { } overlap)
-            {
-                return CatalogResponse.Error(overlap);
-            }
-
-            var outcome = await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, id.Name, TabularType.Table,
-                metadataLocation, json, location.Value.ToString(), metadata.FormatVersion), id, createViaCommit, cancellationToken).ConfigureAwait(false);
-            if (outcome is { } taken)
-            {
-                return CatalogResponse.Error(taken);
-            }
-
-            var response = CatalogResponse.Json(
-                LoadResults.Body(metadataLocation, json, createViaCommit ? null : warehouse.ClientConfig, storageCredentials: !createViaCommit),
-                LoadResults.ETag(metadataLocation, "all"));
-            await OutboxRepository.AddAsync(tx, Event(warehouse, tabularId, eventType, id, eventPayload), cancellationToken).ConfigureAwait(false);
-            await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
-            committed = true;
             cache.SetTable(metadataLocation, metadata, json.Length);
-            return response;
         }
-        catch (CommitOutcomeUnknownException)
-        {
-            committed = true; // The row may exist and point at the file: keep it.
-            throw;
-        }
-        finally
-        {
-            if (!committed)
-            {
-                await storage.TryDeleteAsync(warehouse, metadataLocation).ConfigureAwait(false);
-            }
-        }
+
+        return result;
     }
 
-    /// <summary>Inserts the row; when the name is taken, the error that says by what.</summary>
-    private static async Task<IcebergError?> InsertOrReportAsync(DbTransaction tx, NewTabular row, TableIdentifier id, bool createViaCommit, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (await TabularRepository.InsertAsync(tx, row, cancellationToken).ConfigureAwait(false) == TabularInsertOutcome.Inserted)
-            {
-                return null;
-            }
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-        {
-            return CatalogErrors.NoSuchNamespace(id.Namespace);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "tabular_pkey")
-        {
-            // A create transaction chose (assign-uuid) the UUID of an existing table or view.
-            return createViaCommit
-                ? IcebergError.CommitFailed($"Requirement failed: table already exists: UUID {row.Id} is taken")
-                : IcebergError.AlreadyExists($"A table or view with UUID {row.Id} already exists");
-        }
-
-        var takenBy = await TabularRepository.NameTakenByAsync(tx, row.NamespaceId, row.Name, cancellationToken).ConfigureAwait(false);
-        return takenBy == TabularType.View
+    /// <summary>The name is taken: by a view, or by a table (a create commit that lost says so in requirement words).</summary>
+    private static IcebergError NameTaken(TableIdentifier id, TabularType takenBy, bool createViaCommit) =>
+        takenBy == TabularType.View
             ? CatalogErrors.ViewWithSameName(id)
             : createViaCommit ? CatalogErrors.CreateRaced() : CatalogErrors.TableAlreadyExists(id);
-    }
 
     public async Task<IResult> LoadAsync(
         WarehouseContext warehouse, IReadOnlyList<string> levels, string name, string? snapshots, string? ifNoneMatch, CancellationToken cancellationToken)
@@ -328,27 +268,17 @@ internal sealed partial class TableService(
         WarehouseContext warehouse, TableIdentifier id, CommitTableRequest request, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency,
         CancellationToken cancellationToken)
     {
-        if (identifiers.CheckName(id.Name, "Table name") is { } invalid)
+        var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken).ConfigureAwait(false);
+        if (target.IsFailure)
         {
-            return CatalogResponse.Error(invalid);
+            return CatalogResponse.Error(target.Error);
         }
 
-        var ns = await namespaces.GetAsync(warehouse.Id, id.Namespace, cancellationToken).ConfigureAwait(false);
-        if (ns is null)
-        {
-            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(id.Namespace));
-        }
-
-        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateTable,
-                () => CatalogErrors.NoSuchNamespace(id.Namespace), cancellationToken).ConfigureAwait(false) is { } denied)
-        {
-            return CatalogResponse.Error(denied);
-        }
-
+        var ns = target.Value;
         var existing = await tabulars.GetAsync(warehouse.Id, id.Namespace, id.Name, withMetadata: false, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
-            return CatalogResponse.Error(existing.Type == TabularType.View ? CatalogErrors.ViewWithSameName(id) : CatalogErrors.CreateRaced());
+            return CatalogResponse.Error(NameTaken(id, existing.Type, createViaCommit: true));
         }
 
         var tabularId = TabularId.New();
@@ -365,8 +295,8 @@ internal sealed partial class TableService(
         }
 
         var explicitLocation = metadata.Location != defaultLocation.Value.ToString();
-        return await InsertNewAsync(warehouse, ns, id, new TabularId(metadata.TableUuid), metadata, explicitLocation, "createTable",
-            System.Text.Encoding.UTF8.GetString(body.Span), idempotency, cancellationToken, createViaCommit: true).ConfigureAwait(false);
+        return await InsertNewAsync(warehouse, ns, id, new TabularId(metadata.TableUuid), metadata, explicitLocation,
+            System.Text.Encoding.UTF8.GetString(body.Span), idempotency, createViaCommit: true, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<CatalogResponse> DropAsync(
@@ -391,12 +321,26 @@ internal sealed partial class TableService(
         {
             // The files go in the background; the location stays reserved until they are gone.
             await TaskRepository.EnqueueAsync(tx, PurgeQueue, warehouse.Id, row.Id.Value, row.Location,
-                JsonSerializer.Serialize(new { location = row.Location, metadataLocation = row.MetadataLocation }), null, cancellationToken).ConfigureAwait(false);
+                JsonSerializer.Serialize(new PurgePayload(row.Location, MetadataFilesOutside(row))), null, cancellationToken).ConfigureAwait(false);
         }
 
         await OutboxRepository.AddAsync(tx, Event(warehouse, row.Id, "dropTable", id, JsonSerializer.Serialize(new { purge })), cancellationToken).ConfigureAwait(false);
         await NamespaceService.FinishAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
         return CatalogResponse.NoContent;
+    }
+
+    /// <summary>
+    /// Metadata files a purge of the table location would miss: with <c>write.metadata.path</c> they
+    /// live elsewhere. The current file and those in the metadata log are named explicitly.
+    /// </summary>
+    private IReadOnlyList<string> MetadataFilesOutside(TabularRow row)
+    {
+        var parsed = cache.Table(row.MetadataLocation, row.Metadata);
+        var files = parsed.IsSuccess
+            ? parsed.Value.MetadataLog.Select(e => e.MetadataFile).Append(row.MetadataLocation)
+            : [row.MetadataLocation];
+        var location = Storage.Locations.StorageLocation.Parse(row.Location);
+        return [.. files.Where(f => !Storage.Locations.StorageLocation.TryParse(f, out var file, out _) || !file.IsUnder(location)).Distinct(StringComparer.Ordinal)];
     }
 
     public async Task<CatalogResponse> RenameAsync(WarehouseContext warehouse, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency, CancellationToken cancellationToken)
@@ -468,36 +412,20 @@ internal sealed partial class TableService(
 
         var request = parsed.Value;
         var id = new TableIdentifier(levels, request.Name);
-        if (identifiers.CheckName(request.Name, "Table name") is { } invalid)
+        var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken).ConfigureAwait(false);
+        if (target.IsFailure)
         {
-            return CatalogResponse.Error(invalid);
+            return CatalogResponse.Error(target.Error);
         }
 
-        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
-        if (ns is null)
+        var file = await TabularCreation.ReadRegisteredAsync(warehouse, request.MetadataLocation, cancellationToken).ConfigureAwait(false);
+        if (file.IsFailure)
         {
-            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
+            return CatalogResponse.Error(file.Error);
         }
 
-        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateTable,
-                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
-        {
-            return CatalogResponse.Error(denied);
-        }
-
-        var metadataLocation = TabularStorage.Inside(warehouse, request.MetadataLocation, "metadata file");
-        if (metadataLocation.IsFailure)
-        {
-            return CatalogResponse.Error(metadataLocation.Error);
-        }
-
-        var json = await TabularStorage.ReadMetadataAsync(warehouse, metadataLocation.Value, cancellationToken).ConfigureAwait(false);
-        if (json.IsFailure)
-        {
-            return CatalogResponse.Error(json.Error);
-        }
-
-        var metadata = TableMetadataJson.Parse(json.Value);
+        var (metadataFile, json) = file.Value;
+        var metadata = TableMetadataJson.Parse(json);
         if (metadata.IsFailure)
         {
             return CatalogResponse.Error(IcebergError.BadRequest($"Cannot register {request.MetadataLocation}: {metadata.Error.Message}"));
@@ -509,36 +437,64 @@ internal sealed partial class TableService(
             return CatalogResponse.Error(tableLocation.Error);
         }
 
-        var location = metadataLocation.Value.ToString();
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        var existing = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, request.Name, cancellationToken).ConfigureAwait(false);
-        if (existing is not null && (existing.Type == TabularType.View || !request.Overwrite))
+        var location = metadataFile.ToString();
+        var response = CatalogResponse.Json(LoadResults.Body(location, json, warehouse.ClientConfig, storageCredentials: true), LoadResults.ETag(location, "all"));
+        var eventPayload = JsonSerializer.Serialize(new { metadataLocation = location, overwrite = request.Overwrite });
+        var result = request.Overwrite
+            ? await OverwriteAsync(warehouse, id, tableLocation.Value, location, json, metadata.Value.FormatVersion, eventPayload, response, idempotency, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (result is null)
         {
-            return CatalogResponse.Error(existing.Type == TabularType.View ? CatalogErrors.ViewWithSameName(id) : CatalogErrors.TableAlreadyExists(id));
+            var tabularId = TabularId.New();
+            var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.Table, tabularId, tableLocation.Value, ExplicitLocation: true,
+                location, json, metadata.Value.FormatVersion, Event(warehouse, tabularId, "registerTable", id, eventPayload));
+            result = await creation.InsertAsync(plan, type => NameTaken(id, type, createViaCommit: false),
+                () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"), response, idempotency, cancellationToken).ConfigureAwait(false);
         }
 
-        if (await TabularStorage.ClaimAsync(tx, warehouse, tableLocation.Value, existing?.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
+        if (ReferenceEquals(result, response))
+        {
+            cache.SetTable(location, metadata.Value, json.Length);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Register with <c>overwrite</c> over an existing table: its pointer moves to the registered file.
+    /// Null when there is no table of that name (the caller registers a new one).
+    /// </summary>
+    private async Task<CatalogResponse?> OverwriteAsync(
+        WarehouseContext warehouse, TableIdentifier id, Storage.Locations.StorageLocation tableLocation, string metadataLocation, byte[] json, int formatVersion,
+        string eventPayload, CatalogResponse response, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    {
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        var existing = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, id.Namespace, id.Name, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            return null;
+        }
+
+        if (existing.Type == TabularType.View)
+        {
+            return CatalogResponse.Error(CatalogErrors.ViewWithSameName(id));
+        }
+
+        if (await access.RequireAsync(AuthzObject.Table(existing.Id.ToString()), Relations.CanCommit,
+                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
+        {
+            return CatalogResponse.Error(denied);
+        }
+
+        if (await TabularStorage.ClaimAsync(tx, warehouse, tableLocation, existing.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
         {
             return CatalogResponse.Error(overlap);
         }
 
-        var tabularId = existing?.Id ?? TabularId.New();
-        if (existing is not null)
-        {
-            await TabularRepository.SwapMetadataAsync(tx, existing.Id, existing.MetadataLocation, location, json.Value,
-                tableLocation.Value.ToString(), metadata.Value.FormatVersion, cancellationToken).ConfigureAwait(false);
-        }
-        else if (await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, request.Name, TabularType.Table, location, json.Value,
-                     tableLocation.Value.ToString(), metadata.Value.FormatVersion), id, createViaCommit: false, cancellationToken).ConfigureAwait(false) is { } taken)
-        {
-            return CatalogResponse.Error(taken);
-        }
-
-        var response = CatalogResponse.Json(LoadResults.Body(location, json.Value, warehouse.ClientConfig, storageCredentials: true), LoadResults.ETag(location, "all"));
-        await OutboxRepository.AddAsync(tx, Event(warehouse, tabularId, "registerTable", id,
-            JsonSerializer.Serialize(new { metadataLocation = location, overwrite = request.Overwrite })), cancellationToken).ConfigureAwait(false);
+        await TabularRepository.SwapMetadataAsync(tx, existing.Id, existing.MetadataLocation, metadataLocation, json,
+            tableLocation.ToString(), formatVersion, cancellationToken).ConfigureAwait(false);
+        await OutboxRepository.AddAsync(tx, Event(warehouse, existing.Id, "registerTable", id, eventPayload), cancellationToken).ConfigureAwait(false);
         await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
-        cache.SetTable(location, metadata.Value, json.Value.Length);
         return response;
     }
 

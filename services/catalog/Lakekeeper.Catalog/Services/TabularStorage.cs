@@ -82,6 +82,38 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
         return IcebergError.BadRequest($"The location {location} overlaps the location of {owner} ({conflict.Location})");
     }
 
+    /// <summary>
+    /// Where a new metadata file may go: inside the warehouse, and, when <c>write.metadata.path</c>
+    /// puts it outside the table's own location, not inside another table's or view's location (a
+    /// purge of that one would delete it).
+    /// </summary>
+    public static async Task<IcebergError?> CheckMetadataPlacementAsync(
+        DbTransaction tx, WarehouseContext warehouse, StorageLocation tabularLocation, string metadataLocation, TabularId? self, CancellationToken cancellationToken)
+    {
+        var file = Inside(warehouse, metadataLocation, "metadata");
+        if (file.IsFailure)
+        {
+            return file.Error;
+        }
+
+        var folder = file.Value.Parent!;
+        if (folder.IsUnder(tabularLocation))
+        {
+            return null;
+        }
+
+        var ancestors = new List<string>();
+        for (var parent = folder.Parent; parent is not null; parent = parent.Parent)
+        {
+            ancestors.Add(parent.ToString());
+        }
+
+        var owner = await TabularRepository.FindContainingAsync(tx, warehouse.Id, folder.ToString(), ancestors, self, cancellationToken).ConfigureAwait(false);
+        return owner is null
+            ? null
+            : IcebergError.BadRequest($"The metadata folder {folder} (write.metadata.path) lies inside the location of another table or view ({owner.Location})");
+    }
+
     /// <summary>Writes a new metadata file (never replacing one) and returns its location.</summary>
     /// <returns>
     /// Null when written. A 400 when the location cannot hold files as the client chose it (e.g. a

@@ -20,10 +20,14 @@ internal sealed class ViewService(
     Identifiers identifiers,
     MetadataCache cache,
     TabularStorage storage,
+    TabularCreation creation,
     TableService tables,
     TimeProvider time,
     IOptions<CatalogOptions> options)
 {
+    /// <summary>Views have no storage config to hand out.</summary>
+    private static readonly Dictionary<string, string> NoConfig = [];
+
     public async Task<CatalogResponse> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
     {
         var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
@@ -53,23 +57,13 @@ internal sealed class ViewService(
 
         var request = parsed.Value;
         var id = new TableIdentifier(levels, request.Name);
-        if (identifiers.CheckName(request.Name, "View name") is { } invalid)
+        var target = await creation.TargetAsync(warehouse, id, TabularType.View, cancellationToken).ConfigureAwait(false);
+        if (target.IsFailure)
         {
-            return CatalogResponse.Error(invalid);
+            return CatalogResponse.Error(target.Error);
         }
 
-        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
-        if (ns is null)
-        {
-            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
-        }
-
-        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateView,
-                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
-        {
-            return CatalogResponse.Error(denied);
-        }
-
+        var ns = target.Value;
         var tabularId = TabularId.New();
         var explicitLocation = request.Location is { Length: > 0 };
         var location = explicitLocation
@@ -89,70 +83,24 @@ internal sealed class ViewService(
         var metadata = created.Value;
         var json = ViewMetadataJson.Write(metadata);
         var metadataLocation = MetadataFiles.NextViewMetadataLocation(metadata, null);
-        if (TabularStorage.Inside(warehouse, metadataLocation, "metadata") is { IsFailure: true } badMetadataLocation)
+        var plan = new NewTabularPlan(warehouse, ns, id, TabularType.View, tabularId, location.Value, explicitLocation, metadataLocation, json,
+            metadata.FormatVersion, TableService.Event(warehouse, tabularId, "createView", id, JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location })))
         {
-            return CatalogResponse.Error(badMetadataLocation.Error);
-        }
-
-        if (await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false) is { } unwritable)
+            WriteGzip = MetadataFiles.UseGzip(metadata),
+        };
+        var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, NoConfig, storageCredentials: false));
+        var result = await creation.InsertAsync(plan, type => NameTaken(id, type), () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
+            response, idempotency, cancellationToken).ConfigureAwait(false);
+        if (ReferenceEquals(result, response))
         {
-            return CatalogResponse.Error(unwritable);
-        }
-
-        var committed = false;
-        try
-        {
-            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-            if (await TabularStorage.ClaimAsync(tx, warehouse, location.Value, null, explicitLocation, cancellationToken).ConfigureAwait(false) is { } overlap)
-            {
-                return CatalogResponse.Error(overlap);
-            }
-
-            if (await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, request.Name, TabularType.View, metadataLocation, json,
-                    location.Value.ToString(), metadata.FormatVersion), id, cancellationToken).ConfigureAwait(false) is { } taken)
-            {
-                return CatalogResponse.Error(taken);
-            }
-
-            var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, new Dictionary<string, string>(), storageCredentials: false));
-            await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, tabularId, "createView", id,
-                JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location })), cancellationToken).ConfigureAwait(false);
-            await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
-            committed = true;
             cache.SetView(metadataLocation, metadata, json.Length);
-            return response;
-        }
-        catch (CommitOutcomeUnknownException)
-        {
-            committed = true;
-            throw;
-        }
-        finally
-        {
-            if (!committed)
-            {
-                await storage.TryDeleteAsync(warehouse, metadataLocation).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static async Task<IcebergError?> InsertOrReportAsync(DbTransaction tx, NewTabular row, TableIdentifier id, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (await TabularRepository.InsertAsync(tx, row, cancellationToken).ConfigureAwait(false) == TabularInsertOutcome.Inserted)
-            {
-                return null;
-            }
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-        {
-            return CatalogErrors.NoSuchNamespace(id.Namespace);
         }
 
-        var takenBy = await TabularRepository.NameTakenByAsync(tx, row.NamespaceId, row.Name, cancellationToken).ConfigureAwait(false);
-        return takenBy == TabularType.Table ? CatalogErrors.TableWithSameName(id) : CatalogErrors.ViewAlreadyExists(id);
+        return result;
     }
+
+    private static IcebergError NameTaken(TableIdentifier id, TabularType takenBy) =>
+        takenBy == TabularType.Table ? CatalogErrors.TableWithSameName(id) : CatalogErrors.ViewAlreadyExists(id);
 
     public async Task<CatalogResponse> LoadAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool headOnly, CancellationToken cancellationToken)
     {
@@ -171,7 +119,7 @@ internal sealed class ViewService(
 
         return headOnly
             ? CatalogResponse.NoContent
-            : CatalogResponse.Json(LoadResults.Body(row.MetadataLocation, row.Metadata, new Dictionary<string, string>(), storageCredentials: false),
+            : CatalogResponse.Json(LoadResults.Body(row.MetadataLocation, row.Metadata, NoConfig, storageCredentials: false),
                 LoadResults.ETag(row.MetadataLocation, "view"));
     }
 
@@ -221,7 +169,7 @@ internal sealed class ViewService(
 
             if (outcome is CommitOutcome<ViewMetadata>.Unchanged)
             {
-                var unchanged = CatalogResponse.Json(LoadResults.Body(row.MetadataLocation, row.Metadata, new Dictionary<string, string>(), storageCredentials: false));
+                var unchanged = CatalogResponse.Json(LoadResults.Body(row.MetadataLocation, row.Metadata, NoConfig, storageCredentials: false));
                 if (idempotency is not null)
                 {
                     await using var noop = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
@@ -253,10 +201,16 @@ internal sealed class ViewService(
             try
             {
                 await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+                var viewLocation = Storage.Locations.StorageLocation.Parse(metadata.Location);
                 if (metadata.Location != current.Value.Location
-                    && await TabularStorage.ClaimAsync(tx, warehouse, Storage.Locations.StorageLocation.Parse(metadata.Location), row.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
+                    && await TabularStorage.ClaimAsync(tx, warehouse, viewLocation, row.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
                 {
                     return CatalogResponse.Error(overlap);
+                }
+
+                if (await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, viewLocation, metadataLocation, row.Id, cancellationToken).ConfigureAwait(false) is { } misplaced)
+                {
+                    return CatalogResponse.Error(misplaced);
                 }
 
                 if (!await TabularRepository.SwapMetadataAsync(tx, row.Id, row.MetadataLocation, metadataLocation, json, TabularStorage.LocationKey(metadata.Location),
@@ -265,7 +219,7 @@ internal sealed class ViewService(
                     continue;
                 }
 
-                var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, new Dictionary<string, string>(), storageCredentials: false));
+                var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, NoConfig, storageCredentials: false));
                 await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, row.Id, "updateView", id, Encoding.UTF8.GetString(body.Span)), cancellationToken).ConfigureAwait(false);
                 await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
                 keep = true;
@@ -342,36 +296,20 @@ internal sealed class ViewService(
 
         var request = parsed.Value;
         var id = new TableIdentifier(levels, request.Name);
-        if (identifiers.CheckName(request.Name, "View name") is { } invalid)
+        var target = await creation.TargetAsync(warehouse, id, TabularType.View, cancellationToken).ConfigureAwait(false);
+        if (target.IsFailure)
         {
-            return CatalogResponse.Error(invalid);
+            return CatalogResponse.Error(target.Error);
         }
 
-        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
-        if (ns is null)
+        var file = await TabularCreation.ReadRegisteredAsync(warehouse, request.MetadataLocation, cancellationToken).ConfigureAwait(false);
+        if (file.IsFailure)
         {
-            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
+            return CatalogResponse.Error(file.Error);
         }
 
-        if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanCreateView,
-                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
-        {
-            return CatalogResponse.Error(denied);
-        }
-
-        var metadataLocation = TabularStorage.Inside(warehouse, request.MetadataLocation, "metadata file");
-        if (metadataLocation.IsFailure)
-        {
-            return CatalogResponse.Error(metadataLocation.Error);
-        }
-
-        var json = await TabularStorage.ReadMetadataAsync(warehouse, metadataLocation.Value, cancellationToken).ConfigureAwait(false);
-        if (json.IsFailure)
-        {
-            return CatalogResponse.Error(json.Error);
-        }
-
-        var metadata = ViewMetadataJson.Parse(json.Value);
+        var (metadataFile, json) = file.Value;
+        var metadata = ViewMetadataJson.Parse(json);
         if (metadata.IsFailure)
         {
             return CatalogResponse.Error(IcebergError.BadRequest($"Cannot register {request.MetadataLocation}: {metadata.Error.Message}"));
@@ -383,33 +321,13 @@ internal sealed class ViewService(
             return CatalogResponse.Error(viewLocation.Error);
         }
 
-        var location = metadataLocation.Value.ToString();
+        var location = metadataFile.ToString();
         var tabularId = TabularId.New();
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-
-        // A taken name is the client's error to see (409), before the location check: registering a
-        // view's own file under its own name overlaps its own location too.
-        if (await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, request.Name, cancellationToken).ConfigureAwait(false) is { } existing)
-        {
-            return CatalogResponse.Error(existing.Type == TabularType.Table ? CatalogErrors.TableWithSameName(id) : CatalogErrors.ViewAlreadyExists(id));
-        }
-
-        if (await TabularStorage.ClaimAsync(tx, warehouse, viewLocation.Value, null, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
-        {
-            return CatalogResponse.Error(overlap);
-        }
-
-        if (await InsertOrReportAsync(tx, new NewTabular(tabularId, warehouse.Id, ns.Id, request.Name, TabularType.View, location, json.Value,
-                viewLocation.Value.ToString(), metadata.Value.FormatVersion), id, cancellationToken).ConfigureAwait(false) is { } taken)
-        {
-            return CatalogResponse.Error(taken);
-        }
-
-        var response = CatalogResponse.Json(LoadResults.Body(location, json.Value, new Dictionary<string, string>(), storageCredentials: false));
-        await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, tabularId, "registerView", id,
-            JsonSerializer.Serialize(new { metadataLocation = location })), cancellationToken).ConfigureAwait(false);
-        await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
-        return response;
+        var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.View, tabularId, viewLocation.Value, ExplicitLocation: true, location, json,
+            metadata.Value.FormatVersion, TableService.Event(warehouse, tabularId, "registerView", id, JsonSerializer.Serialize(new { metadataLocation = location })));
+        var response = CatalogResponse.Json(LoadResults.Body(location, json, NoConfig, storageCredentials: false));
+        return await creation.InsertAsync(plan, type => NameTaken(id, type), () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
+            response, idempotency, cancellationToken).ConfigureAwait(false);
     }
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -1,0 +1,160 @@
+using Lakekeeper.Authz;
+using Lakekeeper.Catalog.Http;
+using Lakekeeper.Iceberg;
+using Lakekeeper.Persistence;
+using Lakekeeper.Persistence.Catalog;
+using Lakekeeper.Persistence.Model;
+using Lakekeeper.Storage.Locations;
+using Npgsql;
+
+namespace Lakekeeper.Catalog.Services;
+
+/// <summary>
+/// A new table or view: its row, its first metadata document (written by us, or an existing file for
+/// register), the answer to send and the event to record.
+/// </summary>
+internal sealed record NewTabularPlan(
+    WarehouseContext Warehouse,
+    NamespaceRecord Namespace,
+    TableIdentifier Id,
+    TabularType Type,
+    TabularId TabularId,
+    StorageLocation Location,
+    bool ExplicitLocation,
+    string MetadataLocation,
+    byte[] Json,
+    int FormatVersion,
+    OutboxEvent Event)
+{
+    /// <summary>Gzip for a file we write; null when the metadata file already exists (register).</summary>
+    public bool? WriteGzip { get; init; }
+}
+
+/// <summary>
+/// What creating and registering tables and views share: the target namespace and permission, reading
+/// a registered metadata file, and the insert itself — name check, location claim, row, event and
+/// idempotency record in one transaction, with the new metadata file written before and removed if
+/// the row does not commit.
+/// </summary>
+internal sealed class TabularCreation(
+    NamespaceRepository namespaces, NpgsqlDataSource dataSource, AccessGuard access, Identifiers identifiers, TabularStorage storage)
+{
+    /// <summary>The namespace a new table or view goes into, once its name is valid and the caller may create there.</summary>
+    public async Task<Result<NamespaceRecord>> TargetAsync(WarehouseContext warehouse, TableIdentifier id, TabularType type, CancellationToken cancellationToken)
+    {
+        if (identifiers.CheckName(id.Name, type == TabularType.Table ? "Table name" : "View name") is { } invalid)
+        {
+            return invalid;
+        }
+
+        var ns = await namespaces.GetAsync(warehouse.Id, id.Namespace, cancellationToken).ConfigureAwait(false);
+        if (ns is null)
+        {
+            return CatalogErrors.NoSuchNamespace(id.Namespace);
+        }
+
+        var relation = type == TabularType.Table ? Relations.CanCreateTable : Relations.CanCreateView;
+        return await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), relation,
+                () => CatalogErrors.NoSuchNamespace(id.Namespace), cancellationToken).ConfigureAwait(false) is { } denied
+            ? denied
+            : ns;
+    }
+
+    /// <summary>A metadata file to register: inside the warehouse, present, and decoded (gzip or not).</summary>
+    public static async Task<Result<(StorageLocation Location, byte[] Json)>> ReadRegisteredAsync(
+        WarehouseContext warehouse, string requested, CancellationToken cancellationToken)
+    {
+        var location = TabularStorage.Inside(warehouse, requested, "metadata file");
+        if (location.IsFailure)
+        {
+            return location.Error;
+        }
+
+        var json = await TabularStorage.ReadMetadataAsync(warehouse, location.Value, cancellationToken).ConfigureAwait(false);
+        return json.IsFailure ? json.Error : (location.Value, json.Value);
+    }
+
+    /// <param name="nameTaken">The error when the name is already used, by what.</param>
+    /// <param name="uuidTaken">The error when the chosen UUID belongs to another table or view.</param>
+    public async Task<CatalogResponse> InsertAsync(
+        NewTabularPlan plan, Func<TabularType, IcebergError> nameTaken, Func<IcebergError> uuidTaken, CatalogResponse response,
+        IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    {
+        var warehouse = plan.Warehouse;
+        if (plan.WriteGzip is { } gzip
+            && await TabularStorage.WriteMetadataAsync(warehouse, plan.MetadataLocation, plan.Json, gzip, cancellationToken).ConfigureAwait(false) is { } unwritable)
+        {
+            return CatalogResponse.Error(unwritable);
+        }
+
+        var keepFile = plan.WriteGzip is null;
+        try
+        {
+            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            if (await TabularRepository.NameTakenByAsync(tx, plan.Namespace.Id, plan.Id.Name, cancellationToken).ConfigureAwait(false) is { } takenBy)
+            {
+                return CatalogResponse.Error(nameTaken(takenBy));
+            }
+
+            if (await TabularStorage.ClaimAsync(tx, warehouse, plan.Location, null, plan.ExplicitLocation, cancellationToken).ConfigureAwait(false) is { } overlap)
+            {
+                return CatalogResponse.Error(overlap);
+            }
+
+            if (plan.WriteGzip is not null
+                && await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, plan.Location, plan.MetadataLocation, null, cancellationToken).ConfigureAwait(false) is { } misplaced)
+            {
+                return CatalogResponse.Error(misplaced);
+            }
+
+            var row = new NewTabular(plan.TabularId, warehouse.Id, plan.Namespace.Id, plan.Id.Name, plan.Type, plan.MetadataLocation, plan.Json,
+                plan.Location.ToString(), plan.FormatVersion);
+            if (await InsertAsync(tx, row, plan.Id, nameTaken, uuidTaken, cancellationToken).ConfigureAwait(false) is { } refused)
+            {
+                return CatalogResponse.Error(refused);
+            }
+
+            await OutboxRepository.AddAsync(tx, plan.Event, cancellationToken).ConfigureAwait(false);
+            await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+            keepFile = true;
+            return response;
+        }
+        catch (CommitOutcomeUnknownException)
+        {
+            keepFile = true; // The row may exist and point at the file.
+            throw;
+        }
+        finally
+        {
+            if (!keepFile)
+            {
+                await storage.TryDeleteAsync(warehouse, plan.MetadataLocation).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Inserts the row; a concurrent insert of the name, a dropped namespace or a taken UUID is an error value.</summary>
+    private static async Task<IcebergError?> InsertAsync(
+        DbTransaction tx, NewTabular row, TableIdentifier id, Func<TabularType, IcebergError> nameTaken, Func<IcebergError> uuidTaken,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await TabularRepository.InsertAsync(tx, row, cancellationToken).ConfigureAwait(false) == TabularInsertOutcome.Inserted)
+            {
+                return null;
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return CatalogErrors.NoSuchNamespace(id.Namespace);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "tabular_pkey")
+        {
+            return uuidTaken();
+        }
+
+        var takenBy = await TabularRepository.NameTakenByAsync(tx, row.NamespaceId, row.Name, cancellationToken).ConfigureAwait(false);
+        return nameTaken(takenBy ?? row.Type);
+    }
+}
