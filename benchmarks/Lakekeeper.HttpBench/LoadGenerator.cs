@@ -3,9 +3,29 @@ using System.Net;
 
 namespace Lakekeeper.HttpBench;
 
+/// <summary>What one request ended with: a success (timed), a conflict (an expected refusal such as 409) or an error.</summary>
+internal enum Outcome
+{
+    Ok,
+    Conflict,
+    Error,
+}
+
+/// <summary>
+/// Sends one request of a custom workload with the shared client: <paramref name="worker"/> is the
+/// worker's index; returns the outcome and the response body size.
+/// </summary>
+internal delegate Task<(Outcome Outcome, long Bytes)> RequestSender(HttpMessageInvoker client, int worker, CancellationToken cancellationToken);
+
 /// <summary>The outcome of one measured run against one target.</summary>
 internal sealed record LoadResult(string Target, long Requests, long Errors, TimeSpan Elapsed, LatencyHistogram Latency)
 {
+    /// <summary>Expected refusals (e.g. 409 on a contended commit), counted apart from errors.</summary>
+    public long Conflicts { get; init; }
+
+    /// <summary>Response bytes read by successful requests.</summary>
+    public long Bytes { get; init; }
+
     public double RequestsPerSecond => Requests / Elapsed.TotalSeconds;
 
     public override string ToString() =>
@@ -40,34 +60,74 @@ internal sealed class LoadGenerator : IDisposable
 
     public int Concurrency { get; }
 
-    public async Task<LoadResult> RunAsync(string name, Uri target, TimeSpan duration, CancellationToken cancellationToken)
+    public Task<LoadResult> RunAsync(string name, Uri target, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var buffers = new byte[Concurrency][];
+        return RunAsync(name, async (client, worker, token) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, target);
+            return await SendAsync(client, request, buffers[worker] ??= new byte[16 * 1024], token).ConfigureAwait(false);
+        }, duration, cancellationToken);
+    }
+
+    /// <summary>Runs a custom workload: every worker calls <paramref name="send"/> in a loop until the duration is over.</summary>
+    public async Task<LoadResult> RunAsync(string name, RequestSender send, TimeSpan duration, CancellationToken cancellationToken)
     {
         var workers = new Task<Worker>[Concurrency];
         var started = Stopwatch.GetTimestamp();
         var deadline = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         for (var i = 0; i < workers.Length; i++)
         {
-            workers[i] = Task.Run(() => RunWorkerAsync(target, deadline, cancellationToken), cancellationToken);
+            var index = i;
+            workers[i] = Task.Run(() => RunWorkerAsync(send, index, deadline, cancellationToken), cancellationToken);
         }
 
         var done = await Task.WhenAll(workers).ConfigureAwait(false);
         var latency = new LatencyHistogram();
-        long errors = 0;
+        long errors = 0, conflicts = 0, bytes = 0;
         foreach (var worker in done)
         {
             latency.Add(worker.Latency);
             errors += worker.Errors;
+            conflicts += worker.Conflicts;
+            bytes += worker.Bytes;
         }
 
-        return new LoadResult(name, latency.Count, errors, duration, latency);
+        return new LoadResult(name, latency.Count, errors, duration, latency) { Conflicts = conflicts, Bytes = bytes };
+    }
+
+    /// <summary>Sends a request and reads the whole response; 2xx and 304 are successes, 409 a conflict.</summary>
+    public static async Task<(Outcome Outcome, long Bytes)> SendAsync(HttpMessageInvoker client, HttpRequestMessage request, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            long bytes = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                bytes += read;
+            }
+
+            var status = (int)response.StatusCode;
+            return (status is >= 200 and < 300 or 304 ? Outcome.Ok : status == 409 ? Outcome.Conflict : Outcome.Error, bytes);
+        }
+        catch (HttpRequestException)
+        {
+            return (Outcome.Error, 0);
+        }
+        catch (IOException)
+        {
+            return (Outcome.Error, 0);
+        }
     }
 
     public void Dispose() => _client.Dispose();
 
-    private async Task<Worker> RunWorkerAsync(Uri target, long deadline, CancellationToken cancellationToken)
+    private async Task<Worker> RunWorkerAsync(RequestSender send, int index, long deadline, CancellationToken cancellationToken)
     {
         var worker = new Worker();
-        var buffer = new byte[16 * 1024];
         while (!cancellationToken.IsCancellationRequested)
         {
             var start = Stopwatch.GetTimestamp();
@@ -76,7 +136,7 @@ internal sealed class LoadGenerator : IDisposable
                 break;
             }
 
-            var ok = await SendAsync(target, buffer, cancellationToken).ConfigureAwait(false);
+            var (outcome, bytes) = await send(_client, index, cancellationToken).ConfigureAwait(false);
             var end = Stopwatch.GetTimestamp();
             if (end > deadline)
             {
@@ -84,40 +144,22 @@ internal sealed class LoadGenerator : IDisposable
                 break;
             }
 
-            if (ok)
+            switch (outcome)
             {
-                worker.Latency.Record(Stopwatch.GetElapsedTime(start, end));
-            }
-            else
-            {
-                worker.Errors++;
+                case Outcome.Ok:
+                    worker.Latency.Record(Stopwatch.GetElapsedTime(start, end));
+                    worker.Bytes += bytes;
+                    break;
+                case Outcome.Conflict:
+                    worker.Conflicts++;
+                    break;
+                default:
+                    worker.Errors++;
+                    break;
             }
         }
 
         return worker;
-    }
-
-    private async Task<bool> SendAsync(Uri target, byte[] buffer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, target);
-            using var response = await _client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            while (await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
-            {
-            }
-
-            return response.IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     private sealed class Worker
@@ -125,5 +167,9 @@ internal sealed class LoadGenerator : IDisposable
         public LatencyHistogram Latency { get; } = new();
 
         public long Errors { get; set; }
+
+        public long Conflicts { get; set; }
+
+        public long Bytes { get; set; }
     }
 }

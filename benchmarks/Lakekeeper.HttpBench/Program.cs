@@ -1,7 +1,7 @@
 using Lakekeeper.HttpBench;
 using Lakekeeper.HttpBench.Scenarios;
 
-IScenario[] scenarios = [new GatewayScenario(), new GetScenario()];
+IScenario[] scenarios = [new GatewayScenario(), new CatalogScenario(), new FloorServerScenario(), new GetScenario()];
 
 BenchOptions? options;
 try
@@ -29,6 +29,7 @@ if (options is null || scenario is null)
     Console.WriteLine("Common options: --duration <s> (10)  --warmup <s> (10)  --concurrency <n> (16)  --rounds <n> (3)");
     Console.WriteLine("gateway:        --baseline (also measure a bare forwarder)  --upstream-cpu <µs>  --allocations  --serve (for wrk)");
     Console.WriteLine("get:            --url <url>");
+    Console.WriteLine("catalog:        (no extra options; builds on the Release hosts)");
     return options is null ? 0 : 64;
 }
 

@@ -12,7 +12,7 @@ namespace Lakekeeper.Testing;
 public sealed class PostgresServer
 {
     private const string TemplateName = "lakekeeper_template";
-    private static readonly Lazy<Task<PostgresServer>> Instance = new(StartAsync);
+    private static readonly Lazy<Task<PostgresServer>> Instance = new(() => StartAsync(durable: false));
     private static int _databaseCounter;
 
     private readonly string _binDirectory;
@@ -33,6 +33,13 @@ public sealed class PostgresServer
 
     /// <summary>The process-wide server; started on first use and stopped when the process exits.</summary>
     public static Task<PostgresServer> SharedAsync() => Instance.Value;
+
+    /// <summary>
+    /// A server of its own, stopped when the process exits. <paramref name="durable"/> keeps Postgres'
+    /// default durability (fsync, synchronous commit) — what benchmarks must measure; tests trade it
+    /// for speed.
+    /// </summary>
+    public static Task<PostgresServer> StartDedicatedAsync(bool durable) => StartAsync(durable);
 
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder
@@ -70,7 +77,7 @@ public sealed class PostgresServer
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    private static async Task<PostgresServer> StartAsync()
+    private static async Task<PostgresServer> StartAsync(bool durable)
     {
         var bin = FindBinaries();
         CleanUpOrphans(bin);
@@ -88,8 +95,8 @@ public sealed class PostgresServer
         await server.RunToolAsync("initdb", ["-D", server.DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], "initdb").ConfigureAwait(false);
         var options = string.Join(' ',
             $"-c port={port}", "-c listen_addresses=127.0.0.1", $"-c unix_socket_directories={root}",
-            "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=500",
-            "-c shared_buffers=128MB");
+            durable ? string.Empty : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-c max_connections=500", "-c shared_buffers=128MB");
         await server.RunToolAsync("pg_ctl", ["-D", server.DataDirectory, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "-o", options, "start"], "pg_ctl start").ConfigureAwait(false);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
 

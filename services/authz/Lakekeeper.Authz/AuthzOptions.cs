@@ -24,6 +24,14 @@ public sealed class AuthzOptions : IValidatableObject
     [Range(1, 600_000, ErrorMessage = "must be between 1 and 600000 milliseconds")]
     public int TimeoutMs { get; set; } = 2000;
 
+    /// <summary>
+    /// How long a check answered by the authz service is reused by this process, in milliseconds
+    /// (0: ask every time). A revoked permission can therefore still be granted for this long.
+    /// Only the remote binding caches; the in-process engine is asked every time.
+    /// </summary>
+    [Range(0, 60_000, ErrorMessage = "must be between 0 and 60000 milliseconds")]
+    public int CheckCacheMs { get; set; } = 2000;
+
     /// <summary>The parsed <see cref="Endpoint"/>, or null when the engine runs in process.</summary>
     public Uri? EndpointUri =>
         string.IsNullOrWhiteSpace(Endpoint) ? null : Uri.TryCreate(Endpoint.Trim(), UriKind.Absolute, out var uri) ? uri : null;

@@ -26,9 +26,16 @@ public static class AuthzRegistration
         var services = AddAuthzCore(builder);
         services.TryAddSingleton<RpcAuthorizer>();
         services.TryAddSingleton<IAuthorizer>(static sp =>
-            sp.GetRequiredService<IOptions<AuthzOptions>>().Value.EndpointUri is null
-                ? sp.GetRequiredService<LocalAuthorizer>()
-                : sp.GetRequiredService<RpcAuthorizer>());
+        {
+            var settings = sp.GetRequiredService<IOptions<AuthzOptions>>().Value;
+            if (settings.EndpointUri is null)
+            {
+                return sp.GetRequiredService<LocalAuthorizer>();
+            }
+
+            var remote = sp.GetRequiredService<RpcAuthorizer>();
+            return settings.CheckCacheMs > 0 ? new CheckCache(remote, TimeSpan.FromMilliseconds(settings.CheckCacheMs)) : remote;
+        });
         return builder;
     }
 

@@ -29,9 +29,16 @@ public sealed class AuthzBindingTests
     [Fact]
     public async Task With_an_endpoint_it_is_a_grpc_client()
     {
-        using var host = await StartAsync(builder => builder.AddAuthz(), ("Authz:Endpoint", "http://authz.internal:8182"));
+        using var host = await StartAsync(builder => builder.AddAuthz(), ("Authz:Endpoint", "http://authz.internal:8182"), ("Authz:CheckCacheMs", "0"));
         var client = Assert.IsType<RpcAuthorizer>(host.Services.GetRequiredService<IAuthorizer>());
         Assert.Equal(new Uri("http://authz.internal:8182"), client.Endpoint);
+    }
+
+    [Fact]
+    public async Task With_an_endpoint_and_the_default_settings_checks_are_cached_briefly()
+    {
+        using var host = await StartAsync(builder => builder.AddAuthz(), ("Authz:Endpoint", "http://authz.internal:8182"));
+        Assert.IsType<CheckCache>(host.Services.GetRequiredService<IAuthorizer>());
     }
 
     [Fact]

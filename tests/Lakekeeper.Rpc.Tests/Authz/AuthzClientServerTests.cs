@@ -157,6 +157,8 @@ public sealed class AuthzClientServerTests(AuthzServer server) : IClassFixture<A
         {
             ["Authz:Endpoint"] = server.InternalAddress.ToString(),
             ["Authz:TimeoutMs"] = "30000",
+            // These tests are about the wire: every check must reach the server.
+            ["Authz:CheckCacheMs"] = "0",
         });
         builder.Logging.ClearProviders();
         builder.AddAuthz();

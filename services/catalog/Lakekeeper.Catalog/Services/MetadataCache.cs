@@ -29,6 +29,9 @@ internal sealed class MetadataCache : IDisposable
     public void SetView(string metadataLocation, ViewMetadata metadata, long documentBytes) =>
         _cache.Set(("view", metadataLocation), metadata, new MemoryCacheEntryOptions { Size = documentBytes * 3 });
 
+    /// <summary>The <c>snapshots=refs</c> document of a table version if it was written before.</summary>
+    public byte[]? CachedRefsDocument(string metadataLocation) => _cache.Get<byte[]>(("refs", metadataLocation));
+
     /// <summary>The <c>snapshots=refs</c> document of a table version, written once.</summary>
     public byte[] RefsDocument(string metadataLocation, TableMetadata metadata) =>
         _cache.GetOrCreate(("refs", metadataLocation), entry =>

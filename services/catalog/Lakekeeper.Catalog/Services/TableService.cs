@@ -187,7 +187,9 @@ internal sealed partial class TableService(
 
         var id = new TableIdentifier(levels, name);
         var conditional = !string.IsNullOrEmpty(ifNoneMatch);
-        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: !conditional, cancellationToken).ConfigureAwait(false);
+        // The document is read with the row only when it will surely be sent: a 304 needs only the
+        // location, and a refs document usually comes from the cache by location.
+        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: !conditional && mode == "all", cancellationToken).ConfigureAwait(false);
         if (row is null || row.Type != TabularType.Table)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
@@ -200,27 +202,35 @@ internal sealed partial class TableService(
         }
 
         var etag = LoadResults.ETag(row.MetadataLocation, mode);
-        if (conditional)
+        if (conditional && LoadResults.Matches(ifNoneMatch, etag))
         {
-            if (LoadResults.Matches(ifNoneMatch, etag))
-            {
-                return new NotModifiedResult(etag);
-            }
-
-            row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: true, cancellationToken).ConfigureAwait(false);
-            if (row is null || row.Type != TabularType.Table)
-            {
-                return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
-            }
-
-            etag = LoadResults.ETag(row.MetadataLocation, mode);
+            return new NotModifiedResult(etag);
         }
 
-        ReadOnlyMemory<byte> document = row.Metadata!;
-        if (mode == "refs")
+        ReadOnlyMemory<byte> document;
+        if (mode == "refs" && cache.CachedRefsDocument(row.MetadataLocation) is { } cachedRefs)
         {
-            var parsed = cache.Table(row.MetadataLocation, row.Metadata);
-            document = parsed.IsSuccess ? cache.RefsDocument(row.MetadataLocation, parsed.Value) : row.Metadata;
+            document = cachedRefs;
+        }
+        else
+        {
+            if (row.Metadata is null)
+            {
+                row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: true, cancellationToken).ConfigureAwait(false);
+                if (row is null || row.Type != TabularType.Table)
+                {
+                    return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+                }
+
+                etag = LoadResults.ETag(row.MetadataLocation, mode);
+            }
+
+            document = row.Metadata!;
+            if (mode == "refs")
+            {
+                var parsed = cache.Table(row.MetadataLocation, row.Metadata);
+                document = parsed.IsSuccess ? cache.RefsDocument(row.MetadataLocation, parsed.Value) : row.Metadata;
+            }
         }
 
         var (prefix, suffix) = LoadResults.Frame(row.MetadataLocation, warehouse.ClientConfig, storageCredentials: true);
