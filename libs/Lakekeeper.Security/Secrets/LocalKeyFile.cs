@@ -1,3 +1,4 @@
+using Lakekeeper.ServiceDefaults.Files;
 using System.Security.Cryptography;
 using System.Text;
 using Lakekeeper.ServiceDefaults.Hosting;

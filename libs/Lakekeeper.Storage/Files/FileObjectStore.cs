@@ -1,3 +1,4 @@
+using Lakekeeper.ServiceDefaults.Files;
 using System.Runtime.CompilerServices;
 using Lakekeeper.Storage.Locations;
 using Lakekeeper.Storage.Objects;

@@ -1,14 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace Lakekeeper.Security.Secrets;
+namespace Lakekeeper.ServiceDefaults.Files;
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: an atomic no-replace publish (<c>link</c>; .NET's
 /// <c>File.Move(overwrite: false)</c> checks and then renames, which races) and <c>fsync</c> of a
-/// directory (so a new or renamed entry survives a crash). Same as Lakekeeper.Storage's helper:
-/// the two libraries do not reference each other.
+/// directory (so a new or renamed entry survives a crash).
 /// </summary>
-internal static partial class UnixFiles
+public static partial class UnixFiles
 {
     private const int EExist = 17; // Linux and macOS
 
