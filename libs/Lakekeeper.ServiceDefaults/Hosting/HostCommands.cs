@@ -18,6 +18,9 @@ public static class HostCommands
         var commands = app.Services.GetServices<IHostCommand>().ToList();
         try
         {
+            // Every setting is checked before anything starts, so that a bad one is reported (all of
+            // them at once) without the host's own failure log and stack trace.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             switch (name)
             {
                 case "serve":
@@ -39,10 +42,10 @@ public static class HostCommands
                     return await command.RunAsync(app.Services, lifetime.ApplicationStopping).ConfigureAwait(false);
             }
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ValidationFailures(ex) is { Count: > 0 } failures)
         {
             await Console.Error.WriteLineAsync("Configuration error:").ConfigureAwait(false);
-            foreach (var failure in ex.Failures)
+            foreach (var failure in failures)
             {
                 await Console.Error.WriteLineAsync("  " + failure).ConfigureAwait(false);
             }
@@ -55,6 +58,15 @@ public static class HostCommands
             return 75;
         }
     }
+
+    /// <summary>The settings problems in an options failure (one, or several aggregated); empty otherwise.</summary>
+    private static List<string> ValidationFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException single => [.. single.Failures],
+        AggregateException many when many.InnerExceptions.All(e => e is OptionsValidationException) =>
+            [.. many.InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures)],
+        _ => [],
+    };
 
     private static void PrintHelp(IEnumerable<IHostCommand> commands)
     {
