@@ -34,15 +34,24 @@ internal static class TablesApi
         });
 
     private static Task<IResult> CreateTable(HttpContext context, TableService tables) =>
-        CatalogRequest.MutateAsync(context, "createTable",
-            (warehouse, body, idempotency) => tables.CreateAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
+        AccessDelegation.From(context.Request) is { IsFailure: true } badDelegation
+            ? Task.FromResult<IResult>(CatalogResponse.Error(badDelegation.Error))
+            : CatalogRequest.MutateAsync(context, "createTable",
+                (warehouse, body, idempotency) => tables.CreateAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
 
     private static Task<IResult> RegisterTable(HttpContext context, TableService tables) =>
-        CatalogRequest.MutateAsync(context, "registerTable",
-            (warehouse, body, idempotency) => tables.RegisterAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
+        AccessDelegation.From(context.Request) is { IsFailure: true } badDelegation
+            ? Task.FromResult<IResult>(CatalogResponse.Error(badDelegation.Error))
+            : CatalogRequest.MutateAsync(context, "registerTable",
+                (warehouse, body, idempotency) => tables.RegisterAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
 
     private static async Task<IResult> LoadTable(HttpContext context, TableService tables)
     {
+        if (AccessDelegation.From(context.Request) is { IsFailure: true } badDelegation)
+        {
+            return CatalogResponse.Error(badDelegation.Error);
+        }
+
         var warehouse = await context.RequestServices.GetRequiredService<WarehouseResolver>()
             .FromPrefixAsync(context.Request.RouteValues["prefix"] as string, context.RequestAborted).ConfigureAwait(false);
         if (warehouse.IsFailure)
