@@ -155,7 +155,7 @@ internal sealed partial class CommitRunner(
             if (idempotency is not null)
             {
                 await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-                await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
             }
 
             return response;
@@ -210,7 +210,7 @@ internal sealed partial class CommitRunner(
             var response = Respond(planned, single);
             try
             {
-                await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
             }
             catch (CommitOutcomeUnknownException ex)
             {

@@ -21,6 +21,21 @@ internal sealed class IdempotencyScope(string scope, string key, string operatio
         IdempotencyRepository.RecordAsync(tx, scope, key,
             new IdempotencyRecord(operation, requestHash, response.StatusCode, response.Body, response.HeadersJson), lifetime, cancellationToken);
 
+    /// <summary>
+    /// Records the outcome with the change (when the request has a key) and commits. A record that
+    /// loses to a concurrent request with the same key rolls the change back
+    /// (<see cref="IdempotencyRaceException"/>); the gate then replays the winner's outcome.
+    /// </summary>
+    public static async Task CommitAsync(DbTransaction tx, IdempotencyScope? idempotency, CatalogResponse response, CancellationToken cancellationToken)
+    {
+        if (idempotency is not null && !await idempotency.RecordAsync(tx, response, cancellationToken).ConfigureAwait(false))
+        {
+            throw new IdempotencyRaceException();
+        }
+
+        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
     internal string Scope => scope;
 
     internal string Operation => operation;

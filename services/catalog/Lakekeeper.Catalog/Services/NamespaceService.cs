@@ -102,7 +102,7 @@ internal sealed class NamespaceService(
         var response = CatalogResponse.Json(Describe(levels, properties));
         await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "createNamespace", null,
             JsonSerializer.Serialize(new { @namespace = levels, properties })), cancellationToken).ConfigureAwait(false);
-        await FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
         return response;
     }
 
@@ -148,7 +148,7 @@ internal sealed class NamespaceService(
         await NamespaceRepository.DeleteAsync(tx, found.Id, cancellationToken).ConfigureAwait(false);
         await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "dropNamespace", null,
             JsonSerializer.Serialize(new { @namespace = found.Name })), cancellationToken).ConfigureAwait(false);
-        await FinishAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
         return CatalogResponse.NoContent;
     }
 
@@ -207,19 +207,8 @@ internal sealed class NamespaceService(
         }));
         await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "updateNamespaceProperties", null,
             JsonSerializer.Serialize(new { @namespace = found.Name, updated = updates.Keys, removed })), cancellationToken).ConfigureAwait(false);
-        await FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
         return response;
-    }
-
-    /// <summary>Records the idempotent outcome (if any) and commits.</summary>
-    internal static async Task FinishAsync(DbTransaction tx, IdempotencyScope? idempotency, CatalogResponse response, CancellationToken cancellationToken)
-    {
-        if (idempotency is not null && !await idempotency.RecordAsync(tx, response, cancellationToken).ConfigureAwait(false))
-        {
-            throw new IdempotencyRaceException();
-        }
-
-        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private static byte[] Describe(IReadOnlyList<string> levels, IReadOnlyDictionary<string, string> properties) =>

@@ -335,7 +335,7 @@ internal sealed partial class TableService(
         }
 
         await OutboxRepository.AddAsync(tx, Event(warehouse, row.Id, "dropTable", id, JsonSerializer.Serialize(new { purge })), cancellationToken).ConfigureAwait(false);
-        await NamespaceService.FinishAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
         return CatalogResponse.NoContent;
     }
 
@@ -407,7 +407,7 @@ internal sealed partial class TableService(
         await OutboxRepository.AddAsync(tx, Event(warehouse, row.Id, eventType, destination,
             JsonSerializer.Serialize(new { source = new { @namespace = source.Namespace, name = source.Name }, destination = new { @namespace = destination.Namespace, name = destination.Name } })),
             cancellationToken).ConfigureAwait(false);
-        await NamespaceService.FinishAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
         return CatalogResponse.NoContent;
     }
 
@@ -504,7 +504,7 @@ internal sealed partial class TableService(
         await TabularRepository.SwapMetadataAsync(tx, existing.Id, existing.MetadataLocation, metadataLocation, json,
             tableLocation.ToString(), formatVersion, cancellationToken).ConfigureAwait(false);
         await OutboxRepository.AddAsync(tx, Event(warehouse, existing.Id, "registerTable", id, eventPayload), cancellationToken).ConfigureAwait(false);
-        await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
         return response;
     }
 

@@ -115,7 +115,7 @@ internal sealed class TabularCreation(
             }
 
             await OutboxRepository.AddAsync(tx, plan.Event, cancellationToken).ConfigureAwait(false);
-            await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+            await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
             keepFile = true;
             return response;
         }

@@ -173,7 +173,7 @@ internal sealed class ViewService(
                 if (idempotency is not null)
                 {
                     await using var noop = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-                    await NamespaceService.FinishAsync(noop, idempotency, unchanged, cancellationToken).ConfigureAwait(false);
+                    await IdempotencyScope.CommitAsync(noop, idempotency, unchanged, cancellationToken).ConfigureAwait(false);
                 }
 
                 return unchanged;
@@ -221,7 +221,7 @@ internal sealed class ViewService(
 
                 var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, NoConfig, storageCredentials: false));
                 await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, row.Id, "updateView", id, Encoding.UTF8.GetString(body.Span)), cancellationToken).ConfigureAwait(false);
-                await NamespaceService.FinishAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
                 keep = true;
                 cache.SetView(metadataLocation, metadata, json.Length);
                 return response;
@@ -264,7 +264,7 @@ internal sealed class ViewService(
 
         await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken).ConfigureAwait(false);
         await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, row.Id, "dropView", id, "{}"), cancellationToken).ConfigureAwait(false);
-        await NamespaceService.FinishAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
         return CatalogResponse.NoContent;
     }
 
