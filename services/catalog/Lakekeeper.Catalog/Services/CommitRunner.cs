@@ -203,7 +203,7 @@ internal sealed partial class CommitRunner(
                     return null;
                 }
 
-                await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, p.Row.Id, "updateTable", p.Change.Id,
+                await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, p.Row.Id, "updateTable", p.Change.Id,
                     Encoding.UTF8.GetString(p.Change.Body.Span)), cancellationToken).ConfigureAwait(false);
             }
 

@@ -48,40 +48,7 @@ internal sealed partial class TableService(
         }
 
         var rows = await tabulars.ListAsync(ns.Id, TabularType.Table, paging.AfterKey, paging.FetchLimit, cancellationToken).ConfigureAwait(false);
-        return CatalogResponse.Json(Identifiers(ns.Name, rows, paging));
-    }
-
-    internal static byte[] Identifiers(IReadOnlyList<string> levels, IReadOnlyList<(string Name, string Key)> rows, Paging paging)
-    {
-        var more = rows.Count > paging.Limit;
-        var count = more ? paging.Limit : rows.Count;
-        return ResponseJson.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("identifiers");
-            for (var i = 0; i < count; i++)
-            {
-                w.WriteStartObject();
-                w.WriteStringArray("namespace", levels);
-                w.WriteString("name", rows[i].Name);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            if (paging.Paginated)
-            {
-                if (more)
-                {
-                    w.WriteString("next-page-token", Paging.Token(rows[count - 1].Key));
-                }
-                else
-                {
-                    w.WriteNull("next-page-token");
-                }
-            }
-
-            w.WriteEndObject();
-        });
+        return CatalogResponse.Json(Listings.Identifiers(ns.Name, rows, paging));
     }
 
     public async Task<CatalogResponse> CreateAsync(
@@ -150,7 +117,7 @@ internal sealed partial class TableService(
         var json = TableMetadataJson.Write(metadata);
         var metadataLocation = MetadataFiles.NextTableMetadataLocation(metadata, null);
         var plan = new NewTabularPlan(warehouse, ns, id, TabularType.Table, tabularId, location.Value, explicitLocation, metadataLocation, json,
-            metadata.FormatVersion, Event(warehouse, tabularId, "createTable", id, eventPayload))
+            metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "createTable", id, eventPayload))
         {
             WriteGzip = MetadataFiles.UseGzip(metadata),
         };
@@ -334,7 +301,7 @@ internal sealed partial class TableService(
                 JsonSerializer.Serialize(new PurgePayload(row.Location, MetadataFilesOutside(row))), null, cancellationToken).ConfigureAwait(false);
         }
 
-        await OutboxRepository.AddAsync(tx, Event(warehouse, row.Id, "dropTable", id, JsonSerializer.Serialize(new { purge })), cancellationToken).ConfigureAwait(false);
+        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "dropTable", id, JsonSerializer.Serialize(new { purge })), cancellationToken).ConfigureAwait(false);
         await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
         return CatalogResponse.NoContent;
     }
@@ -404,7 +371,7 @@ internal sealed partial class TableService(
         }
 
         var eventType = type == TabularType.Table ? "renameTable" : "renameView";
-        await OutboxRepository.AddAsync(tx, Event(warehouse, row.Id, eventType, destination,
+        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, eventType, destination,
             JsonSerializer.Serialize(new { source = new { @namespace = source.Namespace, name = source.Name }, destination = new { @namespace = destination.Namespace, name = destination.Name } })),
             cancellationToken).ConfigureAwait(false);
         await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
@@ -457,7 +424,7 @@ internal sealed partial class TableService(
         {
             var tabularId = TabularId.New();
             var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.Table, tabularId, tableLocation.Value, ExplicitLocation: true,
-                location, json, metadata.Value.FormatVersion, Event(warehouse, tabularId, "registerTable", id, eventPayload));
+                location, json, metadata.Value.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerTable", id, eventPayload));
             result = await creation.InsertAsync(plan, type => NameTaken(id, type, createViaCommit: false),
                 () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"), response, idempotency, cancellationToken).ConfigureAwait(false);
         }
@@ -503,7 +470,7 @@ internal sealed partial class TableService(
 
         await TabularRepository.SwapMetadataAsync(tx, existing.Id, existing.MetadataLocation, metadataLocation, json,
             tableLocation.ToString(), formatVersion, cancellationToken).ConfigureAwait(false);
-        await OutboxRepository.AddAsync(tx, Event(warehouse, existing.Id, "registerTable", id, eventPayload), cancellationToken).ConfigureAwait(false);
+        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, existing.Id, "registerTable", id, eventPayload), cancellationToken).ConfigureAwait(false);
         await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
         return response;
     }
@@ -559,10 +526,6 @@ internal sealed partial class TableService(
     }
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
-
-    internal static OutboxEvent Event(WarehouseContext warehouse, TabularId tabular, string type, TableIdentifier id, string data) =>
-        new(Guid.CreateVersion7(), warehouse.Id, type, tabular,
-            JsonSerializer.Serialize(new { @namespace = id.Namespace, name = id.Name, data = JsonDocument.Parse(data).RootElement }));
 
     [LoggerMessage(EventId = 310, Level = LogLevel.Debug, Message = "Stored a {ReportType} for {Table}")]
     private static partial void LogReport(ILogger logger, string reportType, string table);

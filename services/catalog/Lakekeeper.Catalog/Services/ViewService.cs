@@ -43,7 +43,7 @@ internal sealed class ViewService(
         }
 
         var rows = await tabulars.ListAsync(ns.Id, TabularType.View, paging.AfterKey, paging.FetchLimit, cancellationToken).ConfigureAwait(false);
-        return CatalogResponse.Json(TableService.Identifiers(ns.Name, rows, paging));
+        return CatalogResponse.Json(Listings.Identifiers(ns.Name, rows, paging));
     }
 
     public async Task<CatalogResponse> CreateAsync(
@@ -84,7 +84,7 @@ internal sealed class ViewService(
         var json = ViewMetadataJson.Write(metadata);
         var metadataLocation = MetadataFiles.NextViewMetadataLocation(metadata, null);
         var plan = new NewTabularPlan(warehouse, ns, id, TabularType.View, tabularId, location.Value, explicitLocation, metadataLocation, json,
-            metadata.FormatVersion, TableService.Event(warehouse, tabularId, "createView", id, JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location })))
+            metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "createView", id, JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location })))
         {
             WriteGzip = MetadataFiles.UseGzip(metadata),
         };
@@ -220,7 +220,7 @@ internal sealed class ViewService(
                 }
 
                 var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, NoConfig, storageCredentials: false));
-                await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, row.Id, "updateView", id, Encoding.UTF8.GetString(body.Span)), cancellationToken).ConfigureAwait(false);
+                await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "updateView", id, Encoding.UTF8.GetString(body.Span)), cancellationToken).ConfigureAwait(false);
                 await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
                 keep = true;
                 cache.SetView(metadataLocation, metadata, json.Length);
@@ -263,7 +263,7 @@ internal sealed class ViewService(
         }
 
         await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken).ConfigureAwait(false);
-        await OutboxRepository.AddAsync(tx, TableService.Event(warehouse, row.Id, "dropView", id, "{}"), cancellationToken).ConfigureAwait(false);
+        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "dropView", id, "{}"), cancellationToken).ConfigureAwait(false);
         await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
         return CatalogResponse.NoContent;
     }
@@ -324,7 +324,7 @@ internal sealed class ViewService(
         var location = metadataFile.ToString();
         var tabularId = TabularId.New();
         var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.View, tabularId, viewLocation.Value, ExplicitLocation: true, location, json,
-            metadata.Value.FormatVersion, TableService.Event(warehouse, tabularId, "registerView", id, JsonSerializer.Serialize(new { metadataLocation = location })));
+            metadata.Value.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerView", id, JsonSerializer.Serialize(new { metadataLocation = location })));
         var response = CatalogResponse.Json(LoadResults.Body(location, json, NoConfig, storageCredentials: false));
         return await creation.InsertAsync(plan, type => NameTaken(id, type), () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
             response, idempotency, cancellationToken).ConfigureAwait(false);
