@@ -138,7 +138,7 @@ public sealed class MessageFramingTests
         public override long Position
         {
             get => _position;
-            set => throw new NotSupportedException();
+            set => throw new NotSupportedException("a test stream that only reads");
         }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -163,10 +163,10 @@ public sealed class MessageFramingTests
         {
         }
 
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("a test stream that only reads");
 
-        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException("a test stream that only reads");
 
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("a test stream that only reads");
     }
 }
