@@ -395,43 +395,31 @@ internal sealed partial class TableService(
             return CatalogResponse.Error(target.Error);
         }
 
-        var file = await TabularCreation.ReadRegisteredAsync(warehouse, request.MetadataLocation, cancellationToken).ConfigureAwait(false);
-        if (file.IsFailure)
+        var registered = await TabularCreation.ReadRegisteredAsync(warehouse, request.MetadataLocation,
+            json => TableMetadataJson.Parse(json), m => m.Location, "table", cancellationToken).ConfigureAwait(false);
+        if (registered.IsFailure)
         {
-            return CatalogResponse.Error(file.Error);
+            return CatalogResponse.Error(registered.Error);
         }
 
-        var (metadataFile, json) = file.Value;
-        var metadata = TableMetadataJson.Parse(json);
-        if (metadata.IsFailure)
-        {
-            return CatalogResponse.Error(IcebergError.BadRequest($"Cannot register {request.MetadataLocation}: {metadata.Error.Message}"));
-        }
-
-        var tableLocation = TabularStorage.Inside(warehouse, metadata.Value.Location, "table");
-        if (tableLocation.IsFailure)
-        {
-            return CatalogResponse.Error(tableLocation.Error);
-        }
-
-        var location = metadataFile.ToString();
+        var (location, json, metadata, tableLocation) = registered.Value;
         var response = CatalogResponse.Json(LoadResults.Body(location, json, warehouse.ClientConfig, storageCredentials: true), LoadResults.ETag(location, "all"));
         var eventPayload = JsonSerializer.Serialize(new { metadataLocation = location, overwrite = request.Overwrite });
         var result = request.Overwrite
-            ? await OverwriteAsync(warehouse, id, tableLocation.Value, location, json, metadata.Value.FormatVersion, eventPayload, response, idempotency, cancellationToken).ConfigureAwait(false)
+            ? await OverwriteAsync(warehouse, id, tableLocation, location, json, metadata.FormatVersion, eventPayload, response, idempotency, cancellationToken).ConfigureAwait(false)
             : null;
         if (result is null)
         {
             var tabularId = TabularId.New();
-            var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.Table, tabularId, tableLocation.Value, ExplicitLocation: true,
-                location, json, metadata.Value.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerTable", id, eventPayload));
+            var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.Table, tabularId, tableLocation, ExplicitLocation: true,
+                location, json, metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerTable", id, eventPayload));
             result = await creation.InsertAsync(plan, type => NameTaken(id, type, createViaCommit: false),
                 () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"), response, idempotency, cancellationToken).ConfigureAwait(false);
         }
 
         if (ReferenceEquals(result, response))
         {
-            cache.SetTable(location, metadata.Value, json.Length);
+            cache.SetTable(location, metadata, json.Length);
         }
 
         return result;

@@ -30,6 +30,9 @@ internal sealed record NewTabularPlan(
     public bool? WriteGzip { get; init; }
 }
 
+/// <summary>A metadata file found for register: where it is, its JSON, what it says, and the table's or view's location.</summary>
+internal sealed record RegisteredMetadata<TMeta>(string MetadataLocation, byte[] Json, TMeta Metadata, StorageLocation Location);
+
 /// <summary>
 /// What creating and registering tables and views share: the target namespace and permission, reading
 /// a registered metadata file, and the insert itself — name check, location claim, row, event and
@@ -60,18 +63,36 @@ internal sealed class TabularCreation(
             : ns;
     }
 
-    /// <summary>A metadata file to register: inside the warehouse, present, and decoded (gzip or not).</summary>
-    public static async Task<Result<(StorageLocation Location, byte[] Json)>> ReadRegisteredAsync(
-        WarehouseContext warehouse, string requested, CancellationToken cancellationToken)
+    /// <summary>
+    /// A metadata file to register: inside the warehouse, present, decoded (gzip or not), parsed,
+    /// and describing a location inside the warehouse.
+    /// </summary>
+    public static async Task<Result<RegisteredMetadata<TMeta>>> ReadRegisteredAsync<TMeta>(
+        WarehouseContext warehouse, string requested, Func<byte[], Result<TMeta>> parse, Func<TMeta, string> locationOf, string what,
+        CancellationToken cancellationToken)
     {
-        var location = TabularStorage.Inside(warehouse, requested, "metadata file");
-        if (location.IsFailure)
+        var file = TabularStorage.Inside(warehouse, requested, "metadata file");
+        if (file.IsFailure)
         {
-            return location.Error;
+            return file.Error;
         }
 
-        var json = await TabularStorage.ReadMetadataAsync(warehouse, location.Value, cancellationToken).ConfigureAwait(false);
-        return json.IsFailure ? json.Error : (location.Value, json.Value);
+        var json = await TabularStorage.ReadMetadataAsync(warehouse, file.Value, cancellationToken).ConfigureAwait(false);
+        if (json.IsFailure)
+        {
+            return json.Error;
+        }
+
+        var metadata = parse(json.Value);
+        if (metadata.IsFailure)
+        {
+            return IcebergError.BadRequest($"Cannot register {requested}: {metadata.Error.Message}");
+        }
+
+        var location = TabularStorage.Inside(warehouse, locationOf(metadata.Value), what);
+        return location.IsFailure
+            ? location.Error
+            : new RegisteredMetadata<TMeta>(file.Value.ToString(), json.Value, metadata.Value, location.Value);
     }
 
     /// <param name="nameTaken">The error when the name is already used, by what.</param>

@@ -302,29 +302,17 @@ internal sealed class ViewService(
             return CatalogResponse.Error(target.Error);
         }
 
-        var file = await TabularCreation.ReadRegisteredAsync(warehouse, request.MetadataLocation, cancellationToken).ConfigureAwait(false);
-        if (file.IsFailure)
+        var registered = await TabularCreation.ReadRegisteredAsync(warehouse, request.MetadataLocation,
+            json => ViewMetadataJson.Parse(json), m => m.Location, "view", cancellationToken).ConfigureAwait(false);
+        if (registered.IsFailure)
         {
-            return CatalogResponse.Error(file.Error);
+            return CatalogResponse.Error(registered.Error);
         }
 
-        var (metadataFile, json) = file.Value;
-        var metadata = ViewMetadataJson.Parse(json);
-        if (metadata.IsFailure)
-        {
-            return CatalogResponse.Error(IcebergError.BadRequest($"Cannot register {request.MetadataLocation}: {metadata.Error.Message}"));
-        }
-
-        var viewLocation = TabularStorage.Inside(warehouse, metadata.Value.Location, "view");
-        if (viewLocation.IsFailure)
-        {
-            return CatalogResponse.Error(viewLocation.Error);
-        }
-
-        var location = metadataFile.ToString();
+        var (location, json, metadata, viewLocation) = registered.Value;
         var tabularId = TabularId.New();
-        var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.View, tabularId, viewLocation.Value, ExplicitLocation: true, location, json,
-            metadata.Value.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerView", id, JsonSerializer.Serialize(new { metadataLocation = location })));
+        var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.View, tabularId, viewLocation, ExplicitLocation: true, location, json,
+            metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerView", id, JsonSerializer.Serialize(new { metadataLocation = location })));
         var response = CatalogResponse.Json(LoadResults.Body(location, json, NoConfig, storageCredentials: false));
         return await creation.InsertAsync(plan, type => NameTaken(id, type), () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
             response, idempotency, cancellationToken).ConfigureAwait(false);
