@@ -206,17 +206,8 @@ internal sealed partial class TableService(
 
     public async Task<CatalogResponse> ExistsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
     {
-        var id = new TableIdentifier(levels, name);
-        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: false, cancellationToken).ConfigureAwait(false);
-        if (row is null || row.Type != TabularType.Table)
-        {
-            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
-        }
-
-        return await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanGetMetadata,
-                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied
-            ? CatalogResponse.Error(denied)
-            : CatalogResponse.NoContent;
+        var row = await VisibleTableAsync(warehouse, new TableIdentifier(levels, name), Relations.CanGetMetadata, cancellationToken).ConfigureAwait(false);
+        return row.IsFailure ? CatalogResponse.Error(row.Error) : CatalogResponse.NoContent;
     }
 
     public async Task<CatalogResponse> CommitAsync(
@@ -469,17 +460,10 @@ internal sealed partial class TableService(
     /// </summary>
     public async Task<CatalogResponse> CredentialsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
     {
-        var id = new TableIdentifier(levels, name);
-        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: false, cancellationToken).ConfigureAwait(false);
-        if (row is null || row.Type != TabularType.Table)
+        var row = await VisibleTableAsync(warehouse, new TableIdentifier(levels, name), Relations.CanReadData, cancellationToken).ConfigureAwait(false);
+        if (row.IsFailure)
         {
-            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
-        }
-
-        if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanReadData,
-                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
-        {
-            return CatalogResponse.Error(denied);
+            return CatalogResponse.Error(row.Error);
         }
 
         return CatalogResponse.Json("""{"storage-credentials":[]}"""u8.ToArray());
@@ -496,21 +480,29 @@ internal sealed partial class TableService(
         }
 
         var id = new TableIdentifier(levels, name);
-        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: false, cancellationToken).ConfigureAwait(false);
-        if (row is null || row.Type != TabularType.Table)
+        var row = await VisibleTableAsync(warehouse, id, Relations.CanGetMetadata, cancellationToken).ConfigureAwait(false);
+        if (row.IsFailure)
         {
-            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+            return CatalogResponse.Error(row.Error);
         }
 
-        if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanGetMetadata,
-                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
-        {
-            return CatalogResponse.Error(denied);
-        }
-
-        await metrics.AddAsync(warehouse.Id, row.Id, report.Value.ReportType, report.Value.Json, cancellationToken).ConfigureAwait(false);
+        await metrics.AddAsync(warehouse.Id, row.Value.Id, report.Value.ReportType, report.Value.Json, cancellationToken).ConfigureAwait(false);
         LogReport(logger, report.Value.ReportType, id.ToString());
         return CatalogResponse.NoContent;
+    }
+
+    /// <summary>The table (without its document) if it exists and the caller holds <paramref name="relation"/> on it; else 404/403.</summary>
+    private async Task<Result<TabularRow>> VisibleTableAsync(WarehouseContext warehouse, TableIdentifier id, string relation, CancellationToken cancellationToken)
+    {
+        var row = await tabulars.GetAsync(warehouse.Id, id.Namespace, id.Name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.Type != TabularType.Table)
+        {
+            return CatalogErrors.NoSuchTable(id);
+        }
+
+        return await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), relation, () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied
+            ? denied
+            : row;
     }
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
