@@ -66,7 +66,7 @@ internal sealed class LoadGenerator : IDisposable
         return RunAsync(name, async (client, worker, token) =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, target);
-            return await SendAsync(client, request, buffers[worker] ??= new byte[16 * 1024], token).ConfigureAwait(false);
+            return await SendAsync(client, request, buffers[worker] ??= new byte[16 * 1024], token);
         }, duration, cancellationToken);
     }
 
@@ -82,7 +82,7 @@ internal sealed class LoadGenerator : IDisposable
             workers[i] = Task.Run(() => RunWorkerAsync(send, index, deadline, cancellationToken), cancellationToken);
         }
 
-        var done = await Task.WhenAll(workers).ConfigureAwait(false);
+        var done = await Task.WhenAll(workers);
         var latency = new LatencyHistogram();
         long errors = 0, conflicts = 0, bytes = 0;
         foreach (var worker in done)
@@ -101,11 +101,11 @@ internal sealed class LoadGenerator : IDisposable
     {
         try
         {
-            using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var response = await client.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             long bytes = 0;
             int read;
-            while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
             {
                 bytes += read;
             }
@@ -136,7 +136,7 @@ internal sealed class LoadGenerator : IDisposable
                 break;
             }
 
-            var (outcome, bytes) = await send(_client, index, cancellationToken).ConfigureAwait(false);
+            var (outcome, bytes) = await send(_client, index, cancellationToken);
             var end = Stopwatch.GetTimestamp();
             if (end > deadline)
             {

@@ -24,15 +24,15 @@ public sealed class DbTransaction : IAsyncDisposable
 
     public static async Task<DbTransaction> BeginAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
             return new DbTransaction(connection, transaction);
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync();
             throw;
         }
     }
@@ -47,7 +47,7 @@ public sealed class DbTransaction : IAsyncDisposable
     public async Task LockAsync(long key, bool exclusive, CancellationToken cancellationToken)
     {
         await using var command = Command(exclusive ? "SELECT pg_advisory_xact_lock($1)" : "SELECT pg_advisory_xact_lock_shared($1)", key);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
@@ -59,7 +59,7 @@ public sealed class DbTransaction : IAsyncDisposable
     {
         try
         {
-            await Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await Transaction.CommitAsync(cancellationToken);
         }
         catch (PostgresException)
         {
@@ -73,7 +73,7 @@ public sealed class DbTransaction : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Transaction.DisposeAsync().ConfigureAwait(false);
-        await Connection.DisposeAsync().ConfigureAwait(false);
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
     }
 }

@@ -12,7 +12,7 @@ public static class Eventually
         {
             try
             {
-                if (await probe().ConfigureAwait(false) is { } value)
+                if (await probe() is { } value)
                 {
                     return value;
                 }
@@ -22,12 +22,12 @@ public static class Eventually
                 last = ex;
             }
 
-            await Task.Delay(50).ConfigureAwait(false);
+            await Task.Delay(50);
         }
 
         throw new TimeoutException($"Timed out after {timeout} waiting for {what}.", last);
     }
 
     public static async Task TrueAsync(Func<Task<bool>> probe, TimeSpan timeout, string what) =>
-        await ReturnsAsync<object>(async () => await probe().ConfigureAwait(false) ? new object() : null, timeout, what).ConfigureAwait(false);
+        await ReturnsAsync<object>(async () => await probe() ? new object() : null, timeout, what);
 }

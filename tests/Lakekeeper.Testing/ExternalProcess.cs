@@ -42,7 +42,7 @@ public static class ExternalProcess
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            await process.WaitForExitAsync(cts.Token);
         }
         catch (OperationCanceledException)
         {

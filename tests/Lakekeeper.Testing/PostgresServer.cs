@@ -56,7 +56,7 @@ public sealed class PostgresServer
     public async Task<string> CreateDatabaseAsync()
     {
         var name = $"test_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}";
-        await ExecuteAsync("postgres", $"CREATE DATABASE \"{name}\" TEMPLATE {TemplateName}").ConfigureAwait(false);
+        await ExecuteAsync("postgres", $"CREATE DATABASE \"{name}\" TEMPLATE {TemplateName}");
         return ConnectionString(name);
     }
 
@@ -64,7 +64,7 @@ public sealed class PostgresServer
     public async Task<string> CreateEmptyDatabaseAsync()
     {
         var name = $"empty_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}";
-        await ExecuteAsync("postgres", $"CREATE DATABASE \"{name}\"").ConfigureAwait(false);
+        await ExecuteAsync("postgres", $"CREATE DATABASE \"{name}\"");
         return ConnectionString(name);
     }
 
@@ -72,9 +72,9 @@ public sealed class PostgresServer
     {
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString(database)) { Pooling = false };
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync().ConfigureAwait(false);
+        await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task<PostgresServer> StartAsync(bool durable)
@@ -83,28 +83,28 @@ public sealed class PostgresServer
         CleanUpOrphans(bin);
         var asPostgresUser = Environment.UserName == "root";
         var root = Directory.CreateTempSubdirectory("lakekeeper-pg-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(root, "owner.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(root, "owner.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (asPostgresUser)
         {
-            (await ExternalProcess.RunAsync("chown", ["-R", "postgres:postgres", root], TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+            (await ExternalProcess.RunAsync("chown", ["-R", "postgres:postgres", root], TimeSpan.FromSeconds(30)))
                 .EnsureSuccess("chown of the test database folder to the postgres user (is the postgresql package installed?)");
         }
 
         var port = FreePort.Next();
         var server = new PostgresServer(bin, root, port, asPostgresUser);
-        await server.RunToolAsync("initdb", ["-D", server.DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], "initdb").ConfigureAwait(false);
+        await server.RunToolAsync("initdb", ["-D", server.DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], "initdb");
         var options = string.Join(' ',
             $"-c port={port}", "-c listen_addresses=127.0.0.1", $"-c unix_socket_directories={root}",
             durable ? string.Empty : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             "-c max_connections=500", "-c shared_buffers=128MB");
-        await server.RunToolAsync("pg_ctl", ["-D", server.DataDirectory, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "-o", options, "start"], "pg_ctl start").ConfigureAwait(false);
+        await server.RunToolAsync("pg_ctl", ["-D", server.DataDirectory, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "-o", options, "start"], "pg_ctl start");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
 
-        await server.ExecuteAsync("postgres", $"CREATE DATABASE {TemplateName}").ConfigureAwait(false);
+        await server.ExecuteAsync("postgres", $"CREATE DATABASE {TemplateName}");
         var templateConnection = new NpgsqlConnectionStringBuilder(server.ConnectionString(TemplateName)) { Pooling = false }.ConnectionString;
         await using (var dataSource = NpgsqlDataSource.Create(templateConnection))
         {
-            await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+            await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         }
 
         return server;
@@ -130,8 +130,8 @@ public sealed class PostgresServer
     {
         var path = Path.Combine(bin, tool);
         var result = asPostgresUser
-            ? await ExternalProcess.RunAsync("runuser", ["-u", "postgres", "--", path, .. arguments], TimeSpan.FromSeconds(90)).ConfigureAwait(false)
-            : await ExternalProcess.RunAsync(path, arguments, TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+            ? await ExternalProcess.RunAsync("runuser", ["-u", "postgres", "--", path, .. arguments], TimeSpan.FromSeconds(90))
+            : await ExternalProcess.RunAsync(path, arguments, TimeSpan.FromSeconds(90));
         return result.EnsureSuccess(what);
     }
 

@@ -81,23 +81,23 @@ public sealed class S3rverServer : IAsyncDisposable
         string? line;
         try
         {
-            line = await process.StandardOutput.ReadLineAsync(deadline.Token).ConfigureAwait(false);
+            line = await process.StandardOutput.ReadLineAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {
-            await server.DisposeAsync().ConfigureAwait(false);
+            await server.DisposeAsync();
             throw new TimeoutException($"s3rver did not report its port within {StartTimeout}. {server.Stderr()}");
         }
 
         if (line is null)
         {
-            await server.DisposeAsync().ConfigureAwait(false);
+            await server.DisposeAsync();
             throw new InvalidOperationException($"s3rver exited before listening. {server.Stderr()}");
         }
 
         var port = JsonDocument.Parse(line).RootElement.GetProperty("port").GetInt32();
         server.Endpoint = new Uri($"http://127.0.0.1:{port}");
-        await server.WaitUntilServingAsync(buckets.Length == 0 ? Bucket : buckets[0], deadline.Token).ConfigureAwait(false);
+        await server.WaitUntilServingAsync(buckets.Length == 0 ? Bucket : buckets[0], deadline.Token);
         return server;
     }
 
@@ -108,7 +108,7 @@ public sealed class S3rverServer : IAsyncDisposable
             // Closing stdin asks the script to stop; kill if it does not within the deadline.
             _process.StandardInput.Close();
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+            await _process.WaitForExitAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {
@@ -136,7 +136,7 @@ public sealed class S3rverServer : IAsyncDisposable
         {
             try
             {
-                using var response = await http.GetAsync(new Uri(Endpoint, "/" + bucket + "?list-type=2"), deadline).ConfigureAwait(false);
+                using var response = await http.GetAsync(new Uri(Endpoint, "/" + bucket + "?list-type=2"), deadline);
                 if ((int)response.StatusCode < 500)
                 {
                     return;
@@ -151,7 +151,7 @@ public sealed class S3rverServer : IAsyncDisposable
                 throw new TimeoutException($"s3rver at {Endpoint} did not answer within {StartTimeout}. {Stderr()}");
             }
 
-            await Task.Delay(50, deadline).ConfigureAwait(false);
+            await Task.Delay(50, deadline);
         }
     }
 

@@ -111,7 +111,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
             try
             {
-                using var response = await http.GetAsync(new Uri(started.BaseAddress, "/health/ready")).ConfigureAwait(false);
+                using var response = await http.GetAsync(new Uri(started.BaseAddress, "/health/ready"));
                 if (response.IsSuccessStatusCode)
                 {
                     return started;
@@ -126,10 +126,10 @@ public sealed class ServiceProcess : IAsyncDisposable
                 // Slow to answer while starting.
             }
 
-            await Task.Delay(100).ConfigureAwait(false);
+            await Task.Delay(100);
         }
 
-        await started.DisposeAsync().ConfigureAwait(false);
+        await started.DisposeAsync();
         throw new TimeoutException($"{service} was not ready within the timeout:\n{started.Output}");
     }
 
@@ -153,13 +153,13 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
-            await kill.WaitForExitAsync().ConfigureAwait(false);
+            await kill.WaitForExitAsync();
         }
 
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            await _process.WaitForExitAsync(cts.Token);
         }
         catch (OperationCanceledException)
         {

@@ -40,8 +40,8 @@ public sealed class StandaloneApp : IAsyncDisposable
     /// <summary>The settings a test app runs with; <paramref name="overrides"/> may add or replace any.</summary>
     public static async Task<StandaloneApp> StartAsync(IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var postgres = await PostgresServer.SharedAsync().ConfigureAwait(false);
-        var connectionString = await postgres.CreateDatabaseAsync().ConfigureAwait(false);
+        var postgres = await PostgresServer.SharedAsync();
+        var connectionString = await postgres.CreateDatabaseAsync();
         var warehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-wh-").FullName;
         var settings = new Dictionary<string, string?>
         {
@@ -75,11 +75,11 @@ public sealed class StandaloneApp : IAsyncDisposable
     /// <summary>Bootstraps the server and creates a file warehouse; returns its id (the catalog prefix).</summary>
     public async Task<string> CreateWarehouseAsync(string name = "demo")
     {
-        using (var bootstrap = await Client.PostAsJsonAsync("/management/v1/bootstrap", new Dictionary<string, object> { ["accept-terms-of-use"] = true }).ConfigureAwait(false))
+        using (var bootstrap = await Client.PostAsJsonAsync("/management/v1/bootstrap", new Dictionary<string, object> { ["accept-terms-of-use"] = true }))
         {
             if (!bootstrap.IsSuccessStatusCode && (int)bootstrap.StatusCode != 409)
             {
-                throw new InvalidOperationException($"bootstrap failed: {(int)bootstrap.StatusCode} {await bootstrap.Content.ReadAsStringAsync().ConfigureAwait(false)}");
+                throw new InvalidOperationException($"bootstrap failed: {(int)bootstrap.StatusCode} {await bootstrap.Content.ReadAsStringAsync()}");
             }
         }
 
@@ -89,8 +89,8 @@ public sealed class StandaloneApp : IAsyncDisposable
         {
             ["warehouse-name"] = name,
             ["storage-profile"] = new Dictionary<string, object> { ["type"] = "file", ["root"] = root },
-        }).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        });
+        var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"creating warehouse {name} failed: {(int)response.StatusCode} {body}");
@@ -102,7 +102,7 @@ public sealed class StandaloneApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _factory.DisposeAsync().ConfigureAwait(false);
+        await _factory.DisposeAsync();
         try
         {
             Directory.Delete(WarehouseRoot, recursive: true);

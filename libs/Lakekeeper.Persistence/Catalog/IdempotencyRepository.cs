@@ -13,8 +13,8 @@ public sealed class IdempotencyRepository(NpgsqlDataSource dataSource)
         await using var command = Sql.Command(dataSource,
             "SELECT operation, request_hash, status_code, response_body, response_headers::text FROM idempotency_record WHERE scope = $1 AND idempotency_key = $2 AND expires_at > now()",
             scope, key);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
             ? new IdempotencyRecord(reader.GetString(0), reader.GetFieldValue<byte[]>(1), reader.GetInt32(2),
                 reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3), reader.GetString(4))
             : null;
@@ -38,13 +38,13 @@ public sealed class IdempotencyRepository(NpgsqlDataSource dataSource)
              WHERE idempotency_record.expires_at <= now()
             """,
             scope, key, record.Operation, record.RequestHash, record.StatusCode, record.Body, new Json(record.HeadersJson), lifetime);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>Removes expired records; returns how many.</summary>
     public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource, "DELETE FROM idempotency_record WHERE expires_at <= now()");
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -14,7 +14,7 @@ public sealed class MetricsRepository(NpgsqlDataSource dataSource)
         await using var command = Sql.Command(dataSource,
             "INSERT INTO table_metrics_report (report_id, warehouse_id, tabular_id, report_type, report) VALUES ($1, $2, $3, $4, $5)",
             Guid.CreateVersion7(), warehouse.Value, table.Value, reportType, new Json(reportJson));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<MetricsReport>> ListAsync(WarehouseId warehouse, TabularId table, int limit, CancellationToken cancellationToken)
@@ -22,9 +22,9 @@ public sealed class MetricsRepository(NpgsqlDataSource dataSource)
         await using var command = Sql.Command(dataSource,
             "SELECT report_id, tabular_id, report_type, report::text, received_at FROM table_metrics_report WHERE warehouse_id = $1 AND tabular_id = $2 ORDER BY received_at DESC, report_id DESC LIMIT $3",
             warehouse.Value, table.Value, limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<MetricsReport>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await reader.ReadAsync(cancellationToken))
         {
             list.Add(new MetricsReport(reader.GetGuid(0), new TabularId(reader.GetGuid(1)), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
         }

@@ -36,16 +36,16 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
     {
         await using var command = Sql.Command(dataSource,
             $"SELECT {Columns} FROM namespace WHERE warehouse_id = $1 AND name_key = $2", warehouse.Value, NameKey.Of(levels));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
     public static async Task<NamespaceRecord?> GetForUpdateAsync(DbTransaction tx, WarehouseId warehouse, IReadOnlyList<string> levels, CancellationToken cancellationToken)
     {
         await using var command = tx.Command(
             $"SELECT {Columns} FROM namespace WHERE warehouse_id = $1 AND name_key = $2 FOR UPDATE", warehouse.Value, NameKey.Of(levels));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
     /// <summary>
@@ -61,9 +61,9 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
         await using var command = parent is null
             ? Sql.Command(dataSource, sql, warehouse.Value, afterKey ?? string.Empty, limit)
             : Sql.Command(dataSource, sql, warehouse.Value, afterKey ?? string.Empty, limit, parent.Value.Value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<(IReadOnlyList<string>, string)>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await reader.ReadAsync(cancellationToken))
         {
             list.Add((reader.GetFieldValue<string[]>(0), reader.GetString(1)));
         }
@@ -82,7 +82,7 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
             await using var parent = tx.Command(
                 "SELECT namespace_id FROM namespace WHERE warehouse_id = $1 AND name_key = $2 FOR KEY SHARE",
                 warehouse.Value, NameKey.Of(levels.Take(levels.Count - 1).ToList()));
-            if (await parent.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not Guid found)
+            if (await parent.ExecuteScalarAsync(cancellationToken) is not Guid found)
             {
                 return (NamespaceCreateOutcome.ParentMissing, null);
             }
@@ -100,7 +100,7 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
             id.Value, warehouse.Value, parentId, levels.ToArray(), NameKey.Of(levels), new Json(JsonSerializer.Serialize(properties)));
         try
         {
-            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 return (NamespaceCreateOutcome.AlreadyExists, null);
             }
@@ -122,15 +122,15 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
                    (SELECT count(*) FROM tabular WHERE namespace_id = $1 AND typ = 'table'),
                    (SELECT count(*) FROM tabular WHERE namespace_id = $1 AND typ = 'view')
             """, id.Value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
         return new NamespaceContents(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
     public static async Task DeleteAsync(DbTransaction tx, NamespaceId id, CancellationToken cancellationToken)
     {
         await using var command = tx.Command("DELETE FROM namespace WHERE namespace_id = $1", id.Value);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public static async Task UpdatePropertiesAsync(DbTransaction tx, NamespaceId id, IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken)
@@ -138,7 +138,7 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
         await using var command = tx.Command(
             "UPDATE namespace SET properties = $2, version = version + 1, updated_at = now() WHERE namespace_id = $1",
             id.Value, new Json(JsonSerializer.Serialize(properties)));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static NamespaceRecord Read(NpgsqlDataReader reader) => new(

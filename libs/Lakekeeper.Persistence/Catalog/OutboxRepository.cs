@@ -12,9 +12,9 @@ public static class OutboxRepository
         await using var command = tx.Command(
             "INSERT INTO event_outbox (event_id, warehouse_id, event_type, tabular_id, payload) VALUES ($1, $2, $3, $4, $5)",
             change.EventId, change.WarehouseId?.Value, change.EventType, change.TabularId?.Value, new Repositories.Json(change.PayloadJson));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
         // Wake the events relay without waiting for its poll.
         await using var notify = tx.Command("SELECT pg_notify('lakekeeper_outbox', '')");
-        await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -59,8 +59,8 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
                 ? $"SELECT {RowColumns}, t.metadata FROM tabular t JOIN namespace n ON n.namespace_id = t.namespace_id WHERE n.warehouse_id = $1 AND n.name_key = $2 AND t.name_key = $3 AND t.deleted_at IS NULL"
                 : $"SELECT {RowColumns} FROM tabular t JOIN namespace n ON n.namespace_id = t.namespace_id WHERE n.warehouse_id = $1 AND n.name_key = $2 AND t.name_key = $3 AND t.deleted_at IS NULL",
             warehouse.Value, NameKey.Of(namespaceLevels), NameKey.Of(name));
-        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader, withMetadata) : null;
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader, withMetadata) : null;
     }
 
     /// <summary>The same read inside a transaction, locking the row against concurrent drop/rename.</summary>
@@ -70,8 +70,8 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
         await using var command = tx.Command(
             $"SELECT {RowColumns}, t.metadata FROM tabular t JOIN namespace n ON n.namespace_id = t.namespace_id WHERE n.warehouse_id = $1 AND n.name_key = $2 AND t.name_key = $3 AND t.deleted_at IS NULL FOR UPDATE OF t",
             warehouse.Value, NameKey.Of(namespaceLevels), NameKey.Of(name));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader, withMetadata: true) : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader, withMetadata: true) : null;
     }
 
     public async Task<IReadOnlyList<(string Name, string Key)>> ListAsync(
@@ -80,9 +80,9 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
         await using var command = Sql.Command(dataSource,
             "SELECT name, name_key FROM tabular WHERE namespace_id = $1 AND typ = $2 AND deleted_at IS NULL AND name_key > $3 ORDER BY name_key LIMIT $4",
             ns.Value, TypeName(type), afterKey ?? string.Empty, limit);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<(string, string)>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await reader.ReadAsync(cancellationToken))
         {
             list.Add((reader.GetString(0), reader.GetString(1)));
         }
@@ -100,7 +100,7 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
             """,
             row.Id.Value, row.WarehouseId.Value, row.NamespaceId.Value, row.Name, NameKey.Of(row.Name), TypeName(row.Type),
             row.MetadataLocation, row.Metadata, row.Location, row.FormatVersion);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1
             ? TabularInsertOutcome.Inserted
             : TabularInsertOutcome.NameTaken;
     }
@@ -121,13 +121,13 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
             WHERE tabular_id = $1 AND metadata_location = $2 AND deleted_at IS NULL
             """,
             id.Value, expectedMetadataLocation, newMetadataLocation, metadata, location, formatVersion);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public static async Task<bool> DeleteAsync(DbTransaction tx, TabularId id, CancellationToken cancellationToken)
     {
         await using var command = tx.Command("DELETE FROM tabular WHERE tabular_id = $1", id.Value);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public static async Task<TabularRenameOutcome> RenameAsync(
@@ -142,7 +142,7 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
             id.Value, targetNamespace.Value, targetName, NameKey.Of(targetName));
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1
                 ? TabularRenameOutcome.Renamed
                 : TabularRenameOutcome.NameTaken;
         }
@@ -156,7 +156,7 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
     public static async Task<TabularType?> NameTakenByAsync(DbTransaction tx, NamespaceId ns, string name, CancellationToken cancellationToken)
     {
         await using var command = tx.Command("SELECT typ FROM tabular WHERE namespace_id = $1 AND name_key = $2", ns.Value, NameKey.Of(name));
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string typ ? ParseType(typ) : null;
+        return await command.ExecuteScalarAsync(cancellationToken) is string typ ? ParseType(typ) : null;
     }
 
     /// <summary>
@@ -166,7 +166,7 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
     /// </summary>
     public static async Task<TabularConflict?> FindOverlapAsync(
         DbTransaction tx, WarehouseId warehouse, string location, IReadOnlyList<string> ancestors, TabularId? except, CancellationToken cancellationToken) =>
-        await FindAsync(tx, warehouse, location, ancestors, except, includeBelow: true, cancellationToken).ConfigureAwait(false);
+        await FindAsync(tx, warehouse, location, ancestors, except, includeBelow: true, cancellationToken);
 
     /// <summary>
     /// A table or view (or a pending purge) whose location equals or contains <paramref name="location"/>,
@@ -174,7 +174,7 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
     /// </summary>
     public static async Task<TabularConflict?> FindContainingAsync(
         DbTransaction tx, WarehouseId warehouse, string location, IReadOnlyList<string> ancestors, TabularId? except, CancellationToken cancellationToken) =>
-        await FindAsync(tx, warehouse, location, ancestors, except, includeBelow: false, cancellationToken).ConfigureAwait(false);
+        await FindAsync(tx, warehouse, location, ancestors, except, includeBelow: false, cancellationToken);
 
     private static async Task<TabularConflict?> FindAsync(
         DbTransaction tx, WarehouseId warehouse, string location, IReadOnlyList<string> ancestors, TabularId? except, bool includeBelow,
@@ -193,8 +193,8 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
             LIMIT 1
             """,
             warehouse.Value, candidates.ToArray(), below, except?.Value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
             ? new TabularConflict(reader.GetString(0), ParseType(reader.GetString(1)), reader.GetFieldValue<string[]>(2), reader.GetString(3))
             : null;
     }

@@ -22,7 +22,7 @@ public sealed class TaskRepository(NpgsqlDataSource dataSource)
         await using var command = tx.Command(
             "INSERT INTO task (task_id, queue, warehouse_id, entity_id, location, payload, scheduled_for) VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()))",
             id, queue, warehouse?.Value, entity, location, new Json(payloadJson), scheduledFor);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
         return id;
     }
 
@@ -42,8 +42,8 @@ public sealed class TaskRepository(NpgsqlDataSource dataSource)
             RETURNING task_id, queue, warehouse_id, entity_id, location, payload::text, attempt
             """,
             queue, heartbeatTimeout);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
         {
             return null;
         }
@@ -59,51 +59,51 @@ public sealed class TaskRepository(NpgsqlDataSource dataSource)
     public async Task HeartbeatAsync(Guid taskId, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource, "UPDATE task SET last_heartbeat_at = now() WHERE task_id = $1", taskId);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Removes a finished task and logs its outcome.</summary>
     public async Task CompleteAsync(QueuedTask task, string outcome, string? message, CancellationToken cancellationToken)
     {
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
         await using (var log = tx.Command(
             "INSERT INTO task_log (task_id, attempt, queue, warehouse_id, entity_id, outcome, message) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
             task.TaskId, task.Attempt, task.Queue, task.WarehouseId?.Value, task.EntityId, outcome, message))
         {
-            await log.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await log.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using (var delete = tx.Command("DELETE FROM task WHERE task_id = $1", task.TaskId))
         {
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await tx.CommitAsync(CancellationToken.None);
     }
 
     /// <summary>Puts a failed attempt back in the queue to run again after <paramref name="delay"/>.</summary>
     public async Task RetryLaterAsync(QueuedTask task, string error, TimeSpan delay, CancellationToken cancellationToken)
     {
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
         await using (var log = tx.Command(
             "INSERT INTO task_log (task_id, attempt, queue, warehouse_id, entity_id, outcome, message) VALUES ($1, $2, $3, $4, $5, 'retrying', $6) ON CONFLICT DO NOTHING",
             task.TaskId, task.Attempt, task.Queue, task.WarehouseId?.Value, task.EntityId, error))
         {
-            await log.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await log.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using (var update = tx.Command(
             "UPDATE task SET status = 'scheduled', scheduled_for = now() + $2, last_error = $3 WHERE task_id = $1", task.TaskId, delay, error))
         {
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await tx.CommitAsync(CancellationToken.None);
     }
 
     public async Task<long> CountAsync(string queue, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource, "SELECT count(*) FROM task WHERE queue = $1", queue);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

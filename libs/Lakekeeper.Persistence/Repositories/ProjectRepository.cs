@@ -18,23 +18,23 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
         await using var command = Sql.Command(dataSource,
             "INSERT INTO project (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id) DO NOTHING RETURNING created_at",
             id.Value, name);
-        var created = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        var created = await command.ExecuteScalarAsync(cancellationToken);
         return created is DateTime at ? new ProjectRecord(id, name, new DateTimeOffset(at, TimeSpan.Zero)) : null;
     }
 
     public async Task<ProjectRecord?> GetAsync(ProjectId id, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource, "SELECT project_id, name, created_at FROM project WHERE project_id = $1", id.Value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
     public async Task<IReadOnlyList<ProjectRecord>> ListAsync(CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource, "SELECT project_id, name, created_at FROM project ORDER BY name, project_id");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var projects = new List<ProjectRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await reader.ReadAsync(cancellationToken))
         {
             projects.Add(Read(reader));
         }
@@ -45,7 +45,7 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
     public async Task<bool> RenameAsync(ProjectId id, string name, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource, "UPDATE project SET name = $2, updated_at = now() WHERE project_id = $1", id.Value, name);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<ProjectDeleteOutcome> DeleteAsync(ProjectId id, CancellationToken cancellationToken)
@@ -53,7 +53,7 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
         try
         {
             await using var command = Sql.Command(dataSource, "DELETE FROM project WHERE project_id = $1", id.Value);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1
                 ? ProjectDeleteOutcome.Deleted
                 : ProjectDeleteOutcome.NotFound;
         }

@@ -8,8 +8,8 @@ public sealed class ServerRepository(NpgsqlDataSource dataSource)
     public async Task<ServerRecord?> GetAsync(CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource, "SELECT server_id, bootstrapped_at, terms_accepted FROM server");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
             ? new ServerRecord(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetBoolean(2))
             : null;
     }
@@ -20,12 +20,12 @@ public sealed class ServerRepository(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<bool> BootstrapAsync(Guid serverId, string defaultProjectName, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = Sql.Command(connection, transaction,
             "INSERT INTO server (server_id, terms_accepted) VALUES ($1, true) ON CONFLICT (singleton) DO NOTHING", serverId))
         {
-            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 return false;
             }
@@ -35,10 +35,10 @@ public sealed class ServerRepository(NpgsqlDataSource dataSource)
             "INSERT INTO project (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id) DO NOTHING",
             ProjectId.Default.Value, defaultProjectName))
         {
-            await project.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await project.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 }

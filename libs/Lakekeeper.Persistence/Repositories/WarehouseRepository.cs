@@ -36,8 +36,8 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
                 RETURNING {Columns}
                 """,
                 id.Value, project.Value, name, NameKey.Of(name), new Json(storageProfileJson), storageSecret, new Json(deleteProfileJson));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
             return (WarehouseCreateOutcome.Created, Read(reader));
         }
         catch (PostgresException ex) when (ex.SqlState == Sql.UniqueViolation)
@@ -53,23 +53,23 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
     public async Task<WarehouseRecord?> GetAsync(WarehouseId id, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource, $"SELECT {Columns} FROM warehouse WHERE warehouse_id = $1", id.Value);
-        return await ReadSingleAsync(command, cancellationToken).ConfigureAwait(false);
+        return await ReadSingleAsync(command, cancellationToken);
     }
 
     public async Task<WarehouseRecord?> GetByNameAsync(ProjectId project, string name, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource,
             $"SELECT {Columns} FROM warehouse WHERE project_id = $1 AND name_key = $2", project.Value, NameKey.Of(name));
-        return await ReadSingleAsync(command, cancellationToken).ConfigureAwait(false);
+        return await ReadSingleAsync(command, cancellationToken);
     }
 
     public async Task<IReadOnlyList<WarehouseRecord>> ListAsync(ProjectId project, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource,
             $"SELECT {Columns} FROM warehouse WHERE project_id = $1 ORDER BY name_key, warehouse_id", project.Value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<WarehouseRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await reader.ReadAsync(cancellationToken))
         {
             list.Add(Read(reader));
         }
@@ -80,11 +80,11 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
     /// <summary>Deletes a warehouse that holds no namespaces, tables or views.</summary>
     public async Task<WarehouseDeleteOutcome> DeleteAsync(WarehouseId id, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var lockRow = Sql.Command(connection, transaction, "SELECT 1 FROM warehouse WHERE warehouse_id = $1 FOR UPDATE", id.Value))
         {
-            if (await lockRow.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            if (await lockRow.ExecuteScalarAsync(cancellationToken) is null)
             {
                 return WarehouseDeleteOutcome.NotFound;
             }
@@ -93,7 +93,7 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
         await using (var contents = Sql.Command(connection, transaction,
             "SELECT EXISTS (SELECT 1 FROM namespace WHERE warehouse_id = $1) OR EXISTS (SELECT 1 FROM tabular WHERE warehouse_id = $1)", id.Value))
         {
-            if ((bool)(await contents.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            if ((bool)(await contents.ExecuteScalarAsync(cancellationToken))!)
             {
                 return WarehouseDeleteOutcome.NotEmpty;
             }
@@ -101,17 +101,17 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
 
         await using (var delete = Sql.Command(connection, transaction, "DELETE FROM warehouse WHERE warehouse_id = $1", id.Value))
         {
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken);
         return WarehouseDeleteOutcome.Deleted;
     }
 
     private static async Task<WarehouseRecord?> ReadSingleAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
     private static WarehouseRecord Read(NpgsqlDataReader reader) => new(

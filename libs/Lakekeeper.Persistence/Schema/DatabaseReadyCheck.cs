@@ -11,7 +11,7 @@ internal sealed class DatabaseReadyCheck(SchemaMigrator migrator) : IHealthCheck
         timeout.CancelAfter(TimeSpan.FromSeconds(1));
         try
         {
-            var status = await migrator.GetStatusAsync(timeout.Token).ConfigureAwait(false);
+            var status = await migrator.GetStatusAsync(timeout.Token);
             return status.IsCurrent
                 ? HealthCheckResult.Healthy($"schema version {status.CurrentVersion}")
                 : HealthCheckResult.Unhealthy($"schema version {status.CurrentVersion} is older than {status.RequiredVersion}; run 'migrate'");

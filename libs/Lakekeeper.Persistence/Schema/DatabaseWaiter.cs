@@ -16,13 +16,13 @@ internal sealed partial class DatabaseWaiter(NpgsqlDataSource dataSource, IOptio
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
                 return;
             }
             catch (NpgsqlException ex) when (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {
                 LogWaiting(logger, ex.Message);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, cancellationToken);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)

@@ -14,8 +14,8 @@ internal sealed class MigrateCommand : IHostCommand
     {
         var migrator = services.GetRequiredService<SchemaMigrator>();
         var waiter = services.GetRequiredService<DatabaseWaiter>();
-        await waiter.WaitUntilReachableAsync(cancellationToken).ConfigureAwait(false);
-        var applied = await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await waiter.WaitUntilReachableAsync(cancellationToken);
+        var applied = await migrator.MigrateAsync(cancellationToken);
         Console.WriteLine(applied.Count == 0
             ? $"Database schema is current (version {EmbeddedMigrations.LatestVersion})."
             : $"Applied {applied.Count} migration(s); schema is at version {EmbeddedMigrations.LatestVersion}.");

@@ -11,8 +11,8 @@ internal sealed class SchemaGuard(SchemaMigrator migrator, DatabaseWaiter waiter
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await waiter.WaitUntilReachableAsync(cancellationToken).ConfigureAwait(false);
-        var status = await migrator.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        await waiter.WaitUntilReachableAsync(cancellationToken);
+        var status = await migrator.GetStatusAsync(cancellationToken);
         if (!status.IsCurrent)
         {
             throw new FatalStartupException(

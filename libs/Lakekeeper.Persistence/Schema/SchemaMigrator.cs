@@ -29,12 +29,12 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
 
     public async Task<IReadOnlyList<Migration>> MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, "SELECT pg_advisory_lock(@key)", cancellationToken, ("key", AdvisoryLockKey)).ConfigureAwait(false);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "SELECT pg_advisory_lock(@key)", cancellationToken, ("key", AdvisoryLockKey));
         try
         {
-            await ExecuteAsync(connection, null, CreateVersionTable, cancellationToken).ConfigureAwait(false);
-            var applied = await ReadAppliedAsync(connection, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, CreateVersionTable, cancellationToken);
+            var applied = await ReadAppliedAsync(connection, cancellationToken);
             var done = new List<Migration>();
             foreach (var migration in EmbeddedMigrations.List)
             {
@@ -49,12 +49,12 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
                     continue;
                 }
 
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
                 await ExecuteAsync(connection, transaction,
                     "INSERT INTO lakekeeper_schema_version (version, name, checksum) VALUES (@v, @n, @c)", cancellationToken,
-                    ("v", migration.Version), ("n", migration.Name), ("c", migration.Checksum)).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    ("v", migration.Version), ("n", migration.Name), ("c", migration.Checksum));
+                await transaction.CommitAsync(cancellationToken);
                 LogApplied(logger, migration.Version, migration.Name);
                 done.Add(migration);
             }
@@ -63,20 +63,20 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
         }
         finally
         {
-            await ExecuteAsync(connection, null, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", AdvisoryLockKey)).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", AdvisoryLockKey));
         }
     }
 
     public async Task<SchemaStatus> GetStatusAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Two statements: a query naming a table that does not exist fails at parse time.
         await using var exists = new NpgsqlCommand("SELECT to_regclass('lakekeeper_schema_version') IS NOT NULL", connection);
         var current = 0;
-        if ((bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+        if ((bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
         {
             await using var max = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM lakekeeper_schema_version", connection);
-            current = (int)(await max.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            current = (int)(await max.ExecuteScalarAsync(cancellationToken))!;
         }
 
         return new SchemaStatus(current, EmbeddedMigrations.LatestVersion);
@@ -86,8 +86,8 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
     {
         var applied = new Dictionary<int, string>();
         await using var command = new NpgsqlCommand("SELECT version, checksum FROM lakekeeper_schema_version", connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
             applied[reader.GetInt32(0)] = reader.GetString(1);
         }
@@ -105,7 +105,7 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
             command.Parameters.AddWithValue(name, value);
         }
 
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Applied schema migration {Version} ({Name})")]

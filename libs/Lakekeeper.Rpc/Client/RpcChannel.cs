@@ -110,8 +110,8 @@ public sealed class RpcChannel : IDisposable
         var token = deadlineSource?.Token ?? cancellation;
         try
         {
-            using var response = await _invoker.SendAsync(message, token).ConfigureAwait(false);
-            return await ReadResponseAsync(response, method.ResponseParser, token).ConfigureAwait(false);
+            using var response = await _invoker.SendAsync(message, token);
+            return await ReadResponseAsync(response, method.ResponseParser, token);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -167,16 +167,16 @@ public sealed class RpcChannel : IDisposable
             throw new RpcException(StatusCode.Unknown, $"Bad gRPC response. Invalid content-type value: {contentType}");
         }
 
-        var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        var stream = await response.Content.ReadAsStreamAsync(token);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
         FrameReadResult<TResponse> read;
         try
         {
-            read = await MessageFraming.ReadSingleMessageAsync(reader, parser, _options.MaxReceiveMessageSize, token).ConfigureAwait(false);
+            read = await MessageFraming.ReadSingleMessageAsync(reader, parser, _options.MaxReceiveMessageSize, token);
         }
         finally
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
+            await reader.CompleteAsync();
         }
 
         if (read.Error is FrameError.TooLarge or FrameError.Compressed or FrameError.InvalidFlag)

@@ -89,7 +89,7 @@ internal static class MessageFraming
         T? message = null;
         while (true)
         {
-            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await reader.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
             if (message is not null)
             {

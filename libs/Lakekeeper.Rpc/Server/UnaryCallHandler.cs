@@ -46,7 +46,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
             // The body is read under the caller's token: a caller whose deadline passes resets the
             // stream, and Kestrel's minimum data rate ends a stalled upload.
             var read = await MessageFraming.ReadSingleMessageAsync(
-                request.BodyReader, method.RequestParser, options.MaxReceiveMessageSize, aborted).ConfigureAwait(false);
+                request.BodyReader, method.RequestParser, options.MaxReceiveMessageSize, aborted);
             if (read.Message is null)
             {
                 var status = RequestError(read, request.Headers[GrpcProtocol.EncodingHeader].ToString());
@@ -69,7 +69,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
             }
             else if (deadline == DateTime.MaxValue)
             {
-                reply = await pending.ConfigureAwait(false);
+                reply = await pending;
             }
             else
             {
@@ -77,7 +77,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
                 var task = pending.AsTask();
                 try
                 {
-                    reply = await task.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+                    reply = await task.WaitAsync(context.CancellationToken);
                 }
                 catch (OperationCanceledException) when (!task.IsCompleted)
                 {
@@ -86,7 +86,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
                 }
             }
 
-            await WriteResponseAsync(http, reply, context).ConfigureAwait(false);
+            await WriteResponseAsync(http, reply, context);
         }
         catch (RpcException ex)
         {
@@ -113,7 +113,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
             {
                 // The caller has its answer now; the request (and the HttpContext the handler may
                 // still touch) stays alive until the handler returns. Its outcome is dropped.
-                await http.Response.CompleteAsync().ConfigureAwait(false);
+                await http.Response.CompleteAsync();
                 await ((Task)lingering).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
@@ -158,7 +158,7 @@ internal sealed partial class UnaryCallHandler<TRequest, TResponse>(
         }
 
         // Data and trailers leave together, the trailers' HEADERS frame carrying END_STREAM.
-        await response.CompleteAsync().ConfigureAwait(false);
+        await response.CompleteAsync();
     }
 
     /// <summary>Trailers-only: HTTP 200, content-type and the status in one HEADERS frame, no body.</summary>

@@ -16,7 +16,7 @@ internal sealed partial class ErrorBoundaryMiddleware(
     {
         try
         {
-            await next(context).ConfigureAwait(false);
+            await next(context);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -26,7 +26,7 @@ internal sealed partial class ErrorBoundaryMiddleware(
         {
             await WriteIfPossibleAsync(context, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? new ErrorResponse(413, "BadRequestException", "Request body too large")
-                : new ErrorResponse(ex.StatusCode, "BadRequestException", ex.Message)).ConfigureAwait(false);
+                : new ErrorResponse(ex.StatusCode, "BadRequestException", ex.Message));
         }
         catch (Exception ex)
         {
@@ -34,13 +34,13 @@ internal sealed partial class ErrorBoundaryMiddleware(
             if (translated is not null)
             {
                 LogTranslated(logger, ex, translated.Code, translated.Type);
-                await WriteIfPossibleAsync(context, translated).ConfigureAwait(false);
+                await WriteIfPossibleAsync(context, translated);
                 return;
             }
 
             var errorId = Guid.CreateVersion7().ToString("N");
             LogUnhandled(logger, ex, errorId, context.Request.Method, context.Request.Path);
-            await WriteIfPossibleAsync(context, ErrorResponse.Internal(errorId)).ConfigureAwait(false);
+            await WriteIfPossibleAsync(context, ErrorResponse.Internal(errorId));
         }
     }
 
@@ -67,7 +67,7 @@ internal sealed partial class ErrorBoundaryMiddleware(
         }
 
         context.Response.Clear();
-        await error.WriteAsync(context).ConfigureAwait(false);
+        await error.WriteAsync(context);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled error {ErrorId} on {Method} {Path}")]

@@ -62,7 +62,7 @@ public sealed record ErrorResponse(int Code, string Type, string Message)
         var body = ToUtf8Json();
         response.ContentType = "application/json";
         response.ContentLength = body.Length;
-        await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+        await response.Body.WriteAsync(body, context.RequestAborted);
     }
 
     /// <summary>This error as a minimal-API result.</summary>

@@ -24,7 +24,7 @@ public static class HostCommands
             switch (name)
             {
                 case "serve":
-                    await app.RunAsync().ConfigureAwait(false);
+                    await app.RunAsync();
                     return 0;
                 case "help" or "--help":
                     PrintHelp(commands);
@@ -33,28 +33,28 @@ public static class HostCommands
                     var command = commands.FirstOrDefault(c => c.Name == name);
                     if (command is null)
                     {
-                        await Console.Error.WriteLineAsync($"Unknown command '{name}'.").ConfigureAwait(false);
+                        await Console.Error.WriteLineAsync($"Unknown command '{name}'.");
                         PrintHelp(commands);
                         return 64;
                     }
 
                     var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-                    return await command.RunAsync(app.Services, lifetime.ApplicationStopping).ConfigureAwait(false);
+                    return await command.RunAsync(app.Services, lifetime.ApplicationStopping);
             }
         }
         catch (Exception ex) when (ValidationFailures(ex) is { Count: > 0 } failures)
         {
-            await Console.Error.WriteLineAsync("Configuration error:").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("Configuration error:");
             foreach (var failure in failures)
             {
-                await Console.Error.WriteLineAsync("  " + failure).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("  " + failure);
             }
 
             return 78;
         }
         catch (FatalStartupException ex)
         {
-            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(ex.Message);
             return 75;
         }
     }

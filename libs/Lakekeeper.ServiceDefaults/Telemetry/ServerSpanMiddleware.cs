@@ -16,7 +16,7 @@ internal sealed class ServerSpanMiddleware(RequestDelegate next)
         var activity = Activity.Current;
         if (activity is null || !activity.IsAllDataRequested)
         {
-            await next(context).ConfigureAwait(false);
+            await next(context);
             return;
         }
 
@@ -33,7 +33,7 @@ internal sealed class ServerSpanMiddleware(RequestDelegate next)
 
         try
         {
-            await next(context).ConfigureAwait(false);
+            await next(context);
         }
         finally
         {

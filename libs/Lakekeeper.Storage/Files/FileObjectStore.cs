@@ -43,7 +43,7 @@ internal sealed class FileObjectStore : IObjectStore
             CreateDirectoryDurably(directory, location);
             try
             {
-                await WriteFileDurablyAsync(temp, content, cancellationToken).ConfigureAwait(false);
+                await WriteFileDurablyAsync(temp, content, cancellationToken);
                 if (createOnly)
                 {
                     if (!UnixFiles.TryPublishNoReplace(temp, path))
@@ -96,7 +96,7 @@ internal sealed class FileObjectStore : IObjectStore
             while (offset < buffer.Length)
             {
                 var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(offset), offset, cancellationToken)
-                    .ConfigureAwait(false);
+                    ;
                 if (read == 0)
                 {
                     // Published files never shrink (they are replaced whole); treat truncation as a fault.
@@ -340,9 +340,9 @@ internal sealed class FileObjectStore : IObjectStore
             PreallocationSize = content.Length,
         };
         var stream = new FileStream(path, options);
-        await using (stream.ConfigureAwait(false))
+        await using (stream)
         {
-            await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(content, cancellationToken);
             stream.Flush(flushToDisk: true);
         }
     }

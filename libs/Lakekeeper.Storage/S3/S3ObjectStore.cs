@@ -48,7 +48,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         try
         {
             if (createOnly && (IsS3Compatible || _conditionalWriteUnsupported) &&
-                await HeadAsync(key, cancellationToken).ConfigureAwait(false))
+                await HeadAsync(key, cancellationToken))
             {
                 return StorageWriteResult.AlreadyExists;
             }
@@ -56,18 +56,18 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
             var conditional = createOnly && !_conditionalWriteUnsupported;
             try
             {
-                await PutAsync(key, content, conditional, cancellationToken).ConfigureAwait(false);
+                await PutAsync(key, content, conditional, cancellationToken);
             }
             catch (AmazonS3Exception ex) when (conditional && IsConditionalHeaderRejected(ex))
             {
                 _conditionalWriteUnsupported = true;
                 LogConditionalWritesUnsupported(_logger, _profile.Bucket, (int)ex.StatusCode, ex.ErrorCode);
-                if (await HeadAsync(key, cancellationToken).ConfigureAwait(false))
+                if (await HeadAsync(key, cancellationToken))
                 {
                     return StorageWriteResult.AlreadyExists;
                 }
 
-                await PutAsync(key, content, conditional: false, cancellationToken).ConfigureAwait(false);
+                await PutAsync(key, content, conditional: false, cancellationToken);
             }
 
             return StorageWriteResult.Written;
@@ -93,7 +93,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         try
         {
             using var response = await _client.GetObjectAsync(
-                new GetObjectRequest { BucketName = _profile.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+                new GetObjectRequest { BucketName = _profile.Bucket, Key = key }, cancellationToken);
             var declared = response.ContentLength;
             if (declared > _maxReadBytes)
             {
@@ -101,9 +101,9 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
             }
 
             var stream = response.ResponseStream;
-            await using (stream.ConfigureAwait(false))
+            await using (stream)
             {
-                return StorageReadResult.Of(await ReadBoundedAsync(stream, declared, location, cancellationToken).ConfigureAwait(false));
+                return StorageReadResult.Of(await ReadBoundedAsync(stream, declared, location, cancellationToken));
             }
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
@@ -126,7 +126,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
 
         try
         {
-            return await HeadAsync(key, cancellationToken).ConfigureAwait(false);
+            return await HeadAsync(key, cancellationToken);
         }
         catch (Exception ex) when (S3Errors.IsStorageFailure(ex, cancellationToken))
         {
@@ -140,7 +140,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         try
         {
             await _client.DeleteObjectAsync(
-                new DeleteObjectRequest { BucketName = _profile.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+                new DeleteObjectRequest { BucketName = _profile.Bucket, Key = key }, cancellationToken);
         }
         catch (AmazonS3Exception ex) when (S3Errors.IsMissingObject(ex))
         {
@@ -159,19 +159,19 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         try
         {
             var batch = new List<string>(DeleteBatchSize);
-            await foreach (var objectKey in ListKeysAsync(key + "/", cancellationToken).ConfigureAwait(false))
+            await foreach (var objectKey in ListKeysAsync(key + "/", cancellationToken))
             {
                 batch.Add(objectKey);
                 if (batch.Count == DeleteBatchSize)
                 {
-                    deleted += await DeleteBatchAsync(batch, prefix, cancellationToken).ConfigureAwait(false);
+                    deleted += await DeleteBatchAsync(batch, prefix, cancellationToken);
                     batch.Clear();
                 }
             }
 
             if (batch.Count > 0)
             {
-                deleted += await DeleteBatchAsync(batch, prefix, cancellationToken).ConfigureAwait(false);
+                deleted += await DeleteBatchAsync(batch, prefix, cancellationToken);
             }
 
             return deleted;
@@ -197,7 +197,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
             ListObjectsV2Response response;
             try
             {
-                response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+                response = await _client.ListObjectsV2Async(request, cancellationToken);
             }
             catch (Exception ex) when (S3Errors.IsStorageFailure(ex, cancellationToken))
             {
@@ -231,7 +231,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         var request = new ListObjectsV2Request { BucketName = _profile.Bucket, Prefix = keyPrefix, MaxKeys = DeleteBatchSize };
         while (true)
         {
-            var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var response = await _client.ListObjectsV2Async(request, cancellationToken);
             foreach (var item in response.S3Objects ?? [])
             {
                 yield return item.Key;
@@ -262,7 +262,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
                 {
                     // Full at the limit: one more byte means too large.
                     var extra = new byte[1];
-                    if (await stream.ReadAsync(extra, cancellationToken).ConfigureAwait(false) == 0)
+                    if (await stream.ReadAsync(extra, cancellationToken) == 0)
                     {
                         break;
                     }
@@ -273,7 +273,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
                 if (declared > 0 && length == declared)
                 {
                     var extra = new byte[1];
-                    if (await stream.ReadAsync(extra, cancellationToken).ConfigureAwait(false) == 0)
+                    if (await stream.ReadAsync(extra, cancellationToken) == 0)
                     {
                         break;
                     }
@@ -285,7 +285,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
                 Array.Resize(ref buffer, (int)Math.Min(_maxReadBytes, (long)buffer.Length * 2));
             }
 
-            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
             if (read == 0)
             {
                 if (declared > 0 && length < declared)
@@ -314,7 +314,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         List<DeleteError> errors;
         try
         {
-            var response = await _client.DeleteObjectsAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await _client.DeleteObjectsAsync(request, cancellationToken);
             errors = response.DeleteErrors ?? [];
         }
         catch (DeleteObjectsException ex)
@@ -344,7 +344,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(content.ToArray(), writable: false);
-        await using (stream.ConfigureAwait(false))
+        await using (stream)
         {
             var request = new PutObjectRequest
             {
@@ -360,7 +360,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
                 request.IfNoneMatch = "*";
             }
 
-            await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            await _client.PutObjectAsync(request, cancellationToken);
         }
     }
 
@@ -369,7 +369,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         try
         {
             await _client.GetObjectMetadataAsync(
-                new GetObjectMetadataRequest { BucketName = _profile.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+                new GetObjectMetadataRequest { BucketName = _profile.Bucket, Key = key }, cancellationToken);
             return true;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode is not "NoSuchBucket")

@@ -75,7 +75,7 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.ValidationTimeoutSeconds));
-            await ProbeAsync(store, checks, deadline.Token, cancellationToken).ConfigureAwait(false);
+            await ProbeAsync(store, checks, deadline.Token, cancellationToken);
         }
         finally
         {
@@ -100,10 +100,10 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
         {
             if (!await StepAsync(checks, "write", $"wrote {probe}", async () =>
                 {
-                    var result = await store.WriteAsync(probe, content, createOnly: true, deadline).ConfigureAwait(false);
+                    var result = await store.WriteAsync(probe, content, createOnly: true, deadline);
                     written = true;
                     return result == StorageWriteResult.Written ? null : "a probe object with a fresh random name already existed";
-                }, caller).ConfigureAwait(false))
+                }, caller))
             {
                 SkipRest(checks, "write");
                 return;
@@ -111,11 +111,11 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
 
             if (!await StepAsync(checks, "read", "read the probe back", async () =>
                 {
-                    var read = await store.ReadAsync(probe, deadline).ConfigureAwait(false);
+                    var read = await store.ReadAsync(probe, deadline);
                     return !read.Found ? "the probe object was not found right after writing it"
                         : !read.Content.Span.SequenceEqual(content) ? "the probe object came back with different content"
                         : null;
-                }, caller).ConfigureAwait(false))
+                }, caller))
             {
                 SkipRest(checks, "read");
                 return;
@@ -123,7 +123,7 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
 
             if (!await StepAsync(checks, "list", $"listed {folder}", async () =>
                 {
-                    await foreach (var item in store.ListAsync(folder, deadline).ConfigureAwait(false))
+                    await foreach (var item in store.ListAsync(folder, deadline))
                     {
                         if (item.Location.Equals(probe))
                         {
@@ -132,7 +132,7 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
                     }
 
                     return "listing did not show the probe object";
-                }, caller).ConfigureAwait(false))
+                }, caller))
             {
                 SkipRest(checks, "list");
                 return;
@@ -140,16 +140,16 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
 
             await StepAsync(checks, "delete", "deleted the probe", async () =>
             {
-                await store.DeleteAsync(probe, deadline).ConfigureAwait(false);
+                await store.DeleteAsync(probe, deadline);
                 written = false;
-                return await store.ExistsAsync(probe, deadline).ConfigureAwait(false)
+                return await store.ExistsAsync(probe, deadline)
                     ? "the probe object still exists after deleting it"
                     : null;
-            }, caller).ConfigureAwait(false);
+            }, caller);
         }
         finally
         {
-            await CleanUpAsync(store, folder, written).ConfigureAwait(false);
+            await CleanUpAsync(store, folder, written);
         }
     }
 
@@ -160,7 +160,7 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
         string? problem;
         try
         {
-            problem = await step().ConfigureAwait(false);
+            problem = await step();
         }
         catch (StorageException ex)
         {
@@ -193,10 +193,10 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
         {
             if (written)
             {
-                await store.DeleteAsync(folder.AppendPath("probe.txt"), timeout.Token).ConfigureAwait(false);
+                await store.DeleteAsync(folder.AppendPath("probe.txt"), timeout.Token);
             }
 
-            await store.DeletePrefixAsync(folder, timeout.Token).ConfigureAwait(false);
+            await store.DeletePrefixAsync(folder, timeout.Token);
         }
         catch (StorageException)
         {

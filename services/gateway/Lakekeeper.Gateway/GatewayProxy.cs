@@ -19,10 +19,10 @@ internal sealed partial class GatewayProxy(HttpForwarder forwarder, ILogger<Gate
     public async Task ProxyAsync(HttpContext context, RouteState route)
     {
         var destination = route.Cluster.Next();
-        var outcome = await forwarder.ForwardAsync(context, destination.Prefix, route.Timeout).ConfigureAwait(false);
+        var outcome = await forwarder.ForwardAsync(context, destination.Prefix, route.Timeout);
         if (outcome.Error != ForwarderError.None)
         {
-            await ReportAsync(context, route, destination, outcome).ConfigureAwait(false);
+            await ReportAsync(context, route, destination, outcome);
         }
     }
 
@@ -67,7 +67,7 @@ internal sealed partial class GatewayProxy(HttpForwarder forwarder, ILogger<Gate
         }
 
         context.Response.Clear();
-        await response.WriteAsync(context).ConfigureAwait(false);
+        await response.WriteAsync(context);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning,

@@ -48,7 +48,7 @@ internal static class ManagementJson
     public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(Microsoft.AspNetCore.Http.HttpRequest request)
     {
         using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
         return buffer.ToArray();
     }
 }

@@ -43,7 +43,7 @@ internal static class ProjectsApi
 
     private static async Task<IResult> CreateProject(HttpContext context, ProjectRepository projects, IAuthorizer authorizer)
     {
-        var body = await ManagementJson.ReadBodyAsync(context.Request).ConfigureAwait(false);
+        var body = await ManagementJson.ReadBodyAsync(context.Request);
         using var document = ManagementJson.TryParse(body, out var error);
         if (document is null)
         {
@@ -66,12 +66,12 @@ internal static class ProjectsApi
             }
         }
 
-        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Server("lakekeeper"), Relations.CanCreateProject, context.RequestAborted).ConfigureAwait(false))
+        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Server("lakekeeper"), Relations.CanCreateProject, context.RequestAborted))
         {
             return ManagementErrors.Forbidden("Forbidden: can_create_project").ToResult();
         }
 
-        var created = await projects.CreateAsync(new ProjectId(id), name, context.RequestAborted).ConfigureAwait(false);
+        var created = await projects.CreateAsync(new ProjectId(id), name, context.RequestAborted);
         if (created is null)
         {
             return ManagementErrors.Conflict($"Project {id} already exists").ToResult();
@@ -79,7 +79,7 @@ internal static class ProjectsApi
 
         await authorizer.WriteRelationshipsAsync(
             [new Relationship(AuthzSubject.Of(AuthzObject.Server("lakekeeper")), "server", AuthzObject.Project(id.ToString()))],
-            context.RequestAborted).ConfigureAwait(false);
+            context.RequestAborted);
         return new JsonResult(201, ManagementJson.Write(w =>
         {
             w.WriteStartObject();
@@ -90,7 +90,7 @@ internal static class ProjectsApi
 
     private static async Task<IResult> ListProjects(HttpContext context, ProjectRepository projects)
     {
-        var list = await projects.ListAsync(context.RequestAborted).ConfigureAwait(false);
+        var list = await projects.ListAsync(context.RequestAborted);
         return new JsonResult(200, ManagementJson.Write(w =>
         {
             w.WriteStartObject();
@@ -112,7 +112,7 @@ internal static class ProjectsApi
             return ManagementErrors.BadRequest($"{ProjectHeader} must be a UUID").ToResult();
         }
 
-        var project = await projects.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var project = await projects.GetAsync(id, context.RequestAborted);
         return project is null
             ? ManagementErrors.NoSuchProject(id.Value).ToResult()
             : new JsonResult(200, ManagementJson.Write(w => Describe(w, project)));
@@ -125,12 +125,12 @@ internal static class ProjectsApi
             return ManagementErrors.BadRequest($"{ProjectHeader} must be a UUID").ToResult();
         }
 
-        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Project(id.ToString()), Relations.CanDelete, context.RequestAborted).ConfigureAwait(false))
+        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Project(id.ToString()), Relations.CanDelete, context.RequestAborted))
         {
             return ManagementErrors.NoSuchProject(id.Value).ToResult();
         }
 
-        return await projects.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false) switch
+        return await projects.DeleteAsync(id, context.RequestAborted) switch
         {
             ProjectDeleteOutcome.Deleted => TypedResults.NoContent(),
             ProjectDeleteOutcome.HasWarehouses => ManagementErrors.NotEmpty($"Project {id} still has warehouses; delete them first").ToResult(),

@@ -20,7 +20,7 @@ internal static class ServerApi
 
     private static async Task<IResult> Bootstrap(HttpContext context, ServerRepository server)
     {
-        var body = await ManagementJson.ReadBodyAsync(context.Request).ConfigureAwait(false);
+        var body = await ManagementJson.ReadBodyAsync(context.Request);
         using var document = ManagementJson.TryParse(body, out var error);
         if (document is null)
         {
@@ -32,7 +32,7 @@ internal static class ServerApi
             return ManagementErrors.BadRequest("accept-terms-of-use must be true").ToResult();
         }
 
-        var bootstrapped = await server.BootstrapAsync(Guid.CreateVersion7(), "Default Project", context.RequestAborted).ConfigureAwait(false);
+        var bootstrapped = await server.BootstrapAsync(Guid.CreateVersion7(), "Default Project", context.RequestAborted);
         return bootstrapped
             ? TypedResults.NoContent()
             : new Lakekeeper.ServiceDefaults.Errors.ErrorResponse(409, "AlreadyBootstrappedException", "The server is already bootstrapped").ToResult();
@@ -40,7 +40,7 @@ internal static class ServerApi
 
     private static async Task<IResult> Info(HttpContext context, ServerRepository server, ServiceIdentity identity, IOptions<AuthzOptions> authz)
     {
-        var record = await server.GetAsync(context.RequestAborted).ConfigureAwait(false);
+        var record = await server.GetAsync(context.RequestAborted);
         return new JsonResult(200, ManagementJson.Write(w =>
         {
             w.WriteStartObject();

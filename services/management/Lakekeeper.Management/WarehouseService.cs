@@ -80,12 +80,12 @@ internal sealed class WarehouseService(
             return (ManagementErrors.BadRequest("Invalid storage settings: " + settings.Describe()), null);
         }
 
-        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Project(project.ToString()), Relations.CanCreateWarehouse, cancellationToken).ConfigureAwait(false))
+        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Project(project.ToString()), Relations.CanCreateWarehouse, cancellationToken))
         {
             return (ManagementErrors.NoSuchProject(project.Value), null);
         }
 
-        if (await warehouses.GetByNameAsync(project, name, cancellationToken).ConfigureAwait(false) is not null)
+        if (await warehouses.GetByNameAsync(project, name, cancellationToken) is not null)
         {
             return (ManagementErrors.Conflict($"Warehouse already exists: {name}"), null);
         }
@@ -93,7 +93,7 @@ internal sealed class WarehouseService(
         StorageValidationReport probe;
         try
         {
-            probe = await validator.ValidateAsync(profile, credential, cancellationToken).ConfigureAwait(false);
+            probe = await validator.ValidateAsync(profile, credential, cancellationToken);
         }
         catch (StorageException ex) when (ex.Kind == StorageErrorKind.Invalid)
         {
@@ -107,7 +107,7 @@ internal sealed class WarehouseService(
 
         var id = WarehouseId.New();
         var secret = credential is null ? null : secrets.Protect(StorageJson.SerializeToUtf8Bytes(credential), WarehouseSecrets.AssociatedData(id));
-        var (outcome, created) = await warehouses.CreateAsync(id, project, name, StorageJson.Serialize(profile), secret, deleteProfile, cancellationToken).ConfigureAwait(false);
+        var (outcome, created) = await warehouses.CreateAsync(id, project, name, StorageJson.Serialize(profile), secret, deleteProfile, cancellationToken);
         switch (outcome)
         {
             case WarehouseCreateOutcome.NameTaken:
@@ -118,7 +118,7 @@ internal sealed class WarehouseService(
 
         await authorizer.WriteRelationshipsAsync(
             [new Relationship(AuthzSubject.Of(AuthzObject.Project(project.ToString())), "project", AuthzObject.Warehouse(id.ToString()))],
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
         return (null, created);
     }
 

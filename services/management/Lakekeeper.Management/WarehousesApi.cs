@@ -24,8 +24,8 @@ internal static class WarehousesApi
             return ManagementErrors.BadRequest($"{ProjectsApi.ProjectHeader} must be a UUID").ToResult();
         }
 
-        var body = await ManagementJson.ReadBodyAsync(context.Request).ConfigureAwait(false);
-        var (error, created) = await service.CreateAsync(project, body, context.RequestAborted).ConfigureAwait(false);
+        var body = await ManagementJson.ReadBodyAsync(context.Request);
+        var (error, created) = await service.CreateAsync(project, body, context.RequestAborted);
         return error is not null
             ? error.ToResult()
             : new JsonResult(201, ManagementJson.Write(w =>
@@ -54,9 +54,9 @@ internal static class WarehousesApi
             return ManagementErrors.BadRequest($"{ProjectsApi.ProjectHeader} must be a UUID").ToResult();
         }
 
-        var list = await warehouses.ListAsync(project, context.RequestAborted).ConfigureAwait(false);
+        var list = await warehouses.ListAsync(project, context.RequestAborted);
         var visible = await authorizer.ListObjectsAsync(Principal.Anonymous, ObjectTypes.Warehouse, Relations.CanIncludeInList,
-            AuthzObject.Project(project.ToString()), context.RequestAborted).ConfigureAwait(false);
+            AuthzObject.Project(project.ToString()), context.RequestAborted);
         return new JsonResult(200, ManagementJson.Write(w =>
         {
             w.WriteStartObject();
@@ -73,9 +73,9 @@ internal static class WarehousesApi
 
     private static async Task<IResult> GetWarehouse(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId)
     {
-        var warehouse = await warehouses.GetAsync(new WarehouseId(warehouseId), context.RequestAborted).ConfigureAwait(false);
+        var warehouse = await warehouses.GetAsync(new WarehouseId(warehouseId), context.RequestAborted);
         if (warehouse is null
-            || !await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanGetMetadata, context.RequestAborted).ConfigureAwait(false))
+            || !await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanGetMetadata, context.RequestAborted))
         {
             return ManagementErrors.NoSuchWarehouse(warehouseId.ToString()).ToResult();
         }
@@ -85,12 +85,12 @@ internal static class WarehousesApi
 
     private static async Task<IResult> DeleteWarehouse(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId)
     {
-        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanDelete, context.RequestAborted).ConfigureAwait(false))
+        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanDelete, context.RequestAborted))
         {
             return ManagementErrors.NoSuchWarehouse(warehouseId.ToString()).ToResult();
         }
 
-        return await warehouses.DeleteAsync(new WarehouseId(warehouseId), context.RequestAborted).ConfigureAwait(false) switch
+        return await warehouses.DeleteAsync(new WarehouseId(warehouseId), context.RequestAborted) switch
         {
             WarehouseDeleteOutcome.Deleted => TypedResults.NoContent(),
             WarehouseDeleteOutcome.NotEmpty => ManagementErrors.NotEmpty($"Warehouse {warehouseId} is not empty: drop its namespaces first").ToResult(),

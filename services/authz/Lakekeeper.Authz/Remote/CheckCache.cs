@@ -23,7 +23,7 @@ internal sealed class CheckCache(IAuthorizer inner, TimeSpan timeToLive, int cap
             return entry > 0;
         }
 
-        var allowed = await inner.CheckAsync(principal, target, relation, cancellationToken).ConfigureAwait(false);
+        var allowed = await inner.CheckAsync(principal, target, relation, cancellationToken);
         if (_answers.Count >= capacity)
         {
             _answers.Clear();
@@ -44,13 +44,13 @@ internal sealed class CheckCache(IAuthorizer inner, TimeSpan timeToLive, int cap
 
     public async ValueTask WriteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default)
     {
-        await inner.WriteRelationshipsAsync(relationships, cancellationToken).ConfigureAwait(false);
+        await inner.WriteRelationshipsAsync(relationships, cancellationToken);
         _answers.Clear();
     }
 
     public async ValueTask DeleteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default)
     {
-        await inner.DeleteRelationshipsAsync(relationships, cancellationToken).ConfigureAwait(false);
+        await inner.DeleteRelationshipsAsync(relationships, cancellationToken);
         _answers.Clear();
     }
 

@@ -37,7 +37,7 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
             Object = ProtoMapping.ToProto(target),
             Relation = relation ?? string.Empty,
         };
-        var reply = await CallAsync(AuthzRpcMethods.Check, request, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(AuthzRpcMethods.Check, request, cancellationToken);
         return reply.Allowed;
     }
 
@@ -50,7 +50,7 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
             request.Items.Add(new V1.CheckItem { Object = ProtoMapping.ToProto(item.Object), Relation = item.Relation ?? string.Empty });
         }
 
-        var reply = await CallAsync(AuthzRpcMethods.BatchCheck, request, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(AuthzRpcMethods.BatchCheck, request, cancellationToken);
         if (reply.Allowed.Count != items.Count)
         {
             LogFailure(_logger, AuthzRpcMethods.BatchCheck.Path, StatusCode.Internal, "answer count differs from item count");
@@ -71,7 +71,7 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
             Relation = relation ?? string.Empty,
             Within = within is { } container ? ProtoMapping.ToProto(container) : null,
         };
-        var reply = await CallAsync(AuthzRpcMethods.ListObjects, request, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(AuthzRpcMethods.ListObjects, request, cancellationToken);
         return reply.Unrestricted ? ObjectList.All : ObjectList.Of(reply.ObjectIds);
     }
 
@@ -79,14 +79,14 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
     {
         var request = new WriteRelationshipsRequest();
         request.Relationships.AddRange(ToProto(relationships));
-        await CallAsync(AuthzRpcMethods.WriteRelationships, request, cancellationToken).ConfigureAwait(false);
+        await CallAsync(AuthzRpcMethods.WriteRelationships, request, cancellationToken);
     }
 
     public async ValueTask DeleteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default)
     {
         var request = new DeleteRelationshipsRequest();
         request.Relationships.AddRange(ToProto(relationships));
-        await CallAsync(AuthzRpcMethods.DeleteRelationships, request, cancellationToken).ConfigureAwait(false);
+        await CallAsync(AuthzRpcMethods.DeleteRelationships, request, cancellationToken);
     }
 
     public async ValueTask<RelationshipPage> ReadRelationshipsAsync(RelationshipQuery query, CancellationToken cancellationToken = default)
@@ -100,7 +100,7 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
             PageSize = query.PageSize,
             PageToken = query.PageToken ?? string.Empty,
         };
-        var reply = await CallAsync(AuthzRpcMethods.ReadRelationships, request, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(AuthzRpcMethods.ReadRelationships, request, cancellationToken);
         try
         {
             return new RelationshipPage(ProtoMapping.FromProto(reply.Relationships), ProtoMapping.NullIfEmpty(reply.NextPageToken));
@@ -131,7 +131,7 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
         try
         {
             var options = new CallOptions { Deadline = DateTime.UtcNow + _timeout, CancellationToken = cancellationToken };
-            return await _channel.CallAsync(method, request, options).ConfigureAwait(false);
+            return await _channel.CallAsync(method, request, options);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
         {

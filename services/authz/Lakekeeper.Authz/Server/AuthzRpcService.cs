@@ -63,7 +63,7 @@ internal sealed class AuthzRpcService(IServiceProvider services)
             }
 
             return Authorizer.BatchCheckAsync(ProtoMapping.FromProto(request.Principal), items, context.CancellationToken);
-        }).ConfigureAwait(false);
+        });
         var response = new BatchCheckResponse();
         response.Allowed.AddRange(answers);
         return response;
@@ -76,7 +76,7 @@ internal sealed class AuthzRpcService(IServiceProvider services)
             request.ObjectType,
             request.Relation,
             request.Within is null ? null : ProtoMapping.FromProto(request.Within, "within"),
-            context.CancellationToken)).ConfigureAwait(false);
+            context.CancellationToken));
         if (list.Unrestricted)
         {
             return Unrestricted;
@@ -91,9 +91,9 @@ internal sealed class AuthzRpcService(IServiceProvider services)
     {
         await Guard(async () =>
         {
-            await Authorizer.WriteRelationshipsAsync(ProtoMapping.FromProto(request.Relationships), context.CancellationToken).ConfigureAwait(false);
+            await Authorizer.WriteRelationshipsAsync(ProtoMapping.FromProto(request.Relationships), context.CancellationToken);
             return true;
-        }).ConfigureAwait(false);
+        });
         return Written;
     }
 
@@ -101,9 +101,9 @@ internal sealed class AuthzRpcService(IServiceProvider services)
     {
         await Guard(async () =>
         {
-            await Authorizer.DeleteRelationshipsAsync(ProtoMapping.FromProto(request.Relationships), context.CancellationToken).ConfigureAwait(false);
+            await Authorizer.DeleteRelationshipsAsync(ProtoMapping.FromProto(request.Relationships), context.CancellationToken);
             return true;
-        }).ConfigureAwait(false);
+        });
         return Deleted;
     }
 
@@ -116,7 +116,7 @@ internal sealed class AuthzRpcService(IServiceProvider services)
                 request.Subject is null ? null : ProtoMapping.FromProto(request.Subject, "subject"),
                 request.PageSize,
                 ProtoMapping.NullIfEmpty(request.PageToken)),
-            context.CancellationToken)).ConfigureAwait(false);
+            context.CancellationToken));
         var response = new ReadRelationshipsResponse { NextPageToken = page.NextPageToken ?? string.Empty };
         foreach (var relationship in page.Relationships)
         {
@@ -127,13 +127,13 @@ internal sealed class AuthzRpcService(IServiceProvider services)
     }
 
     private static async ValueTask<CheckResponse> AwaitCheckAsync(ValueTask<bool> pending) =>
-        await pending.ConfigureAwait(false) ? Allowed : Denied;
+        await pending ? Allowed : Denied;
 
     private static async ValueTask<T> Guard<T>(Func<ValueTask<T>> call)
     {
         try
         {
-            return await call().ConfigureAwait(false);
+            return await call();
         }
         catch (ArgumentException ex)
         {

@@ -35,14 +35,14 @@ internal static class ConfigApi
             name = requested[(slash + 1)..];
         }
 
-        var resolved = await warehouses.ByNameAsync(project, name, context.RequestAborted).ConfigureAwait(false);
+        var resolved = await warehouses.ByNameAsync(project, name, context.RequestAborted);
         if (resolved is null)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchWarehouse(requested));
         }
 
         if (await access.RequireAsync(AuthzObject.Warehouse(resolved.Id.ToString()), Relations.CanGetConfig,
-                () => CatalogErrors.NoSuchWarehouse(requested), context.RequestAborted).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchWarehouse(requested), context.RequestAborted) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }

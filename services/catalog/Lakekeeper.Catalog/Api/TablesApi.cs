@@ -53,7 +53,7 @@ internal static class TablesApi
         }
 
         var warehouse = await context.RequestServices.GetRequiredService<WarehouseResolver>()
-            .FromPrefixAsync(context.Request.RouteValues["prefix"] as string, context.RequestAborted).ConfigureAwait(false);
+            .FromPrefixAsync(context.Request.RouteValues["prefix"] as string, context.RequestAborted);
         if (warehouse.IsFailure)
         {
             return CatalogResponse.Error(warehouse.Error);
@@ -62,7 +62,7 @@ internal static class TablesApi
         var query = context.Request.Query;
         return await tables.LoadAsync(warehouse.Value, CatalogRequest.Namespace(context), CatalogRequest.Name(context),
             query.ContainsKey("snapshots") ? query["snapshots"].ToString() : null,
-            context.Request.Headers.IfNoneMatch.ToString(), context.RequestAborted).ConfigureAwait(false);
+            context.Request.Headers.IfNoneMatch.ToString(), context.RequestAborted);
     }
 
     private static Task<IResult> TableExists(HttpContext context, TableService tables) =>
@@ -92,9 +92,9 @@ internal static class TablesApi
     private static async Task<IResult> ReportMetrics(HttpContext context, TableService tables) =>
         await CatalogRequest.ReadAsync(context, async warehouse =>
         {
-            var body = await CatalogRequest.ReadBodyAsync(context.Request).ConfigureAwait(false);
-            return await tables.ReportMetricsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, context.RequestAborted).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+            var body = await CatalogRequest.ReadBodyAsync(context.Request);
+            return await tables.ReportMetricsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, context.RequestAborted);
+        });
 
     private static Task<IResult> RenameTable(HttpContext context, TableService tables) =>
         CatalogRequest.MutateAsync(context, "renameTable",

@@ -49,7 +49,7 @@ internal static class TransactionsApi
                 return CatalogResponse.Error(IcebergError.BadRequest("A transaction needs at least one table change"));
             }
 
-            return await commits.RunAsync(warehouse, changes, idempotency, single: false, context.RequestAborted).ConfigureAwait(false);
+            return await commits.RunAsync(warehouse, changes, idempotency, single: false, context.RequestAborted);
         });
 
     /// <summary>The change as JSON for its event: the requirements and updates as sent.</summary>

@@ -13,13 +13,13 @@ internal static class CatalogRequest
     /// <summary>Runs a read: resolves the warehouse from <c>{prefix}</c> first.</summary>
     public static async Task<IResult> ReadAsync(HttpContext context, Func<WarehouseContext, Task<CatalogResponse>> action)
     {
-        var warehouse = await ResolveAsync(context).ConfigureAwait(false);
+        var warehouse = await ResolveAsync(context);
         if (warehouse.IsFailure)
         {
             return CatalogResponse.Error(warehouse.Error);
         }
 
-        return await action(warehouse.Value).ConfigureAwait(false);
+        return await action(warehouse.Value);
     }
 
     /// <summary>
@@ -30,19 +30,19 @@ internal static class CatalogRequest
         HttpContext context, string operation,
         Func<WarehouseContext, ReadOnlyMemory<byte>, IdempotencyScope?, Task<CatalogResponse>> action)
     {
-        var warehouse = await ResolveAsync(context).ConfigureAwait(false);
+        var warehouse = await ResolveAsync(context);
         if (warehouse.IsFailure)
         {
             return CatalogResponse.Error(warehouse.Error);
         }
 
-        var body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
+        var body = await ReadBodyAsync(context.Request);
         var gate = context.RequestServices.GetRequiredService<IdempotencyGate>();
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
         return await gate.RunAsync(
             context.Request.Headers[IdempotencyGate.HeaderName].ToString(),
             warehouse.Value.Id.ToString(), operation, context.Request.Method, target, body,
-            scope => action(warehouse.Value, body, scope), context.RequestAborted).ConfigureAwait(false);
+            scope => action(warehouse.Value, body, scope), context.RequestAborted);
     }
 
     /// <summary>The namespace levels of the <c>{namespace}</c> segment (levels joined by U+001F).</summary>
@@ -57,7 +57,7 @@ internal static class CatalogRequest
         var reader = request.BodyReader;
         while (true)
         {
-            var read = await reader.ReadAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+            var read = await reader.ReadAsync(request.HttpContext.RequestAborted);
             if (read.IsCompleted)
             {
                 var bytes = read.Buffer.ToArray();

@@ -45,6 +45,6 @@ internal sealed record CatalogResponse(int StatusCode, byte[]? Body, string? ETa
 
         response.ContentType = "application/json";
         response.ContentLength = Body.Length;
-        await response.Body.WriteAsync(Body, httpContext.RequestAborted).ConfigureAwait(false);
+        await response.Body.WriteAsync(Body, httpContext.RequestAborted);
     }
 }

@@ -104,7 +104,7 @@ internal sealed class LoadResult(byte[] prefix, ReadOnlyMemory<byte> metadata, b
         writer.Write(prefix);
         writer.Write(metadata.Span);
         writer.Write(suffix);
-        await writer.FlushAsync(httpContext.RequestAborted).ConfigureAwait(false);
+        await writer.FlushAsync(httpContext.RequestAborted);
     }
 }
 

@@ -19,17 +19,17 @@ internal sealed class AccessGuard(IAuthorizer authorizer)
     public async ValueTask<IcebergError?> RequireAsync(
         AuthzObject target, string relation, Func<IcebergError> notFound, CancellationToken cancellationToken)
     {
-        if (await authorizer.CheckAsync(Caller, target, relation, cancellationToken).ConfigureAwait(false))
+        if (await authorizer.CheckAsync(Caller, target, relation, cancellationToken))
         {
             return null;
         }
 
         var visible = relation != Relations.CanGetMetadata
-            && await authorizer.CheckAsync(Caller, target, Relations.CanGetMetadata, cancellationToken).ConfigureAwait(false);
+            && await authorizer.CheckAsync(Caller, target, Relations.CanGetMetadata, cancellationToken);
         return visible ? CatalogErrors.Forbidden($"Forbidden: {relation} on {target.Type}") : notFound();
     }
 
     /// <summary>Which of the listed ids the caller may see, or null when it may see all of them.</summary>
     public async ValueTask<ObjectList> VisibleAsync(string objectType, AuthzObject within, CancellationToken cancellationToken) =>
-        await authorizer.ListObjectsAsync(Caller, objectType, Relations.CanIncludeInList, within, cancellationToken).ConfigureAwait(false);
+        await authorizer.ListObjectsAsync(Caller, objectType, Relations.CanIncludeInList, within, cancellationToken);
 }

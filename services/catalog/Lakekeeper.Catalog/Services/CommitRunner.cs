@@ -60,14 +60,14 @@ internal sealed partial class CommitRunner(
         var attempts = options.Value.CommitAttempts;
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
-            var plan = await PlanAsync(warehouse, changes, authorized, cancellationToken).ConfigureAwait(false);
+            var plan = await PlanAsync(warehouse, changes, authorized, cancellationToken);
             if (plan.IsFailure)
             {
                 return CatalogResponse.Error(plan.Error);
             }
 
             var planned = plan.Value;
-            var outcome = await TryCommitAsync(warehouse, planned, idempotency, single, cancellationToken).ConfigureAwait(false);
+            var outcome = await TryCommitAsync(warehouse, planned, idempotency, single, cancellationToken);
             if (outcome is not null)
             {
                 return outcome;
@@ -75,7 +75,7 @@ internal sealed partial class CommitRunner(
 
             Conflicts.Add(1);
             LogRetry(logger, attempt, string.Join(", ", changes.Select(c => c.Id.ToString())));
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), cancellationToken);
         }
 
         return CatalogResponse.Error(CatalogErrors.CommitConflict(changes[0].Id, attempts));
@@ -89,7 +89,7 @@ internal sealed partial class CommitRunner(
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var change in changes)
         {
-            var row = await tabulars.GetAsync(warehouse.Id, change.Id.Namespace, change.Id.Name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+            var row = await tabulars.GetAsync(warehouse.Id, change.Id.Namespace, change.Id.Name, withMetadata: false, cancellationToken);
             if (row is null || row.Type != TabularType.Table)
             {
                 return CatalogErrors.NoSuchTable(change.Id);
@@ -97,7 +97,7 @@ internal sealed partial class CommitRunner(
 
             if (authorized.Add(row.Id)
                 && await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanCommit,
-                    () => CatalogErrors.NoSuchTable(change.Id), cancellationToken).ConfigureAwait(false) is { } denied)
+                    () => CatalogErrors.NoSuchTable(change.Id), cancellationToken) is { } denied)
             {
                 return denied;
             }
@@ -105,7 +105,7 @@ internal sealed partial class CommitRunner(
             var current = cache.GetTable(row.MetadataLocation);
             if (current is null)
             {
-                var full = await tabulars.GetAsync(warehouse.Id, change.Id.Namespace, change.Id.Name, withMetadata: true, cancellationToken).ConfigureAwait(false);
+                var full = await tabulars.GetAsync(warehouse.Id, change.Id.Namespace, change.Id.Name, withMetadata: true, cancellationToken);
                 if (full is null || full.Id != row.Id)
                 {
                     return CatalogErrors.NoSuchTable(change.Id);
@@ -154,8 +154,8 @@ internal sealed partial class CommitRunner(
             var response = Respond(planned, single);
             if (idempotency is not null)
             {
-                await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+                await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
             }
 
             return response;
@@ -174,7 +174,7 @@ internal sealed partial class CommitRunner(
                     return CatalogResponse.Error(bad.Error);
                 }
 
-                if (await TabularStorage.WriteMetadataAsync(warehouse, p.NewMetadataLocation, p.Json, MetadataFiles.UseGzip(p.Result), cancellationToken).ConfigureAwait(false) is { } unwritable)
+                if (await TabularStorage.WriteMetadataAsync(warehouse, p.NewMetadataLocation, p.Json, MetadataFiles.UseGzip(p.Result), cancellationToken) is { } unwritable)
                 {
                     return CatalogResponse.Error(unwritable);
                 }
@@ -182,35 +182,35 @@ internal sealed partial class CommitRunner(
                 written.Add(p.NewMetadataLocation);
             }
 
-            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
             foreach (var p in changed)
             {
                 var tableLocation = StorageLocation.Parse(p.Result.Location);
                 if (p.Result.Location != p.Current.Location
-                    && await TabularStorage.ClaimAsync(tx, warehouse, tableLocation, p.Row.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
+                    && await TabularStorage.ClaimAsync(tx, warehouse, tableLocation, p.Row.Id, exclusive: true, cancellationToken) is { } overlap)
                 {
                     return CatalogResponse.Error(overlap);
                 }
 
-                if (await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, tableLocation, p.NewMetadataLocation!, p.Row.Id, cancellationToken).ConfigureAwait(false) is { } misplaced)
+                if (await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, tableLocation, p.NewMetadataLocation!, p.Row.Id, cancellationToken) is { } misplaced)
                 {
                     return CatalogResponse.Error(misplaced);
                 }
 
                 if (!await TabularRepository.SwapMetadataAsync(tx, p.Row.Id, p.Row.MetadataLocation, p.NewMetadataLocation!, p.Json!,
-                        TabularStorage.LocationKey(p.Result.Location), p.Result.FormatVersion, cancellationToken).ConfigureAwait(false))
+                        TabularStorage.LocationKey(p.Result.Location), p.Result.FormatVersion, cancellationToken))
                 {
                     return null;
                 }
 
                 await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, p.Row.Id, "updateTable", p.Change.Id,
-                    Encoding.UTF8.GetString(p.Change.Body.Span)), cancellationToken).ConfigureAwait(false);
+                    Encoding.UTF8.GetString(p.Change.Body.Span)), cancellationToken);
             }
 
             var response = Respond(planned, single);
             try
             {
-                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
             }
             catch (CommitOutcomeUnknownException ex)
             {
@@ -225,7 +225,7 @@ internal sealed partial class CommitRunner(
             foreach (var p in changed)
             {
                 cache.SetTable(p.NewMetadataLocation!, p.Result, p.Json!.Length);
-                await DeleteExpiredMetadataAsync(warehouse, p).ConfigureAwait(false);
+                await DeleteExpiredMetadataAsync(warehouse, p);
             }
 
             return response;
@@ -236,7 +236,7 @@ internal sealed partial class CommitRunner(
             {
                 foreach (var location in written)
                 {
-                    await storage.TryDeleteAsync(warehouse, location).ConfigureAwait(false);
+                    await storage.TryDeleteAsync(warehouse, location);
                 }
             }
         }
@@ -274,7 +274,7 @@ internal sealed partial class CommitRunner(
         {
             if (TabularStorage.Inside(warehouse, location, "metadata").IsSuccess)
             {
-                await storage.TryDeleteAsync(warehouse, location).ConfigureAwait(false);
+                await storage.TryDeleteAsync(warehouse, location);
             }
         }
     }

@@ -28,12 +28,12 @@ internal sealed class IdempotencyScope(string scope, string key, string operatio
     /// </summary>
     public static async Task CommitAsync(DbTransaction tx, IdempotencyScope? idempotency, CatalogResponse response, CancellationToken cancellationToken)
     {
-        if (idempotency is not null && !await idempotency.RecordAsync(tx, response, cancellationToken).ConfigureAwait(false))
+        if (idempotency is not null && !await idempotency.RecordAsync(tx, response, cancellationToken))
         {
             throw new IdempotencyRaceException();
         }
 
-        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await tx.CommitAsync(CancellationToken.None);
     }
 
     internal string Scope => scope;
@@ -63,7 +63,7 @@ internal sealed class IdempotencyGate(IdempotencyRepository records, Npgsql.Npgs
     {
         if (string.IsNullOrEmpty(key))
         {
-            return await execute(null).ConfigureAwait(false);
+            return await execute(null);
         }
 
         if (key.Length > 64 || !Guid.TryParse(key, out _))
@@ -72,7 +72,7 @@ internal sealed class IdempotencyGate(IdempotencyRepository records, Npgsql.Npgs
         }
 
         var hash = Hash(method, target, body.Span);
-        if (await ReplayAsync(scope, key, operation, hash, cancellationToken).ConfigureAwait(false) is { } replay)
+        if (await ReplayAsync(scope, key, operation, hash, cancellationToken) is { } replay)
         {
             return replay;
         }
@@ -81,11 +81,11 @@ internal sealed class IdempotencyGate(IdempotencyRepository records, Npgsql.Npgs
         CatalogResponse response;
         try
         {
-            response = await execute(idempotency).ConfigureAwait(false);
+            response = await execute(idempotency);
         }
         catch (IdempotencyRaceException)
         {
-            return await ReplayAsync(scope, key, operation, hash, cancellationToken).ConfigureAwait(false)
+            return await ReplayAsync(scope, key, operation, hash, cancellationToken)
                 ?? CatalogResponse.Error(new IcebergError(409, "CommitFailedException", "A request with this Idempotency-Key is in progress; retry"));
         }
 
@@ -94,14 +94,14 @@ internal sealed class IdempotencyGate(IdempotencyRepository records, Npgsql.Npgs
             // Failures change nothing, so their record is written on its own. A concurrent request
             // with this key that recorded first (often the reason this one failed, e.g. its create
             // won) is the outcome: replay it, so every request with the key gets the same answer.
-            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-            if (await idempotency.RecordAsync(tx, response, cancellationToken).ConfigureAwait(false))
+            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+            if (await idempotency.RecordAsync(tx, response, cancellationToken))
             {
-                await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                await tx.CommitAsync(CancellationToken.None);
             }
             else
             {
-                return await ReplayAsync(scope, key, operation, hash, cancellationToken).ConfigureAwait(false) ?? response;
+                return await ReplayAsync(scope, key, operation, hash, cancellationToken) ?? response;
             }
         }
 
@@ -110,7 +110,7 @@ internal sealed class IdempotencyGate(IdempotencyRepository records, Npgsql.Npgs
 
     private async Task<CatalogResponse?> ReplayAsync(string scope, string key, string operation, byte[] hash, CancellationToken cancellationToken)
     {
-        var record = await records.FindAsync(scope, key, cancellationToken).ConfigureAwait(false);
+        var record = await records.FindAsync(scope, key, cancellationToken);
         if (record is null)
         {
             return null;

@@ -21,7 +21,7 @@ internal sealed class NamespaceService(
         if (parent is { Length: > 0 })
         {
             var levels = Identifiers.SplitNamespace(parent);
-            var found = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+            var found = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken);
             if (found is null)
             {
                 return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
@@ -32,12 +32,12 @@ internal sealed class NamespaceService(
         }
 
         if (await access.RequireAsync(container, Relations.CanListNamespaces,
-                () => CatalogErrors.NoSuchNamespace(parent is null ? [] : Identifiers.SplitNamespace(parent)), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchNamespace(parent is null ? [] : Identifiers.SplitNamespace(parent)), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
 
-        var rows = await namespaces.ListAsync(warehouse.Id, parentId, paging.AfterKey, paging.FetchLimit, cancellationToken).ConfigureAwait(false);
+        var rows = await namespaces.ListAsync(warehouse.Id, parentId, paging.AfterKey, paging.FetchLimit, cancellationToken);
         var more = rows.Count > paging.Limit;
         var page = more ? rows.Take(paging.Limit).ToList() : rows;
         return CatalogResponse.Json(ResponseJson.Write(w =>
@@ -82,13 +82,13 @@ internal sealed class NamespaceService(
         }
 
         if (await access.RequireAsync(AuthzObject.Warehouse(warehouse.Id.ToString()), Relations.CanCreateNamespace,
-                () => CatalogErrors.NoSuchWarehouse(warehouse.Id.ToString()), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchWarehouse(warehouse.Id.ToString()), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
 
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        var (outcome, _) = await NamespaceRepository.CreateAsync(tx, warehouse.Id, levels, properties, cancellationToken).ConfigureAwait(false);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+        var (outcome, _) = await NamespaceRepository.CreateAsync(tx, warehouse.Id, levels, properties, cancellationToken);
         switch (outcome)
         {
             case NamespaceCreateOutcome.AlreadyExists:
@@ -101,21 +101,21 @@ internal sealed class NamespaceService(
 
         var response = CatalogResponse.Json(Describe(levels, properties));
         await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "createNamespace", null,
-            JsonSerializer.Serialize(new { @namespace = levels, properties })), cancellationToken).ConfigureAwait(false);
-        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+            JsonSerializer.Serialize(new { @namespace = levels, properties })), cancellationToken);
+        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
         return response;
     }
 
     public async Task<CatalogResponse> LoadAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, bool headOnly, CancellationToken cancellationToken)
     {
-        var found = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        var found = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken);
         if (found is null)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
         }
 
         if (await access.RequireAsync(AuthzObject.Namespace(found.Id.ToString()), Relations.CanGetMetadata,
-                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
@@ -126,29 +126,29 @@ internal sealed class NamespaceService(
     public async Task<CatalogResponse> DropAsync(
         WarehouseContext warehouse, IReadOnlyList<string> levels, IdempotencyScope? idempotency, CancellationToken cancellationToken)
     {
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        var found = await NamespaceRepository.GetForUpdateAsync(tx, warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+        var found = await NamespaceRepository.GetForUpdateAsync(tx, warehouse.Id, levels, cancellationToken);
         if (found is null)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
         }
 
         if (await access.RequireAsync(AuthzObject.Namespace(found.Id.ToString()), Relations.CanDelete,
-                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
 
-        var contents = await NamespaceRepository.CountContentsAsync(tx, found.Id, cancellationToken).ConfigureAwait(false);
+        var contents = await NamespaceRepository.CountContentsAsync(tx, found.Id, cancellationToken);
         if (!contents.IsEmpty)
         {
             return CatalogResponse.Error(CatalogErrors.NamespaceNotEmpty(levels, contents.Namespaces, contents.Tables, contents.Views));
         }
 
-        await NamespaceRepository.DeleteAsync(tx, found.Id, cancellationToken).ConfigureAwait(false);
+        await NamespaceRepository.DeleteAsync(tx, found.Id, cancellationToken);
         await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "dropNamespace", null,
-            JsonSerializer.Serialize(new { @namespace = found.Name })), cancellationToken).ConfigureAwait(false);
-        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+            JsonSerializer.Serialize(new { @namespace = found.Name })), cancellationToken);
+        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken);
         return CatalogResponse.NoContent;
     }
 
@@ -170,15 +170,15 @@ internal sealed class NamespaceService(
                 "Updates and removals conflict for key(s): " + string.Join(", ", both)));
         }
 
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        var found = await NamespaceRepository.GetForUpdateAsync(tx, warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+        var found = await NamespaceRepository.GetForUpdateAsync(tx, warehouse.Id, levels, cancellationToken);
         if (found is null)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
         }
 
         if (await access.RequireAsync(AuthzObject.Namespace(found.Id.ToString()), Relations.CanUpdateProperties,
-                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
@@ -196,7 +196,7 @@ internal sealed class NamespaceService(
             properties[key] = value;
         }
 
-        await NamespaceRepository.UpdatePropertiesAsync(tx, found.Id, properties, cancellationToken).ConfigureAwait(false);
+        await NamespaceRepository.UpdatePropertiesAsync(tx, found.Id, properties, cancellationToken);
         var response = CatalogResponse.Json(ResponseJson.Write(w =>
         {
             w.WriteStartObject();
@@ -206,8 +206,8 @@ internal sealed class NamespaceService(
             w.WriteEndObject();
         }));
         await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "updateNamespaceProperties", null,
-            JsonSerializer.Serialize(new { @namespace = found.Name, updated = updates.Keys, removed })), cancellationToken).ConfigureAwait(false);
-        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+            JsonSerializer.Serialize(new { @namespace = found.Name, updated = updates.Keys, removed })), cancellationToken);
+        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
         return response;
     }
 

@@ -27,9 +27,9 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
         {
             try
             {
-                if (!await RunOneAsync(stoppingToken).ConfigureAwait(false))
+                if (!await RunOneAsync(stoppingToken))
                 {
-                    await Task.Delay(IdleDelay, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(IdleDelay, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -39,7 +39,7 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
                 LogQueueUnavailable(logger, ex);
-                await Task.Delay(IdleDelay * 5, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(IdleDelay * 5, stoppingToken);
             }
         }
     }
@@ -47,7 +47,7 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
     /// <summary>Runs the next due purge; false when there was none.</summary>
     internal async Task<bool> RunOneAsync(CancellationToken cancellationToken)
     {
-        var task = await tasks.ClaimAsync(TableService.PurgeQueue, HeartbeatTimeout, cancellationToken).ConfigureAwait(false);
+        var task = await tasks.ClaimAsync(TableService.PurgeQueue, HeartbeatTimeout, cancellationToken);
         if (task is null)
         {
             return false;
@@ -55,10 +55,10 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
 
         try
         {
-            var warehouse = task.WarehouseId is { } id ? await warehouses.ByIdAsync(id, cancellationToken).ConfigureAwait(false) : null;
+            var warehouse = task.WarehouseId is { } id ? await warehouses.ByIdAsync(id, cancellationToken) : null;
             if (warehouse is null || task.Location is null)
             {
-                await tasks.CompleteAsync(task, "cancelled", "the warehouse no longer exists", cancellationToken).ConfigureAwait(false);
+                await tasks.CompleteAsync(task, "cancelled", "the warehouse no longer exists", cancellationToken);
                 return true;
             }
 
@@ -68,34 +68,34 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
                 var beating = HeartbeatAsync(task.TaskId, heartbeat.Token);
                 try
                 {
-                    deleted = await warehouse.Store.DeletePrefixAsync(StorageLocation.Parse(task.Location), cancellationToken).ConfigureAwait(false);
+                    deleted = await warehouse.Store.DeletePrefixAsync(StorageLocation.Parse(task.Location), cancellationToken);
                     foreach (var file in JsonSerializer.Deserialize<PurgePayload>(task.PayloadJson)?.MetadataFilesOutside ?? [])
                     {
                         // Metadata written elsewhere (write.metadata.path); the store refuses anything outside the warehouse.
-                        await warehouse.Store.DeleteAsync(StorageLocation.Parse(file), cancellationToken).ConfigureAwait(false);
+                        await warehouse.Store.DeleteAsync(StorageLocation.Parse(file), cancellationToken);
                         deleted++;
                     }
                 }
                 finally
                 {
-                    await heartbeat.CancelAsync().ConfigureAwait(false);
-                    await beating.ConfigureAwait(false);
+                    await heartbeat.CancelAsync();
+                    await beating;
                 }
             }
 
-            await tasks.CompleteAsync(task, "success", JsonSerializer.Serialize(new { deleted }), cancellationToken).ConfigureAwait(false);
+            await tasks.CompleteAsync(task, "success", JsonSerializer.Serialize(new { deleted }), cancellationToken);
             LogPurged(logger, task.Location, deleted);
         }
         catch (Exception ex) when (ex is StorageException or IOException or FormatException)
         {
             if (task.Attempt >= MaxAttempts)
             {
-                await tasks.CompleteAsync(task, "failed", ex.Message, cancellationToken).ConfigureAwait(false);
+                await tasks.CompleteAsync(task, "failed", ex.Message, cancellationToken);
                 LogGaveUp(logger, ex, task.Location ?? "?", task.Attempt);
             }
             else
             {
-                await tasks.RetryLaterAsync(task, ex.Message, TimeSpan.FromSeconds(Math.Min(3600, 5 * Math.Pow(2, task.Attempt))), cancellationToken).ConfigureAwait(false);
+                await tasks.RetryLaterAsync(task, ex.Message, TimeSpan.FromSeconds(Math.Min(3600, 5 * Math.Pow(2, task.Attempt))), cancellationToken);
             }
         }
 
@@ -108,11 +108,11 @@ internal sealed partial class PurgeWorker(TaskRepository tasks, WarehouseResolve
         using var timer = new PeriodicTimer(HeartbeatInterval);
         try
         {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(stop))
             {
                 try
                 {
-                    await tasks.HeartbeatAsync(taskId, stop).ConfigureAwait(false);
+                    await tasks.HeartbeatAsync(taskId, stop);
                 }
                 catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
                 {

@@ -35,19 +35,19 @@ internal sealed partial class TableService(
 
     public async Task<CatalogResponse> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
     {
-        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken);
         if (ns is null)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
         }
 
         if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanListTables,
-                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
 
-        var rows = await tabulars.ListAsync(ns.Id, TabularType.Table, paging.AfterKey, paging.FetchLimit, cancellationToken).ConfigureAwait(false);
+        var rows = await tabulars.ListAsync(ns.Id, TabularType.Table, paging.AfterKey, paging.FetchLimit, cancellationToken);
         return CatalogResponse.Json(Listings.Identifiers(ns.Name, rows, paging));
     }
 
@@ -63,7 +63,7 @@ internal sealed partial class TableService(
 
         var request = parsed.Value;
         var id = new TableIdentifier(levels, request.Name);
-        var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken).ConfigureAwait(false);
+        var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken);
         if (target.IsFailure)
         {
             return CatalogResponse.Error(target.Error);
@@ -90,7 +90,7 @@ internal sealed partial class TableService(
         if (request.StageCreate)
         {
             // A staged create registers nothing: the table appears with the assert-create commit.
-            var existing = await tabulars.GetAsync(warehouse.Id, levels, request.Name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+            var existing = await tabulars.GetAsync(warehouse.Id, levels, request.Name, withMetadata: false, cancellationToken);
             if (existing is not null)
             {
                 return CatalogResponse.Error(NameTaken(id, existing.Type, createViaCommit: false));
@@ -100,7 +100,7 @@ internal sealed partial class TableService(
         }
 
         return await InsertNewAsync(warehouse, ns, id, tabularId, metadata, explicitLocation,
-            JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location }), idempotency, createViaCommit: false, cancellationToken).ConfigureAwait(false);
+            JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location }), idempotency, createViaCommit: false, cancellationToken);
     }
 
     /// <summary>Writes version 0 of a new table and registers it.</summary>
@@ -128,7 +128,7 @@ internal sealed partial class TableService(
             () => createViaCommit
                 ? IcebergError.CommitFailed($"Requirement failed: table already exists: UUID {tabularId} is taken")
                 : IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
-            response, idempotency, cancellationToken).ConfigureAwait(false);
+            response, idempotency, cancellationToken);
         if (ReferenceEquals(result, response))
         {
             cache.SetTable(metadataLocation, metadata, json.Length);
@@ -156,14 +156,14 @@ internal sealed partial class TableService(
         var conditional = !string.IsNullOrEmpty(ifNoneMatch);
         // The document is read with the row only when it will surely be sent: a 304 needs only the
         // location, and a refs document usually comes from the cache by location.
-        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: !conditional && mode == "all", cancellationToken).ConfigureAwait(false);
+        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: !conditional && mode == "all", cancellationToken);
         if (row is null || row.Type != TabularType.Table)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
         }
 
         if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanGetMetadata,
-                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchTable(id), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
@@ -183,7 +183,7 @@ internal sealed partial class TableService(
         {
             if (row.Metadata is null)
             {
-                row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: true, cancellationToken).ConfigureAwait(false);
+                row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: true, cancellationToken);
                 if (row is null || row.Type != TabularType.Table)
                 {
                     return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
@@ -206,7 +206,7 @@ internal sealed partial class TableService(
 
     public async Task<CatalogResponse> ExistsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
     {
-        var row = await VisibleTableAsync(warehouse, new TableIdentifier(levels, name), Relations.CanGetMetadata, cancellationToken).ConfigureAwait(false);
+        var row = await VisibleTableAsync(warehouse, new TableIdentifier(levels, name), Relations.CanGetMetadata, cancellationToken);
         return row.IsFailure ? CatalogResponse.Error(row.Error) : CatalogResponse.NoContent;
     }
 
@@ -224,11 +224,11 @@ internal sealed partial class TableService(
         var id = new TableIdentifier(levels, name);
         if (request.Requirements.Any(static r => r is TableRequirement.AssertCreate))
         {
-            return await CreateViaCommitAsync(warehouse, id, request, body, idempotency, cancellationToken).ConfigureAwait(false);
+            return await CreateViaCommitAsync(warehouse, id, request, body, idempotency, cancellationToken);
         }
 
         var change = new TableChange(id, request.Requirements, request.Updates, body);
-        return await commits.RunAsync(warehouse, [change], idempotency, single: true, cancellationToken).ConfigureAwait(false);
+        return await commits.RunAsync(warehouse, [change], idempotency, single: true, cancellationToken);
     }
 
     /// <summary>The commit of a staged create (<c>assert-create</c>): builds version 0 and registers the table.</summary>
@@ -236,14 +236,14 @@ internal sealed partial class TableService(
         WarehouseContext warehouse, TableIdentifier id, CommitTableRequest request, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency,
         CancellationToken cancellationToken)
     {
-        var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken).ConfigureAwait(false);
+        var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken);
         if (target.IsFailure)
         {
             return CatalogResponse.Error(target.Error);
         }
 
         var ns = target.Value;
-        var existing = await tabulars.GetAsync(warehouse.Id, id.Namespace, id.Name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+        var existing = await tabulars.GetAsync(warehouse.Id, id.Namespace, id.Name, withMetadata: false, cancellationToken);
         if (existing is not null)
         {
             return CatalogResponse.Error(NameTaken(id, existing.Type, createViaCommit: true));
@@ -264,36 +264,36 @@ internal sealed partial class TableService(
 
         var explicitLocation = metadata.Location != defaultLocation.Value.ToString();
         return await InsertNewAsync(warehouse, ns, id, new TabularId(metadata.TableUuid), metadata, explicitLocation,
-            System.Text.Encoding.UTF8.GetString(body.Span), idempotency, createViaCommit: true, cancellationToken).ConfigureAwait(false);
+            System.Text.Encoding.UTF8.GetString(body.Span), idempotency, createViaCommit: true, cancellationToken);
     }
 
     public async Task<CatalogResponse> DropAsync(
         WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool purge, IdempotencyScope? idempotency, CancellationToken cancellationToken)
     {
         var id = new TableIdentifier(levels, name);
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, name, cancellationToken).ConfigureAwait(false);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+        var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, name, cancellationToken);
         if (row is null || row.Type != TabularType.Table)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
         }
 
         if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanDrop,
-                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchTable(id), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
 
-        await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken).ConfigureAwait(false);
+        await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken);
         if (purge)
         {
             // The files go in the background; the location stays reserved until they are gone.
             await TaskRepository.EnqueueAsync(tx, PurgeQueue, warehouse.Id, row.Id.Value, row.Location,
-                JsonSerializer.Serialize(new PurgePayload(row.Location, MetadataFilesOutside(row))), null, cancellationToken).ConfigureAwait(false);
+                JsonSerializer.Serialize(new PurgePayload(row.Location, MetadataFilesOutside(row))), null, cancellationToken);
         }
 
-        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "dropTable", id, JsonSerializer.Serialize(new { purge })), cancellationToken).ConfigureAwait(false);
-        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "dropTable", id, JsonSerializer.Serialize(new { purge })), cancellationToken);
+        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken);
         return CatalogResponse.NoContent;
     }
 
@@ -325,7 +325,7 @@ internal sealed partial class TableService(
             return CatalogResponse.Error(invalid);
         }
 
-        return await RenameTabularAsync(warehouse, source, destination, TabularType.Table, idempotency, cancellationToken).ConfigureAwait(false);
+        return await RenameTabularAsync(warehouse, source, destination, TabularType.Table, idempotency, cancellationToken);
     }
 
     /// <summary>Renames a table or view, also across namespaces. The location does not move.</summary>
@@ -334,38 +334,38 @@ internal sealed partial class TableService(
         CancellationToken cancellationToken)
     {
         var notFound = type == TabularType.Table ? CatalogErrors.NoSuchTable(source) : CatalogErrors.NoSuchView(source);
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, source.Namespace, source.Name, cancellationToken).ConfigureAwait(false);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+        var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, source.Namespace, source.Name, cancellationToken);
         if (row is null || row.Type != type)
         {
             return CatalogResponse.Error(notFound);
         }
 
-        var target = await NamespaceRepository.GetForUpdateAsync(tx, warehouse.Id, destination.Namespace, cancellationToken).ConfigureAwait(false);
+        var target = await NamespaceRepository.GetForUpdateAsync(tx, warehouse.Id, destination.Namespace, cancellationToken);
         if (target is null)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(destination.Namespace));
         }
 
         var objectRef = type == TabularType.Table ? AuthzObject.Table(row.Id.ToString()) : AuthzObject.View(row.Id.ToString());
-        if (await access.RequireAsync(objectRef, Relations.CanRename, () => notFound, cancellationToken).ConfigureAwait(false) is { } denied
+        if (await access.RequireAsync(objectRef, Relations.CanRename, () => notFound, cancellationToken) is { } denied
             || await access.RequireAsync(AuthzObject.Namespace(target.Id.ToString()), type == TabularType.Table ? Relations.CanCreateTable : Relations.CanCreateView,
-                () => CatalogErrors.NoSuchNamespace(destination.Namespace), cancellationToken).ConfigureAwait(false) is { } deniedTarget && (denied = deniedTarget) is not null)
+                () => CatalogErrors.NoSuchNamespace(destination.Namespace), cancellationToken) is { } deniedTarget && (denied = deniedTarget) is not null)
         {
             return CatalogResponse.Error(denied!);
         }
 
-        if (await TabularRepository.RenameAsync(tx, row.Id, target.Id, destination.Name, cancellationToken).ConfigureAwait(false) == TabularRenameOutcome.NameTaken)
+        if (await TabularRepository.RenameAsync(tx, row.Id, target.Id, destination.Name, cancellationToken) == TabularRenameOutcome.NameTaken)
         {
-            var takenBy = await TabularRepository.NameTakenByAsync(tx, target.Id, destination.Name, cancellationToken).ConfigureAwait(false);
+            var takenBy = await TabularRepository.NameTakenByAsync(tx, target.Id, destination.Name, cancellationToken);
             return CatalogResponse.Error(CatalogErrors.RenameTarget(source, destination, takenBy == TabularType.View));
         }
 
         var eventType = type == TabularType.Table ? "renameTable" : "renameView";
         await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, eventType, destination,
             JsonSerializer.Serialize(new { source = new { @namespace = source.Namespace, name = source.Name }, destination = new { @namespace = destination.Namespace, name = destination.Name } })),
-            cancellationToken).ConfigureAwait(false);
-        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken);
         return CatalogResponse.NoContent;
     }
 
@@ -380,14 +380,14 @@ internal sealed partial class TableService(
 
         var request = parsed.Value;
         var id = new TableIdentifier(levels, request.Name);
-        var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken).ConfigureAwait(false);
+        var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken);
         if (target.IsFailure)
         {
             return CatalogResponse.Error(target.Error);
         }
 
         var registered = await TabularCreation.ReadRegisteredAsync(warehouse, request.MetadataLocation,
-            json => TableMetadataJson.Parse(json), m => m.Location, "table", cancellationToken).ConfigureAwait(false);
+            json => TableMetadataJson.Parse(json), m => m.Location, "table", cancellationToken);
         if (registered.IsFailure)
         {
             return CatalogResponse.Error(registered.Error);
@@ -397,7 +397,7 @@ internal sealed partial class TableService(
         var response = CatalogResponse.Json(LoadResults.Body(location, json, warehouse.ClientConfig, storageCredentials: true), LoadResults.ETag(location, "all"));
         var eventPayload = JsonSerializer.Serialize(new { metadataLocation = location, overwrite = request.Overwrite });
         var result = request.Overwrite
-            ? await OverwriteAsync(warehouse, id, tableLocation, location, json, metadata.FormatVersion, eventPayload, response, idempotency, cancellationToken).ConfigureAwait(false)
+            ? await OverwriteAsync(warehouse, id, tableLocation, location, json, metadata.FormatVersion, eventPayload, response, idempotency, cancellationToken)
             : null;
         if (result is null)
         {
@@ -405,7 +405,7 @@ internal sealed partial class TableService(
             var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.Table, tabularId, tableLocation, ExplicitLocation: true,
                 location, json, metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerTable", id, eventPayload));
             result = await creation.InsertAsync(plan, type => NameTaken(id, type, createViaCommit: false),
-                () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"), response, idempotency, cancellationToken).ConfigureAwait(false);
+                () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"), response, idempotency, cancellationToken);
         }
 
         if (ReferenceEquals(result, response))
@@ -424,8 +424,8 @@ internal sealed partial class TableService(
         WarehouseContext warehouse, TableIdentifier id, Storage.Locations.StorageLocation tableLocation, string metadataLocation, byte[] json, int formatVersion,
         string eventPayload, CatalogResponse response, IdempotencyScope? idempotency, CancellationToken cancellationToken)
     {
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        var existing = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, id.Namespace, id.Name, cancellationToken).ConfigureAwait(false);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+        var existing = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, id.Namespace, id.Name, cancellationToken);
         if (existing is null)
         {
             return null;
@@ -437,20 +437,20 @@ internal sealed partial class TableService(
         }
 
         if (await access.RequireAsync(AuthzObject.Table(existing.Id.ToString()), Relations.CanCommit,
-                () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchTable(id), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
 
-        if (await TabularStorage.ClaimAsync(tx, warehouse, tableLocation, existing.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
+        if (await TabularStorage.ClaimAsync(tx, warehouse, tableLocation, existing.Id, exclusive: true, cancellationToken) is { } overlap)
         {
             return CatalogResponse.Error(overlap);
         }
 
         await TabularRepository.SwapMetadataAsync(tx, existing.Id, existing.MetadataLocation, metadataLocation, json,
-            tableLocation.ToString(), formatVersion, cancellationToken).ConfigureAwait(false);
-        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, existing.Id, "registerTable", id, eventPayload), cancellationToken).ConfigureAwait(false);
-        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+            tableLocation.ToString(), formatVersion, cancellationToken);
+        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, existing.Id, "registerTable", id, eventPayload), cancellationToken);
+        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
         return response;
     }
 
@@ -460,7 +460,7 @@ internal sealed partial class TableService(
     /// </summary>
     public async Task<CatalogResponse> CredentialsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
     {
-        var row = await VisibleTableAsync(warehouse, new TableIdentifier(levels, name), Relations.CanReadData, cancellationToken).ConfigureAwait(false);
+        var row = await VisibleTableAsync(warehouse, new TableIdentifier(levels, name), Relations.CanReadData, cancellationToken);
         if (row.IsFailure)
         {
             return CatalogResponse.Error(row.Error);
@@ -480,13 +480,13 @@ internal sealed partial class TableService(
         }
 
         var id = new TableIdentifier(levels, name);
-        var row = await VisibleTableAsync(warehouse, id, Relations.CanGetMetadata, cancellationToken).ConfigureAwait(false);
+        var row = await VisibleTableAsync(warehouse, id, Relations.CanGetMetadata, cancellationToken);
         if (row.IsFailure)
         {
             return CatalogResponse.Error(row.Error);
         }
 
-        await metrics.AddAsync(warehouse.Id, row.Value.Id, report.Value.ReportType, report.Value.Json, cancellationToken).ConfigureAwait(false);
+        await metrics.AddAsync(warehouse.Id, row.Value.Id, report.Value.ReportType, report.Value.Json, cancellationToken);
         LogReport(logger, report.Value.ReportType, id.ToString());
         return CatalogResponse.NoContent;
     }
@@ -494,13 +494,13 @@ internal sealed partial class TableService(
     /// <summary>The table (without its document) if it exists and the caller holds <paramref name="relation"/> on it; else 404/403.</summary>
     private async Task<Result<TabularRow>> VisibleTableAsync(WarehouseContext warehouse, TableIdentifier id, string relation, CancellationToken cancellationToken)
     {
-        var row = await tabulars.GetAsync(warehouse.Id, id.Namespace, id.Name, withMetadata: false, cancellationToken).ConfigureAwait(false);
+        var row = await tabulars.GetAsync(warehouse.Id, id.Namespace, id.Name, withMetadata: false, cancellationToken);
         if (row is null || row.Type != TabularType.Table)
         {
             return CatalogErrors.NoSuchTable(id);
         }
 
-        return await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), relation, () => CatalogErrors.NoSuchTable(id), cancellationToken).ConfigureAwait(false) is { } denied
+        return await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), relation, () => CatalogErrors.NoSuchTable(id), cancellationToken) is { } denied
             ? denied
             : row;
     }

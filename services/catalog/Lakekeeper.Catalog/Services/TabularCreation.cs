@@ -50,7 +50,7 @@ internal sealed class TabularCreation(
             return invalid;
         }
 
-        var ns = await namespaces.GetAsync(warehouse.Id, id.Namespace, cancellationToken).ConfigureAwait(false);
+        var ns = await namespaces.GetAsync(warehouse.Id, id.Namespace, cancellationToken);
         if (ns is null)
         {
             return CatalogErrors.NoSuchNamespace(id.Namespace);
@@ -58,7 +58,7 @@ internal sealed class TabularCreation(
 
         var relation = type == TabularType.Table ? Relations.CanCreateTable : Relations.CanCreateView;
         return await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), relation,
-                () => CatalogErrors.NoSuchNamespace(id.Namespace), cancellationToken).ConfigureAwait(false) is { } denied
+                () => CatalogErrors.NoSuchNamespace(id.Namespace), cancellationToken) is { } denied
             ? denied
             : ns;
     }
@@ -77,7 +77,7 @@ internal sealed class TabularCreation(
             return file.Error;
         }
 
-        var json = await TabularStorage.ReadMetadataAsync(warehouse, file.Value, cancellationToken).ConfigureAwait(false);
+        var json = await TabularStorage.ReadMetadataAsync(warehouse, file.Value, cancellationToken);
         if (json.IsFailure)
         {
             return json.Error;
@@ -103,7 +103,7 @@ internal sealed class TabularCreation(
     {
         var warehouse = plan.Warehouse;
         if (plan.WriteGzip is { } gzip
-            && await TabularStorage.WriteMetadataAsync(warehouse, plan.MetadataLocation, plan.Json, gzip, cancellationToken).ConfigureAwait(false) is { } unwritable)
+            && await TabularStorage.WriteMetadataAsync(warehouse, plan.MetadataLocation, plan.Json, gzip, cancellationToken) is { } unwritable)
         {
             return CatalogResponse.Error(unwritable);
         }
@@ -111,32 +111,32 @@ internal sealed class TabularCreation(
         var keepFile = plan.WriteGzip is null;
         try
         {
-            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-            if (await TabularRepository.NameTakenByAsync(tx, plan.Namespace.Id, plan.Id.Name, cancellationToken).ConfigureAwait(false) is { } takenBy)
+            await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+            if (await TabularRepository.NameTakenByAsync(tx, plan.Namespace.Id, plan.Id.Name, cancellationToken) is { } takenBy)
             {
                 return CatalogResponse.Error(nameTaken(takenBy));
             }
 
-            if (await TabularStorage.ClaimAsync(tx, warehouse, plan.Location, null, plan.ExplicitLocation, cancellationToken).ConfigureAwait(false) is { } overlap)
+            if (await TabularStorage.ClaimAsync(tx, warehouse, plan.Location, null, plan.ExplicitLocation, cancellationToken) is { } overlap)
             {
                 return CatalogResponse.Error(overlap);
             }
 
             if (plan.WriteGzip is not null
-                && await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, plan.Location, plan.MetadataLocation, null, cancellationToken).ConfigureAwait(false) is { } misplaced)
+                && await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, plan.Location, plan.MetadataLocation, null, cancellationToken) is { } misplaced)
             {
                 return CatalogResponse.Error(misplaced);
             }
 
             var row = new NewTabular(plan.TabularId, warehouse.Id, plan.Namespace.Id, plan.Id.Name, plan.Type, plan.MetadataLocation, plan.Json,
                 plan.Location.ToString(), plan.FormatVersion);
-            if (await InsertAsync(tx, row, plan.Id, nameTaken, uuidTaken, cancellationToken).ConfigureAwait(false) is { } refused)
+            if (await InsertAsync(tx, row, plan.Id, nameTaken, uuidTaken, cancellationToken) is { } refused)
             {
                 return CatalogResponse.Error(refused);
             }
 
-            await OutboxRepository.AddAsync(tx, plan.Event, cancellationToken).ConfigureAwait(false);
-            await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+            await OutboxRepository.AddAsync(tx, plan.Event, cancellationToken);
+            await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
             keepFile = true;
             return response;
         }
@@ -149,7 +149,7 @@ internal sealed class TabularCreation(
         {
             if (!keepFile)
             {
-                await storage.TryDeleteAsync(warehouse, plan.MetadataLocation).ConfigureAwait(false);
+                await storage.TryDeleteAsync(warehouse, plan.MetadataLocation);
             }
         }
     }
@@ -161,7 +161,7 @@ internal sealed class TabularCreation(
     {
         try
         {
-            if (await TabularRepository.InsertAsync(tx, row, cancellationToken).ConfigureAwait(false) == TabularInsertOutcome.Inserted)
+            if (await TabularRepository.InsertAsync(tx, row, cancellationToken) == TabularInsertOutcome.Inserted)
             {
                 return null;
             }
@@ -175,7 +175,7 @@ internal sealed class TabularCreation(
             return uuidTaken();
         }
 
-        var takenBy = await TabularRepository.NameTakenByAsync(tx, row.NamespaceId, row.Name, cancellationToken).ConfigureAwait(false);
+        var takenBy = await TabularRepository.NameTakenByAsync(tx, row.NamespaceId, row.Name, cancellationToken);
         return nameTaken(takenBy ?? row.Type);
     }
 }

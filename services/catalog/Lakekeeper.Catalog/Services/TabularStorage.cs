@@ -63,14 +63,14 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
             return IcebergError.BadRequest($"The location {location.ToString()[..100]}… is longer than {MaxLocationBytes} bytes");
         }
 
-        await tx.LockAsync(LockKey(warehouse.Id), exclusive, cancellationToken).ConfigureAwait(false);
+        await tx.LockAsync(LockKey(warehouse.Id), exclusive, cancellationToken);
         var ancestors = new List<string>();
         for (var parent = location.Parent; parent is not null; parent = parent.Parent)
         {
             ancestors.Add(parent.ToString());
         }
 
-        var conflict = await TabularRepository.FindOverlapAsync(tx, warehouse.Id, location.ToString(), ancestors, except, cancellationToken).ConfigureAwait(false);
+        var conflict = await TabularRepository.FindOverlapAsync(tx, warehouse.Id, location.ToString(), ancestors, except, cancellationToken);
         if (conflict is null)
         {
             return null;
@@ -108,7 +108,7 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
             ancestors.Add(parent.ToString());
         }
 
-        var owner = await TabularRepository.FindContainingAsync(tx, warehouse.Id, folder.ToString(), ancestors, self, cancellationToken).ConfigureAwait(false);
+        var owner = await TabularRepository.FindContainingAsync(tx, warehouse.Id, folder.ToString(), ancestors, self, cancellationToken);
         return owner is null
             ? null
             : IcebergError.BadRequest($"The metadata folder {folder} (write.metadata.path) lies inside the location of another table or view ({owner.Location})");
@@ -126,7 +126,7 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
         StorageWriteResult result;
         try
         {
-            result = await warehouse.Store.WriteAsync(location, content, createOnly: true, cancellationToken).ConfigureAwait(false);
+            result = await warehouse.Store.WriteAsync(location, content, createOnly: true, cancellationToken);
         }
         catch (StorageException ex) when (ex.Kind is StorageErrorKind.NotFound or StorageErrorKind.Invalid)
         {
@@ -153,7 +153,7 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
         StorageReadResult read;
         try
         {
-            read = await warehouse.Store.ReadAsync(location, cancellationToken).ConfigureAwait(false);
+            read = await warehouse.Store.ReadAsync(location, cancellationToken);
         }
         catch (StorageException ex) when (ex.Kind is StorageErrorKind.AccessDenied or StorageErrorKind.Invalid or StorageErrorKind.TooLarge)
         {
@@ -173,7 +173,7 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
     {
         try
         {
-            await warehouse.Store.DeleteAsync(StorageLocation.Parse(location), CancellationToken.None).ConfigureAwait(false);
+            await warehouse.Store.DeleteAsync(StorageLocation.Parse(location), CancellationToken.None);
         }
         catch (Exception ex) when (ex is StorageException or IOException or FormatException or ArgumentException)
         {

@@ -30,19 +30,19 @@ internal sealed class ViewService(
 
     public async Task<CatalogResponse> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
     {
-        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken).ConfigureAwait(false);
+        var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken);
         if (ns is null)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
         }
 
         if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanListViews,
-                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchNamespace(levels), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
 
-        var rows = await tabulars.ListAsync(ns.Id, TabularType.View, paging.AfterKey, paging.FetchLimit, cancellationToken).ConfigureAwait(false);
+        var rows = await tabulars.ListAsync(ns.Id, TabularType.View, paging.AfterKey, paging.FetchLimit, cancellationToken);
         return CatalogResponse.Json(Listings.Identifiers(ns.Name, rows, paging));
     }
 
@@ -57,7 +57,7 @@ internal sealed class ViewService(
 
         var request = parsed.Value;
         var id = new TableIdentifier(levels, request.Name);
-        var target = await creation.TargetAsync(warehouse, id, TabularType.View, cancellationToken).ConfigureAwait(false);
+        var target = await creation.TargetAsync(warehouse, id, TabularType.View, cancellationToken);
         if (target.IsFailure)
         {
             return CatalogResponse.Error(target.Error);
@@ -90,7 +90,7 @@ internal sealed class ViewService(
         };
         var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, NoConfig, storageCredentials: false));
         var result = await creation.InsertAsync(plan, type => NameTaken(id, type), () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
-            response, idempotency, cancellationToken).ConfigureAwait(false);
+            response, idempotency, cancellationToken);
         if (ReferenceEquals(result, response))
         {
             cache.SetView(metadataLocation, metadata, json.Length);
@@ -105,14 +105,14 @@ internal sealed class ViewService(
     public async Task<CatalogResponse> LoadAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool headOnly, CancellationToken cancellationToken)
     {
         var id = new TableIdentifier(levels, name);
-        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: !headOnly, cancellationToken).ConfigureAwait(false);
+        var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: !headOnly, cancellationToken);
         if (row is null || row.Type != TabularType.View)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchView(id));
         }
 
         if (await access.RequireAsync(AuthzObject.View(row.Id.ToString()), Relations.CanGetMetadata,
-                () => CatalogErrors.NoSuchView(id), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchView(id), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
@@ -138,7 +138,7 @@ internal sealed class ViewService(
         var authorized = false;
         for (var attempt = 1; attempt <= options.Value.CommitAttempts; attempt++)
         {
-            var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: true, cancellationToken).ConfigureAwait(false);
+            var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: true, cancellationToken);
             if (row is null || row.Type != TabularType.View)
             {
                 return CatalogResponse.Error(CatalogErrors.NoSuchView(id));
@@ -147,7 +147,7 @@ internal sealed class ViewService(
             if (!authorized)
             {
                 if (await access.RequireAsync(AuthzObject.View(row.Id.ToString()), Relations.CanCommit,
-                        () => CatalogErrors.NoSuchView(id), cancellationToken).ConfigureAwait(false) is { } denied)
+                        () => CatalogErrors.NoSuchView(id), cancellationToken) is { } denied)
                 {
                     return CatalogResponse.Error(denied);
                 }
@@ -172,8 +172,8 @@ internal sealed class ViewService(
                 var unchanged = CatalogResponse.Json(LoadResults.Body(row.MetadataLocation, row.Metadata, NoConfig, storageCredentials: false));
                 if (idempotency is not null)
                 {
-                    await using var noop = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-                    await IdempotencyScope.CommitAsync(noop, idempotency, unchanged, cancellationToken).ConfigureAwait(false);
+                    await using var noop = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+                    await IdempotencyScope.CommitAsync(noop, idempotency, unchanged, cancellationToken);
                 }
 
                 return unchanged;
@@ -192,7 +192,7 @@ internal sealed class ViewService(
                 return CatalogResponse.Error(badMetadata.Error);
             }
 
-            if (await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken).ConfigureAwait(false) is { } unwritable)
+            if (await TabularStorage.WriteMetadataAsync(warehouse, metadataLocation, json, MetadataFiles.UseGzip(metadata), cancellationToken) is { } unwritable)
             {
                 return CatalogResponse.Error(unwritable);
             }
@@ -200,28 +200,28 @@ internal sealed class ViewService(
             var keep = false;
             try
             {
-                await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+                await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
                 var viewLocation = Storage.Locations.StorageLocation.Parse(metadata.Location);
                 if (metadata.Location != current.Value.Location
-                    && await TabularStorage.ClaimAsync(tx, warehouse, viewLocation, row.Id, exclusive: true, cancellationToken).ConfigureAwait(false) is { } overlap)
+                    && await TabularStorage.ClaimAsync(tx, warehouse, viewLocation, row.Id, exclusive: true, cancellationToken) is { } overlap)
                 {
                     return CatalogResponse.Error(overlap);
                 }
 
-                if (await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, viewLocation, metadataLocation, row.Id, cancellationToken).ConfigureAwait(false) is { } misplaced)
+                if (await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, viewLocation, metadataLocation, row.Id, cancellationToken) is { } misplaced)
                 {
                     return CatalogResponse.Error(misplaced);
                 }
 
                 if (!await TabularRepository.SwapMetadataAsync(tx, row.Id, row.MetadataLocation, metadataLocation, json, TabularStorage.LocationKey(metadata.Location),
-                        metadata.FormatVersion, cancellationToken).ConfigureAwait(false))
+                        metadata.FormatVersion, cancellationToken))
                 {
                     continue;
                 }
 
                 var response = CatalogResponse.Json(LoadResults.Body(metadataLocation, json, NoConfig, storageCredentials: false));
-                await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "updateView", id, Encoding.UTF8.GetString(body.Span)), cancellationToken).ConfigureAwait(false);
-                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken).ConfigureAwait(false);
+                await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "updateView", id, Encoding.UTF8.GetString(body.Span)), cancellationToken);
+                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
                 keep = true;
                 cache.SetView(metadataLocation, metadata, json.Length);
                 return response;
@@ -237,7 +237,7 @@ internal sealed class ViewService(
             {
                 if (!keep)
                 {
-                    await storage.TryDeleteAsync(warehouse, metadataLocation).ConfigureAwait(false);
+                    await storage.TryDeleteAsync(warehouse, metadataLocation);
                 }
             }
         }
@@ -249,22 +249,22 @@ internal sealed class ViewService(
         WarehouseContext warehouse, IReadOnlyList<string> levels, string name, IdempotencyScope? idempotency, CancellationToken cancellationToken)
     {
         var id = new TableIdentifier(levels, name);
-        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
-        var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, name, cancellationToken).ConfigureAwait(false);
+        await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+        var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, name, cancellationToken);
         if (row is null || row.Type != TabularType.View)
         {
             return CatalogResponse.Error(CatalogErrors.NoSuchView(id));
         }
 
         if (await access.RequireAsync(AuthzObject.View(row.Id.ToString()), Relations.CanDrop,
-                () => CatalogErrors.NoSuchView(id), cancellationToken).ConfigureAwait(false) is { } denied)
+                () => CatalogErrors.NoSuchView(id), cancellationToken) is { } denied)
         {
             return CatalogResponse.Error(denied);
         }
 
-        await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken).ConfigureAwait(false);
-        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "dropView", id, "{}"), cancellationToken).ConfigureAwait(false);
-        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken).ConfigureAwait(false);
+        await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken);
+        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "dropView", id, "{}"), cancellationToken);
+        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken);
         return CatalogResponse.NoContent;
     }
 
@@ -282,7 +282,7 @@ internal sealed class ViewService(
             return CatalogResponse.Error(invalid);
         }
 
-        return await tables.RenameTabularAsync(warehouse, source, destination, TabularType.View, idempotency, cancellationToken).ConfigureAwait(false);
+        return await tables.RenameTabularAsync(warehouse, source, destination, TabularType.View, idempotency, cancellationToken);
     }
 
     public async Task<CatalogResponse> RegisterAsync(
@@ -296,14 +296,14 @@ internal sealed class ViewService(
 
         var request = parsed.Value;
         var id = new TableIdentifier(levels, request.Name);
-        var target = await creation.TargetAsync(warehouse, id, TabularType.View, cancellationToken).ConfigureAwait(false);
+        var target = await creation.TargetAsync(warehouse, id, TabularType.View, cancellationToken);
         if (target.IsFailure)
         {
             return CatalogResponse.Error(target.Error);
         }
 
         var registered = await TabularCreation.ReadRegisteredAsync(warehouse, request.MetadataLocation,
-            json => ViewMetadataJson.Parse(json), m => m.Location, "view", cancellationToken).ConfigureAwait(false);
+            json => ViewMetadataJson.Parse(json), m => m.Location, "view", cancellationToken);
         if (registered.IsFailure)
         {
             return CatalogResponse.Error(registered.Error);
@@ -315,7 +315,7 @@ internal sealed class ViewService(
             metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerView", id, JsonSerializer.Serialize(new { metadataLocation = location })));
         var response = CatalogResponse.Json(LoadResults.Body(location, json, NoConfig, storageCredentials: false));
         return await creation.InsertAsync(plan, type => NameTaken(id, type), () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
-            response, idempotency, cancellationToken).ConfigureAwait(false);
+            response, idempotency, cancellationToken);
     }
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -42,7 +42,7 @@ internal sealed class WarehouseResolver(
                     "This catalog serves several warehouses: get the prefix from GET /v1/config?warehouse=<name> and use /v1/{prefix}/…");
             }
 
-            var byName = await ByNameAsync(ProjectId.Default, name, cancellationToken).ConfigureAwait(false);
+            var byName = await ByNameAsync(ProjectId.Default, name, cancellationToken);
             return byName is null ? CatalogErrors.NoSuchWarehouse(name) : byName;
         }
 
@@ -51,7 +51,7 @@ internal sealed class WarehouseResolver(
             return CatalogErrors.NoSuchWarehouse(prefix);
         }
 
-        var context = await ByIdAsync(new WarehouseId(id), cancellationToken).ConfigureAwait(false);
+        var context = await ByIdAsync(new WarehouseId(id), cancellationToken);
         return context is null ? CatalogErrors.NoSuchWarehouse(prefix) : context;
     }
 
@@ -63,13 +63,13 @@ internal sealed class WarehouseResolver(
             return cached.Context;
         }
 
-        var record = await warehouses.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var record = await warehouses.GetAsync(id, cancellationToken);
         return record is null ? Forget(id) : Remember(Build(record), now);
     }
 
     public async ValueTask<WarehouseContext?> ByNameAsync(ProjectId project, string name, CancellationToken cancellationToken)
     {
-        var record = await warehouses.GetByNameAsync(project, name, cancellationToken).ConfigureAwait(false);
+        var record = await warehouses.GetByNameAsync(project, name, cancellationToken);
         return record is null ? null : Remember(Build(record), System.Diagnostics.Stopwatch.GetTimestamp());
     }
 

@@ -45,7 +45,7 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
             {
                 // HttpMessageInvoker never buffers: it returns once the response headers are read
                 // (HttpClient's HttpCompletionOption.ResponseHeadersRead), and the body stays a stream.
-                response = await invoker.SendAsync(upstreamRequest, cancellation.Token).ConfigureAwait(false);
+                response = await invoker.SendAsync(upstreamRequest, cancellation.Token);
             }
             catch (Exception ex)
             {
@@ -55,7 +55,7 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
             using (response)
             {
                 CopyResponseHead(context, response);
-                var outcome = await CopyResponseBodyAsync(context, response, cancellation).ConfigureAwait(false);
+                var outcome = await CopyResponseBodyAsync(context, response, cancellation);
                 if (outcome.Error == ForwarderError.None)
                 {
                     CopyTrailers(context.Response, response);
@@ -70,8 +70,8 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
             {
                 // Never leave a copy running that still reads this request's body: Kestrel reuses the
                 // stream for the next request on the connection.
-                await cancellation.CancelAsync().ConfigureAwait(false);
-                await content.Completion.ConfigureAwait(false);
+                await cancellation.CancelAsync();
+                await content.Completion;
             }
 
             cancellation.Return();
@@ -278,7 +278,7 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
         Stream source;
         try
         {
-            source = await upstream.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+            source = await upstream.Content.ReadAsStreamAsync(token);
         }
         catch (Exception ex)
         {
@@ -294,7 +294,7 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
                 int read;
                 try
                 {
-                    read = await source.ReadAsync(buffer, token).ConfigureAwait(false);
+                    read = await source.ReadAsync(buffer, token);
                 }
                 catch (Exception ex)
                 {
@@ -310,7 +310,7 @@ internal sealed class HttpForwarder(HttpMessageInvoker invoker, bool handlerProp
                 try
                 {
                     // Kestrel's response stream flushes every write: the client sees data as it arrives.
-                    await destination.WriteAsync(buffer.AsMemory(0, read), token).ConfigureAwait(false);
+                    await destination.WriteAsync(buffer.AsMemory(0, read), token);
                 }
                 catch (Exception ex)
                 {

@@ -46,7 +46,7 @@ internal sealed class StreamingRequestContent(Stream source, UpstreamCancellatio
                 int read;
                 try
                 {
-                    read = await source.ReadAsync(buffer, token).ConfigureAwait(false);
+                    read = await source.ReadAsync(buffer, token);
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)
                 {
@@ -62,9 +62,9 @@ internal sealed class StreamingRequestContent(Stream source, UpstreamCancellatio
                 cancellation.Touch();
                 try
                 {
-                    await stream.WriteAsync(buffer.AsMemory(0, read), token).ConfigureAwait(false);
+                    await stream.WriteAsync(buffer.AsMemory(0, read), token);
                     // Flush per chunk: the upstream sees data as the client sends it.
-                    await stream.FlushAsync(token).ConfigureAwait(false);
+                    await stream.FlushAsync(token);
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)
                 {
