@@ -17,7 +17,7 @@ using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.ServiceDefaults;
 
-/// <summary>What every Lakekeeper service host shares: settings, logging, telemetry, health, errors.</summary>
+/// <summary>What every Lakekeeper service host shares: settings, logging, telemetry and metrics, health, errors.</summary>
 public static class ServiceDefaultsRegistration
 {
     /// <param name="service">Short service name: <c>catalog</c>, <c>gateway</c>, <c>standalone</c>, …</param>
@@ -25,25 +25,28 @@ public static class ServiceDefaultsRegistration
     {
         builder.Configuration.AddEnvironmentVariables(SettingNames.EnvironmentPrefix);
         var services = builder.Services;
-        services.AddSingleton(ServiceIdentity.For(service));
+        var identity = ServiceIdentity.For(service);
+        services.AddSingleton(identity);
 
         services.AddValidatedOptions<ServerOptions>(builder.Configuration, ServerOptions.Section);
-        services.AddValidatedOptions<TelemetryOptions>(builder.Configuration, TelemetryOptions.Section);
-        services.AddOptions<TelemetryHooks>();
-        services.AddHostedService<TelemetryService>();
         services.AddHealthChecks();
         services.AddSingleton<IConfigureOptions<HostOptions>, ShutdownTimeoutSetup>();
 
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
         ConfigureLogging(builder);
+        // After the logging set-up, which clears the providers (OTLP export adds one for logs).
+        TelemetryRegistration.AddTelemetry(builder, identity);
         return builder;
     }
 
-    /// <summary>Request id, server span attributes and the error boundary; call before mapping endpoints.</summary>
+    /// <summary>
+    /// The metrics port's own pipeline (<c>/metrics</c> only), then the request id and the error
+    /// boundary; call before mapping endpoints.
+    /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
+        TelemetryRegistration.UseMetricsEndpoint(app);
         app.UseMiddleware<RequestIdMiddleware>();
-        app.UseMiddleware<ServerSpanMiddleware>();
         app.UseMiddleware<ErrorBoundaryMiddleware>();
         return app;
     }
@@ -68,6 +71,13 @@ public static class ServiceDefaultsRegistration
         {
             // gRPC between services: HTTP/2 with prior knowledge (cleartext), on its own port.
             kestrel.Listen(address, internalPort, listen => listen.Protocols = HttpProtocols.Http2);
+        }
+
+        var metricsPort = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value.EffectivePort(server);
+        if (metricsPort != 0)
+        {
+            // Prometheus scrapes: GET /metrics over HTTP/1.1, nothing else (see UseMetricsEndpoint).
+            kestrel.Listen(address, metricsPort, listen => listen.Protocols = HttpProtocols.Http1);
         }
     }
 
@@ -99,8 +109,8 @@ public static class ServiceDefaultsRegistration
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // With this logger enabled at any level, ASP.NET Core creates an Activity for every request
         // even when nobody traces (measured: -27% throughput on the gateway). Our own middleware logs
-        // the request id and our error boundary logs failures; with OpenTelemetry on, the
-        // activities exist anyway because the tracer listens.
+        // the request id and our error boundary logs failures; with tracing on (an OTLP endpoint),
+        // the activities exist anyway because the tracer listens.
         logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         if (builder.Configuration["Log:Level"] is { } level && Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed))

@@ -10,7 +10,9 @@ public static class ValidatedOptionsRegistration
     /// <summary>
     /// Binds <typeparamref name="TOptions"/> to a configuration section and validates it when the host
     /// starts (data annotations and <see cref="IValidatableObject"/>). Failures name the environment
-    /// variable to set, e.g. <c>LAKEKEEPER__DATABASE__CONNECTIONSTRING is required.</c>
+    /// variable to set, e.g. <c>LAKEKEEPER__DATABASE__CONNECTIONSTRING is required.</c> An empty
+    /// <paramref name="section"/> binds keys at the root (named with <see cref="ConfigurationKeyNameAttribute"/>,
+    /// e.g. <c>METRICS_PORT</c> for <c>LAKEKEEPER__METRICS_PORT</c>).
     /// </summary>
     public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions>(
         this IServiceCollection services, IConfiguration configuration, string section)
@@ -18,7 +20,7 @@ public static class ValidatedOptionsRegistration
     {
         services.AddSingleton<IValidateOptions<TOptions>>(new EnvironmentNamingValidator<TOptions>(section));
         return services.AddOptions<TOptions>()
-            .Bind(configuration.GetSection(section))
+            .Bind(section.Length == 0 ? configuration : configuration.GetSection(section))
             .ValidateOnStart();
     }
 
@@ -48,7 +50,7 @@ public static class ValidatedOptionsRegistration
                 return ValidateOptionsResult.Success;
             }
 
-            var failures = results.Select(r => Describe(r)).ToList();
+            var failures = results.Select(Describe).ToList();
             return ValidateOptionsResult.Fail(failures);
         }
 
@@ -60,7 +62,9 @@ public static class ValidatedOptionsRegistration
                 return result.ErrorMessage ?? "invalid setting";
             }
 
-            var variable = SettingNames.ToVariable(section, member);
+            var key = typeof(TOptions).GetProperty(member)?.GetCustomAttributes(typeof(ConfigurationKeyNameAttribute), inherit: false)
+                .OfType<ConfigurationKeyNameAttribute>().FirstOrDefault()?.Name ?? member;
+            var variable = section.Length == 0 ? SettingNames.ToVariable(key) : SettingNames.ToVariable(section, key);
             var message = result.ErrorMessage ?? "is invalid";
             // Data annotations say "The X field is required." or "The field X must be …"; say it with the variable.
             const string fieldPrefix = "The field ";

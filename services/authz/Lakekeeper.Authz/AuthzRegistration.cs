@@ -25,15 +25,19 @@ public static class AuthzRegistration
         ArgumentNullException.ThrowIfNull(builder);
         var services = AddAuthzCore(builder);
         services.TryAddSingleton<RpcAuthorizer>();
+        services.AddMetrics();
+        services.TryAddSingleton<AuthzMetrics>();
         services.TryAddSingleton<IAuthorizer>(static sp =>
         {
             var settings = sp.GetRequiredService<IOptions<AuthzOptions>>().Value;
+            // Calls are timed under the check cache: the histogram shows what reached the authorizer.
+            var metrics = sp.GetRequiredService<AuthzMetrics>();
             if (settings.EndpointUri is null)
             {
-                return sp.GetRequiredService<LocalAuthorizer>();
+                return new MeasuredAuthorizer(sp.GetRequiredService<LocalAuthorizer>(), metrics);
             }
 
-            var remote = sp.GetRequiredService<RpcAuthorizer>();
+            var remote = new MeasuredAuthorizer(sp.GetRequiredService<RpcAuthorizer>(), metrics);
             return settings.CheckCacheMs > 0 ? new CheckCache(remote, TimeSpan.FromMilliseconds(settings.CheckCacheMs)) : remote;
         });
         return builder;
