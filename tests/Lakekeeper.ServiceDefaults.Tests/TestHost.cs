@@ -19,6 +19,10 @@ internal sealed class TestHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>Every address the host listens on: public, then internal and metrics when configured.</summary>
+    public IReadOnlyList<Uri> Addresses =>
+        [.. App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a))];
+
     public static async Task<TestHost> StartAsync(
         Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null, Dictionary<string, string?>? settings = null)
     {
@@ -41,6 +45,7 @@ internal sealed class TestHost : IAsyncDisposable
         map?.Invoke(app);
         app.MapServiceDefaults();
         await app.StartAsync();
+        // The public port is the first listener (internal and metrics ports follow it).
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestHost(app, new HttpClient { BaseAddress = new Uri(address) });
     }
