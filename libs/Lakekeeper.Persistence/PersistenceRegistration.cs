@@ -58,6 +58,8 @@ public static class PersistenceRegistration
         builder.AutoPrepareMinUsages = 2;
         builder.NoResetOnClose = true;
         builder.ApplicationName ??= "lakekeeper";
-        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        // The name labels Npgsql's pool metrics (db.client.connection.pool.name); without it the
+        // label is the whole connection string less the password.
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = "lakekeeper" }.Build();
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -7,40 +8,45 @@ using Lakekeeper.Catalog;
 using Lakekeeper.Gateway;
 using Lakekeeper.Management;
 using Lakekeeper.ServiceDefaults;
-using Lakekeeper.ServiceDefaults.Telemetry;
 using Lakekeeper.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
 using OpenTelemetry.Trace;
 
 namespace Lakekeeper.EndToEnd.Tests;
 
 /// <summary>
 /// One request through gateway → catalog → authz is one trace: each service is composed as its host
-/// composes it, with an in-memory exporter added through <see cref="TelemetryHooks"/>.
+/// composes it, with tracing turned on the way a test does (<c>AddOpenTelemetry().WithTracing(…)</c>)
+/// and OpenTelemetry's in-memory exporter.
 /// </summary>
 public sealed class TracingTests : IAsyncLifetime
 {
-    private readonly List<Activity> _spans = [];
+    private readonly SpanSink _spans = [];
     private readonly List<WebApplication> _apps = [];
 
-    private sealed class ListExporter(List<Activity> sink) : BaseExporter<Activity>
+    /// <summary>The exporters of three hosts add concurrently while the test reads.</summary>
+    private sealed class SpanSink : Collection<Activity>
     {
-        public override ExportResult Export(in Batch<Activity> batch)
-        {
-            lock (sink)
-            {
-                foreach (var activity in batch)
-                {
-                    sink.Add(activity);
-                }
-            }
+        private readonly Lock _gate = new();
 
-            return ExportResult.Success;
+        public List<Activity> Snapshot()
+        {
+            lock (_gate)
+            {
+                return [.. this];
+            }
+        }
+
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (_gate)
+            {
+                base.InsertItem(index, item);
+            }
         }
     }
 
@@ -104,11 +110,7 @@ public sealed class TracingTests : IAsyncLifetime
         }
         catch (TimeoutException)
         {
-            lock (_spans)
-            {
-                Assert.Fail("spans seen:\n" + string.Join("\n", _spans.DistinctBy(s => s.SpanId).Select(s => $"{s.TraceId} {s.SpanId} <- {s.ParentSpanId} {s.Kind} {Describe(s)}")));
-            }
-
+            Assert.Fail("spans seen:\n" + string.Join("\n", _spans.Snapshot().DistinctBy(s => s.SpanId).Select(s => $"{s.TraceId} {s.SpanId} <- {s.ParentSpanId} {s.Kind} {Describe(s)}")));
             throw;
         }
 
@@ -132,11 +134,7 @@ public sealed class TracingTests : IAsyncLifetime
     /// </summary>
     private List<Activity>? FindChain(string prefix)
     {
-        List<Activity> spans;
-        lock (_spans)
-        {
-            spans = _spans.DistinctBy(s => s.SpanId).ToList();
-        }
+        var spans = _spans.Snapshot().DistinctBy(s => s.SpanId).ToList();
 
         var byParent = spans.ToLookup(s => s.ParentSpanId);
         var root = spans.FirstOrDefault(s => s.Kind == ActivityKind.Client && s.ParentSpanId == default
@@ -177,8 +175,7 @@ public sealed class TracingTests : IAsyncLifetime
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddServiceDefaults(service);
-        builder.Services.Configure<TelemetryHooks>(hooks =>
-            hooks.Tracing.Add(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(new ListExporter(_spans)))));
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(_spans));
         add(builder);
         var app = builder.Build();
         app.UseServiceDefaults();

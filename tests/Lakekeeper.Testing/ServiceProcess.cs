@@ -87,6 +87,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         info.Environment["LAKEKEEPER__SERVER__BINDADDRESS"] = "127.0.0.1";
         info.Environment["LAKEKEEPER__LOG__FORMAT"] = "text";
         info.Environment["DOTNET_NOLOGO"] = "1";
+        // No Prometheus listener on 9000 unless a test asks for one: hosts run side by side.
+        info.Environment["LAKEKEEPER__METRICS_PORT"] = "0";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
