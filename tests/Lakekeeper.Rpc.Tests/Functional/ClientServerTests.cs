@@ -214,7 +214,8 @@ public sealed class ClientServerTests(EchoServer server) : IClassFixture<EchoSer
 
         var reply = await _channel.CallAsync(EchoService.Say, new EchoRequest(), Options());
         Assert.Equal(activity.TraceId.ToString(), reply.TraceId);
-        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", reply.Metadata["traceparent"]);
+        // Flags are two hex digits: sampled (01) plus, with DiagnosticSource 11, W3C level 2's "random" (02).
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", reply.Metadata["traceparent"]);
     }
 
     [Fact]
