@@ -51,6 +51,9 @@ internal sealed class AuthzMetrics
 /// <summary>Times each call to <paramref name="inner"/> into <see cref="AuthzMetrics"/>; answers and failures pass through unchanged.</summary>
 internal sealed class MeasuredAuthorizer(IAuthorizer inner, AuthzMetrics metrics) : IAuthorizer
 {
+    /// <summary>The authorizer measured.</summary>
+    public IAuthorizer Inner => inner;
+
     public async ValueTask<bool> CheckAsync(Principal principal, AuthzObject target, string relation, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();

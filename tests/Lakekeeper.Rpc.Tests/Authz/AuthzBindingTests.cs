@@ -21,7 +21,7 @@ public sealed class AuthzBindingTests
     {
         using var host = await StartAsync(builder => builder.AddAuthz());
         var authorizer = host.Services.GetRequiredService<IAuthorizer>();
-        var local = Assert.IsType<LocalAuthorizer>(authorizer);
+        var local = Assert.IsType<LocalAuthorizer>(Assert.IsType<MeasuredAuthorizer>(authorizer).Inner);
         Assert.Equal("allowall", local.Backend);
         Assert.Same(authorizer, host.Services.GetRequiredService<IAuthorizer>());
     }
@@ -30,7 +30,7 @@ public sealed class AuthzBindingTests
     public async Task With_an_endpoint_it_is_a_grpc_client()
     {
         using var host = await StartAsync(builder => builder.AddAuthz(), ("Authz:Endpoint", "http://authz.internal:8182"), ("Authz:CheckCacheMs", "0"));
-        var client = Assert.IsType<RpcAuthorizer>(host.Services.GetRequiredService<IAuthorizer>());
+        var client = Assert.IsType<RpcAuthorizer>(Assert.IsType<MeasuredAuthorizer>(host.Services.GetRequiredService<IAuthorizer>()).Inner);
         Assert.Equal(new Uri("http://authz.internal:8182"), client.Endpoint);
     }
 

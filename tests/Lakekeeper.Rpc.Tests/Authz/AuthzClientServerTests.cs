@@ -165,7 +165,7 @@ public sealed class AuthzClientServerTests(AuthzServer server) : IClassFixture<A
         _client = builder.Build();
         await _client.StartAsync(TestToken);
         var authorizer = _client.Services.GetRequiredService<IAuthorizer>();
-        Assert.IsType<RpcAuthorizer>(authorizer);
+        Assert.IsType<RpcAuthorizer>(Assert.IsType<MeasuredAuthorizer>(authorizer).Inner);
         return authorizer;
     }
 }
