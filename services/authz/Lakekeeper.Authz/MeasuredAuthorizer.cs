@@ -54,97 +54,50 @@ internal sealed class MeasuredAuthorizer(IAuthorizer inner, AuthzMetrics metrics
     /// <summary>The authorizer measured.</summary>
     public IAuthorizer Inner => inner;
 
-    public async ValueTask<bool> CheckAsync(Principal principal, AuthzObject target, string relation, CancellationToken cancellationToken = default)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var allowed = await inner.CheckAsync(principal, target, relation, cancellationToken);
-            metrics.Record("Check", started, null);
-            return allowed;
-        }
-        catch (Exception ex)
-        {
-            metrics.Record("Check", started, ex);
-            throw;
-        }
-    }
+    // Arguments travel in a tuple to static lambdas: no closure is allocated per call.
+    public ValueTask<bool> CheckAsync(Principal principal, AuthzObject target, string relation, CancellationToken cancellationToken = default) =>
+        MeasureAsync("Check", (inner, principal, target, relation, cancellationToken),
+            static a => a.inner.CheckAsync(a.principal, a.target, a.relation, a.cancellationToken));
 
-    public async ValueTask<IReadOnlyList<bool>> BatchCheckAsync(Principal principal, IReadOnlyList<CheckItem> items, CancellationToken cancellationToken = default)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var answers = await inner.BatchCheckAsync(principal, items, cancellationToken);
-            metrics.Record("BatchCheck", started, null);
-            return answers;
-        }
-        catch (Exception ex)
-        {
-            metrics.Record("BatchCheck", started, ex);
-            throw;
-        }
-    }
+    public ValueTask<IReadOnlyList<bool>> BatchCheckAsync(Principal principal, IReadOnlyList<CheckItem> items, CancellationToken cancellationToken = default) =>
+        MeasureAsync("BatchCheck", (inner, principal, items, cancellationToken),
+            static a => a.inner.BatchCheckAsync(a.principal, a.items, a.cancellationToken));
 
-    public async ValueTask<ObjectList> ListObjectsAsync(
-        Principal principal, string objectType, string relation, AuthzObject? within = null, CancellationToken cancellationToken = default)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var objects = await inner.ListObjectsAsync(principal, objectType, relation, within, cancellationToken);
-            metrics.Record("ListObjects", started, null);
-            return objects;
-        }
-        catch (Exception ex)
-        {
-            metrics.Record("ListObjects", started, ex);
-            throw;
-        }
-    }
+    public ValueTask<ObjectList> ListObjectsAsync(
+        Principal principal, string objectType, string relation, AuthzObject? within = null, CancellationToken cancellationToken = default) =>
+        MeasureAsync("ListObjects", (inner, principal, objectType, relation, within, cancellationToken),
+            static a => a.inner.ListObjectsAsync(a.principal, a.objectType, a.relation, a.within, a.cancellationToken));
 
-    public async ValueTask WriteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
+    public async ValueTask WriteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default) =>
+        await MeasureAsync("WriteRelationships", (inner, relationships, cancellationToken), static async a =>
         {
-            await inner.WriteRelationshipsAsync(relationships, cancellationToken);
-            metrics.Record("WriteRelationships", started, null);
-        }
-        catch (Exception ex)
-        {
-            metrics.Record("WriteRelationships", started, ex);
-            throw;
-        }
-    }
+            await a.inner.WriteRelationshipsAsync(a.relationships, a.cancellationToken);
+            return true;
+        });
 
-    public async ValueTask DeleteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
+    public async ValueTask DeleteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default) =>
+        await MeasureAsync("DeleteRelationships", (inner, relationships, cancellationToken), static async a =>
         {
-            await inner.DeleteRelationshipsAsync(relationships, cancellationToken);
-            metrics.Record("DeleteRelationships", started, null);
-        }
-        catch (Exception ex)
-        {
-            metrics.Record("DeleteRelationships", started, ex);
-            throw;
-        }
-    }
+            await a.inner.DeleteRelationshipsAsync(a.relationships, a.cancellationToken);
+            return true;
+        });
 
-    public async ValueTask<RelationshipPage> ReadRelationshipsAsync(RelationshipQuery query, CancellationToken cancellationToken = default)
+    public ValueTask<RelationshipPage> ReadRelationshipsAsync(RelationshipQuery query, CancellationToken cancellationToken = default) =>
+        MeasureAsync("ReadRelationships", (inner, query, cancellationToken),
+            static a => a.inner.ReadRelationshipsAsync(a.query, a.cancellationToken));
+
+    private async ValueTask<TResult> MeasureAsync<TArguments, TResult>(string method, TArguments arguments, Func<TArguments, ValueTask<TResult>> call)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var page = await inner.ReadRelationshipsAsync(query, cancellationToken);
-            metrics.Record("ReadRelationships", started, null);
-            return page;
+            var result = await call(arguments);
+            metrics.Record(method, started, null);
+            return result;
         }
         catch (Exception ex)
         {
-            metrics.Record("ReadRelationships", started, ex);
+            metrics.Record(method, started, ex);
             throw;
         }
     }
