@@ -1,8 +1,8 @@
+using Lakekeeper.Abstractions.Configuration;
+using Lakekeeper.Abstractions.Errors;
+using Lakekeeper.Abstractions.Health;
+using Lakekeeper.Abstractions.Hosting;
 using Lakekeeper.Persistence.Schema;
-using Lakekeeper.ServiceDefaults.Configuration;
-using Lakekeeper.ServiceDefaults.Errors;
-using Lakekeeper.ServiceDefaults.Health;
-using Lakekeeper.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,7 +40,7 @@ public static class PersistenceRegistration
         services.AddSingleton<Catalog.IdempotencyRepository>();
         services.AddSingleton<Catalog.MetricsRepository>();
         services.AddSingleton<Catalog.TaskRepository>();
-        services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("postgres", tags: [HealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("postgres", tags: [HealthTags.Ready]);
         return services;
     }
 

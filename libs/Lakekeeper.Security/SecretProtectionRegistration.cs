@@ -1,5 +1,5 @@
+using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Security.Secrets;
-using Lakekeeper.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

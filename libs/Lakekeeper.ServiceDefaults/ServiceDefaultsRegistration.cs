@@ -1,4 +1,6 @@
 using System.Net;
+using Lakekeeper.Abstractions.Configuration;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.ServiceDefaults.Configuration;
 using Lakekeeper.ServiceDefaults.Errors;
 using Lakekeeper.ServiceDefaults.Health;
@@ -6,6 +8,7 @@ using Lakekeeper.ServiceDefaults.Hosting;
 using Lakekeeper.ServiceDefaults.RequestIds;
 using Lakekeeper.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -30,6 +33,7 @@ public static class ServiceDefaultsRegistration
 
         services.AddValidatedOptions<ServerOptions>(builder.Configuration, ServerOptions.Section);
         services.AddHealthChecks();
+        services.AddExceptionHandler<ErrorContractExceptionHandler>();
         services.AddSingleton<IConfigureOptions<HostOptions>, ShutdownTimeoutSetup>();
 
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
@@ -47,7 +51,15 @@ public static class ServiceDefaultsRegistration
     {
         TelemetryRegistration.UseMetricsEndpoint(app);
         app.UseMiddleware<RequestIdMiddleware>();
-        app.UseMiddleware<ErrorBoundaryMiddleware>();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Never runs: ErrorContractExceptionHandler answers every exception. The middleware
+            // insists on a fallback (a path, a delegate or ProblemDetails), and ours is none of those.
+            ExceptionHandler = static _ => Task.CompletedTask,
+            // Our handler logs what it handled (translated: warning; unknown: error with the id);
+            // the middleware still logs what it cannot handle (a response already under way).
+            SuppressDiagnosticsCallback = static c => c.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
+        });
         return app;
     }
 

@@ -1,5 +1,5 @@
-using Lakekeeper.ServiceDefaults.Configuration;
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Configuration;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Storage.Objects;
 using Lakekeeper.Storage.Validation;
 using Microsoft.Extensions.Configuration;

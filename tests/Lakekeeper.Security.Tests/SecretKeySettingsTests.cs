@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Lakekeeper.Abstractions.Hosting;
 using Lakekeeper.Security.Secrets;
-using Lakekeeper.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,15 +1,16 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Text.Json;
-using Lakekeeper.ServiceDefaults.Configuration;
-using Lakekeeper.ServiceDefaults.Errors;
-using Lakekeeper.ServiceDefaults.Health;
+using Lakekeeper.Abstractions.Configuration;
+using Lakekeeper.Abstractions.Errors;
+using Lakekeeper.Abstractions.Health;
 using Lakekeeper.ServiceDefaults.RequestIds;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.ServiceDefaults.Tests;
@@ -111,6 +112,60 @@ public sealed class ServiceDefaultsTests
         Assert.Contains("Error id:", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Error_answers_keep_the_request_id_and_are_logged_once_with_the_error_id()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var host = await TestHost.StartAsync(
+            configure: b => b.Logging.AddProvider(logs),
+            map: app => app.MapGet("/boom", string () => throw new InvalidOperationException("secret internal detail")));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/boom");
+        request.Headers.Add(RequestIdMiddleware.HeaderName, "req-42");
+
+        using var response = await host.Client.SendAsync(request);
+        var message = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString()!;
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("req-42", response.Headers.GetValues(RequestIdMiddleware.HeaderName).Single());
+        var errorId = message[(message.IndexOf("Error id: ", StringComparison.Ordinal) + "Error id: ".Length)..];
+        var errors = logs.Entries.Where(e => e.Level >= LogLevel.Error).ToList();
+        var logged = Assert.Single(errors);
+        Assert.Contains(errorId, logged.Message, StringComparison.Ordinal);
+        Assert.IsType<InvalidOperationException>(logged.Exception);
+    }
+
+    [Fact]
+    public async Task Errors_on_HEAD_have_the_status_and_no_body()
+    {
+        await using var host = await TestHost.StartAsync(
+            configure: b => b.Services.AddSingleton<IExceptionTranslator, TimeoutTranslator>(),
+            map: app => app.MapMethods("/slow", ["HEAD"], string () => throw new TimeoutException()));
+
+        using var response = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/slow"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("7", response.Headers.GetValues("Retry-After").Single());
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_failure_after_the_response_started_cuts_the_connection_instead_of_ending_the_body_short()
+    {
+        await using var host = await TestHost.StartAsync(map: app => app.MapGet("/half", async (HttpContext context) =>
+        {
+            context.Response.ContentLength = 1000;
+            await context.Response.Body.WriteAsync(new byte[10]);
+            await context.Response.Body.FlushAsync();
+            throw new InvalidOperationException("after the headers");
+        }));
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(async () =>
+        {
+            using var response = await host.Client.GetAsync("/half");
+            await response.Content.ReadAsByteArrayAsync();
+        });
+    }
+
     private sealed class TimeoutTranslator : IExceptionTranslator
     {
         public ErrorResponse? Translate(Exception exception) =>
@@ -148,7 +203,7 @@ public sealed class ServiceDefaultsTests
     public async Task Liveness_ignores_dependencies_and_readiness_follows_them()
     {
         await using var host = await TestHost.StartAsync(configure: b =>
-            b.Services.AddHealthChecks().AddCheck("database", () => HealthCheckResult.Unhealthy("down"), tags: [HealthEndpoints.ReadyTag]));
+            b.Services.AddHealthChecks().AddCheck("database", () => HealthCheckResult.Unhealthy("down"), tags: [HealthTags.Ready]));
 
         using var live = await host.Client.GetAsync("/health/live");
         using var ready = await host.Client.GetAsync("/health/ready");
@@ -174,5 +229,30 @@ public sealed class ServiceDefaultsTests
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(413, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetInt32());
+    }
+}
+
+/// <summary>Keeps every log entry written through it, for assertions on what was logged.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message, Exception? Exception)> _entries = new();
+
+    public IReadOnlyList<(string Category, LogLevel Level, string Message, Exception? Exception)> Entries => [.. _entries];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<(string, LogLevel, string, Exception?)> entries) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            entries.Enqueue((category, logLevel, formatter(state, exception), exception));
     }
 }

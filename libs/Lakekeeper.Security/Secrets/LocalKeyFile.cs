@@ -1,7 +1,7 @@
-using Lakekeeper.ServiceDefaults.Files;
 using System.Security.Cryptography;
 using System.Text;
-using Lakekeeper.ServiceDefaults.Hosting;
+using Lakekeeper.Abstractions.Files;
+using Lakekeeper.Abstractions.Hosting;
 
 namespace Lakekeeper.Security.Secrets;
 

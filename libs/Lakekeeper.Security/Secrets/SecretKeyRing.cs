@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Lakekeeper.ServiceDefaults.Hosting;
+using Lakekeeper.Abstractions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Lakekeeper.Security.Secrets;

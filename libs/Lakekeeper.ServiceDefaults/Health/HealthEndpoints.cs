@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lakekeeper.Abstractions.Health;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -9,13 +10,11 @@ namespace Lakekeeper.ServiceDefaults.Health;
 
 /// <summary>
 /// <c>/health/live</c>: the process serves requests (no dependency checks, so a database outage
-/// does not restart every pod). <c>/health/ready</c>: every check tagged <see cref="ReadyTag"/>
+/// does not restart every pod). <c>/health/ready</c>: every check tagged <see cref="HealthTags.Ready"/>
 /// passes, e.g. Postgres reachable with a current schema.
 /// </summary>
 public static class HealthEndpoints
 {
-    public const string ReadyTag = "ready";
-
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions
@@ -25,7 +24,7 @@ public static class HealthEndpoints
         });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
-            Predicate = check => check.Tags.Contains(ReadyTag),
+            Predicate = check => check.Tags.Contains(HealthTags.Ready),
             ResponseWriter = WriteAsync,
         });
         return endpoints;

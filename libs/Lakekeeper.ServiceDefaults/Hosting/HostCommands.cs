@@ -1,3 +1,4 @@
+using Lakekeeper.Abstractions.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

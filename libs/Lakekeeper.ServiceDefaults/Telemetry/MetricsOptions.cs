@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;

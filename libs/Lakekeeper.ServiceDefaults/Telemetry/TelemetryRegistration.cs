@@ -1,3 +1,4 @@
+using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.ServiceDefaults.Configuration;
 using Lakekeeper.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,5 @@
-using Lakekeeper.ServiceDefaults.Files;
 using System.Runtime.CompilerServices;
+using Lakekeeper.Abstractions.Files;
 using Lakekeeper.Storage.Locations;
 using Lakekeeper.Storage.Objects;
 using Lakekeeper.Storage.Profiles;

@@ -1,9 +1,10 @@
+using Lakekeeper.Abstractions.Configuration;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Authz.Engines;
 using Lakekeeper.Authz.Remote;
 using Lakekeeper.Authz.Server;
 using Lakekeeper.Rpc;
 using Lakekeeper.ServiceDefaults.Configuration;
-using Lakekeeper.ServiceDefaults.Errors;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,9 +1,9 @@
+using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Authz;
 using Lakekeeper.Catalog.Api;
 using Lakekeeper.Catalog.Services;
 using Lakekeeper.Persistence;
 using Lakekeeper.Security;
-using Lakekeeper.ServiceDefaults.Configuration;
 using Lakekeeper.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;

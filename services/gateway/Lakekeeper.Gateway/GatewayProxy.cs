@@ -1,6 +1,6 @@
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Gateway.Forwarding;
 using Lakekeeper.Gateway.Routing;
-using Lakekeeper.ServiceDefaults.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 

@@ -1,7 +1,7 @@
+using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Gateway.Configuration;
 using Lakekeeper.Gateway.Forwarding;
 using Lakekeeper.Gateway.Routing;
-using Lakekeeper.ServiceDefaults.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 
 namespace Lakekeeper.Management;
 

@@ -35,7 +35,7 @@ internal static class ServerApi
         var bootstrapped = await server.BootstrapAsync(Guid.CreateVersion7(), "Default Project", context.RequestAborted);
         return bootstrapped
             ? TypedResults.NoContent()
-            : new Lakekeeper.ServiceDefaults.Errors.ErrorResponse(409, "AlreadyBootstrappedException", "The server is already bootstrapped").ToResult();
+            : new Lakekeeper.Abstractions.Errors.ErrorResponse(409, "AlreadyBootstrappedException", "The server is already bootstrapped").ToResult();
     }
 
     private static async Task<IResult> Info(HttpContext context, ServerRepository server, ServiceIdentity identity, IOptions<AuthzOptions> authz)

@@ -1,9 +1,9 @@
 using System.Text.Json;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Authz;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.Security.Secrets;
-using Lakekeeper.ServiceDefaults.Errors;
 using Lakekeeper.Storage;
 using Lakekeeper.Storage.Credentials;
 using Lakekeeper.Storage.Objects;

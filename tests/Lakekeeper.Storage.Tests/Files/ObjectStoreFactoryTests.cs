@@ -1,4 +1,4 @@
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Storage.Credentials;
 using Lakekeeper.Storage.Objects;
 using Lakekeeper.Storage.Profiles;

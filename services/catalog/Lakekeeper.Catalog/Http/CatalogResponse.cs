@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Iceberg;
-using Lakekeeper.ServiceDefaults.Errors;
 using Microsoft.AspNetCore.Http;
 
 namespace Lakekeeper.Catalog.Http;

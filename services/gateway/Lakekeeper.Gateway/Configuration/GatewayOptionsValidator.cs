@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Gateway.Routing;
-using Lakekeeper.ServiceDefaults.Configuration;
 
 namespace Lakekeeper.Gateway.Configuration;
 

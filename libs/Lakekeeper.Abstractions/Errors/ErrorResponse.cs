@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace Lakekeeper.ServiceDefaults.Errors;
+namespace Lakekeeper.Abstractions.Errors;
 
 /// <summary>
 /// The one error contract of every HTTP API here: the Iceberg <c>ErrorModel</c>,

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Lakekeeper.ServiceDefaults.Files;
+namespace Lakekeeper.Abstractions.Files;
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: an atomic no-replace publish (<c>link</c>; .NET's

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Lakekeeper.ServiceDefaults.Configuration;
+namespace Lakekeeper.Abstractions.Configuration;
 
 public static class ValidatedOptionsRegistration
 {

@@ -1,4 +1,4 @@
-namespace Lakekeeper.ServiceDefaults.Errors;
+namespace Lakekeeper.Abstractions.Errors;
 
 /// <summary>
 /// Lets a module say what an infrastructure exception means to a client (for example, a dropped

@@ -1,4 +1,4 @@
-namespace Lakekeeper.ServiceDefaults.Configuration;
+namespace Lakekeeper.Abstractions.Configuration;
 
 /// <summary>
 /// Settings come from environment variables <c>LAKEKEEPER__SECTION__KEY</c>; .NET configuration reads

@@ -1,8 +1,8 @@
-namespace Lakekeeper.ServiceDefaults.Hosting;
+namespace Lakekeeper.Abstractions.Hosting;
 
 /// <summary>
 /// A command a service binary runs instead of serving, e.g. <c>migrate</c>. Modules register theirs;
-/// <see cref="HostCommands.RunCommandAsync"/> dispatches on the first argument.
+/// the host (<c>RunCommandAsync</c> in ServiceDefaults) dispatches on the first argument.
 /// </summary>
 public interface IHostCommand
 {
