@@ -36,6 +36,8 @@ public static class CatalogRegistration
         services.AddSingleton<TableService>();
         services.AddSingleton<ViewService>();
         services.AddSingleton<CommitRunner>();
+        services.AddSingleton<TableMetadataKind>();
+        services.AddSingleton<ViewMetadataKind>();
         services.AddHostedService<PurgeWorker>();
         return builder;
     }

@@ -19,31 +19,32 @@ internal static class NamespacesApi
     }
 
     private static Task<IResult> ListNamespaces(HttpContext context, NamespaceService namespaces, IOptions<CatalogOptions> options) =>
-        CatalogRequest.ReadAsync(context, warehouse =>
+        CatalogRequest.ReadAsync(context, async warehouse =>
         {
             var query = context.Request.Query;
-            var paging = Paging.From(query.ContainsKey("pageToken") ? query["pageToken"].ToString() : null,
-                query.ContainsKey("pageSize") ? query["pageSize"].ToString() : null, options.Value);
+            var paging = TablesApi.PagingFrom(context, options.Value);
             return paging.IsFailure
-                ? Task.FromResult(CatalogResponse.Error(paging.Error))
-                : namespaces.ListAsync(warehouse, query.ContainsKey("parent") ? query["parent"].ToString() : null, paging.Value, context.RequestAborted);
-        });
+                ? paging.Error
+                : await namespaces.ListAsync(warehouse, query.ContainsKey("parent") ? query["parent"].ToString() : null, paging.Value, context.RequestAborted);
+        }, Render.Namespaces);
 
     private static Task<IResult> CreateNamespace(HttpContext context, NamespaceService namespaces) =>
-        CatalogRequest.MutateAsync(context, "createNamespace",
-            (warehouse, body, idempotency) => namespaces.CreateAsync(warehouse, body, idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<NamespaceDescription>(context, "createNamespace",
+            (warehouse, body, completion) => namespaces.CreateAsync(warehouse, body, completion, context.RequestAborted), Render.Namespace);
 
     private static Task<IResult> LoadNamespace(HttpContext context, NamespaceService namespaces) =>
-        CatalogRequest.ReadAsync(context, warehouse => namespaces.LoadAsync(warehouse, CatalogRequest.Namespace(context), headOnly: false, context.RequestAborted));
+        CatalogRequest.ReadAsync(context, warehouse => namespaces.LoadAsync(warehouse, CatalogRequest.Namespace(context), context.RequestAborted), Render.Namespace);
 
     private static Task<IResult> NamespaceExists(HttpContext context, NamespaceService namespaces) =>
-        CatalogRequest.ReadAsync(context, warehouse => namespaces.LoadAsync(warehouse, CatalogRequest.Namespace(context), headOnly: true, context.RequestAborted));
+        CatalogRequest.ReadAsync(context, warehouse => namespaces.LoadAsync(warehouse, CatalogRequest.Namespace(context), context.RequestAborted),
+            static (NamespaceDescription _) => CatalogResponse.NoContent);
 
     private static Task<IResult> DropNamespace(HttpContext context, NamespaceService namespaces) =>
-        CatalogRequest.MutateAsync(context, "dropNamespace",
-            (warehouse, _, idempotency) => namespaces.DropAsync(warehouse, CatalogRequest.Namespace(context), idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<Done>(context, "dropNamespace",
+            (warehouse, _, completion) => namespaces.DropAsync(warehouse, CatalogRequest.Namespace(context), completion, context.RequestAborted), Render.NoContent);
 
     private static Task<IResult> UpdateProperties(HttpContext context, NamespaceService namespaces) =>
-        CatalogRequest.MutateAsync(context, "updateProperties",
-            (warehouse, body, idempotency) => namespaces.UpdatePropertiesAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<PropertiesUpdate>(context, "updateProperties",
+            (warehouse, body, completion) => namespaces.UpdatePropertiesAsync(warehouse, CatalogRequest.Namespace(context), body, completion, context.RequestAborted),
+            Render.PropertiesUpdate);
 }

@@ -3,7 +3,6 @@ using Lakekeeper.Catalog.Services;
 using Lakekeeper.Iceberg;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Catalog.Api;
@@ -25,80 +24,81 @@ internal static class TablesApi
     }
 
     private static Task<IResult> ListTables(HttpContext context, TableService tables, IOptions<CatalogOptions> options) =>
-        CatalogRequest.ReadAsync(context, warehouse =>
+        CatalogRequest.ReadAsync(context, async warehouse =>
         {
             var paging = PagingFrom(context, options.Value);
             return paging.IsFailure
-                ? Task.FromResult(CatalogResponse.Error(paging.Error))
-                : tables.ListAsync(warehouse, CatalogRequest.Namespace(context), paging.Value, context.RequestAborted);
-        });
+                ? paging.Error
+                : await tables.ListAsync(warehouse, CatalogRequest.Namespace(context), paging.Value, context.RequestAborted);
+        }, Render.Identifiers);
 
     private static Task<IResult> CreateTable(HttpContext context, TableService tables) =>
         AccessDelegation.From(context.Request) is { IsFailure: true } badDelegation
-            ? Task.FromResult<IResult>(CatalogResponse.Error(badDelegation.Error))
-            : CatalogRequest.MutateAsync(context, "createTable",
-                (warehouse, body, idempotency) => tables.CreateAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
+            ? Task.FromResult(Render.Error(badDelegation.Error))
+            : CatalogRequest.MutateAsync<MetadataDocument>(context, "createTable",
+                (warehouse, body, completion) => tables.CreateAsync(warehouse, CatalogRequest.Namespace(context), body, completion, context.RequestAborted),
+                Render.TableForClient);
 
     private static Task<IResult> RegisterTable(HttpContext context, TableService tables) =>
         AccessDelegation.From(context.Request) is { IsFailure: true } badDelegation
-            ? Task.FromResult<IResult>(CatalogResponse.Error(badDelegation.Error))
-            : CatalogRequest.MutateAsync(context, "registerTable",
-                (warehouse, body, idempotency) => tables.RegisterAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
+            ? Task.FromResult(Render.Error(badDelegation.Error))
+            : CatalogRequest.MutateAsync<MetadataDocument>(context, "registerTable",
+                (warehouse, body, completion) => tables.RegisterAsync(warehouse, CatalogRequest.Namespace(context), body, completion, context.RequestAborted),
+                Render.TableForClient);
 
-    private static async Task<IResult> LoadTable(HttpContext context, TableService tables)
+    private static Task<IResult> LoadTable(HttpContext context, TableService tables)
     {
         if (AccessDelegation.From(context.Request) is { IsFailure: true } badDelegation)
         {
-            return CatalogResponse.Error(badDelegation.Error);
-        }
-
-        var warehouse = await context.RequestServices.GetRequiredService<WarehouseResolver>()
-            .FromPrefixAsync(context.Request.RouteValues["prefix"] as string, context.RequestAborted);
-        if (warehouse.IsFailure)
-        {
-            return CatalogResponse.Error(warehouse.Error);
+            return Task.FromResult(Render.Error(badDelegation.Error));
         }
 
         var query = context.Request.Query;
-        return await tables.LoadAsync(warehouse.Value, CatalogRequest.Namespace(context), CatalogRequest.Name(context),
-            query.ContainsKey("snapshots") ? query["snapshots"].ToString() : null,
-            context.Request.Headers.IfNoneMatch.ToString(), context.RequestAborted);
+        var snapshots = query.ContainsKey("snapshots") ? query["snapshots"].ToString() : null;
+        return CatalogRequest.ReadAsync(context,
+            warehouse => tables.LoadAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), snapshots,
+                context.Request.Headers.IfNoneMatch.ToString(), context.RequestAborted),
+            Render.TableLoaded);
     }
 
     private static Task<IResult> TableExists(HttpContext context, TableService tables) =>
-        CatalogRequest.ReadAsync(context, warehouse => tables.ExistsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), context.RequestAborted));
+        CatalogRequest.ReadAsync(context, warehouse => tables.ExistsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), context.RequestAborted),
+            Render.NoContent);
 
     private static Task<IResult> UpdateTable(HttpContext context, TableService tables) =>
-        CatalogRequest.MutateAsync(context, "updateTable",
-            (warehouse, body, idempotency) => tables.CommitAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<MetadataDocument>(context, "updateTable",
+            (warehouse, body, completion) => tables.CommitAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, completion, context.RequestAborted),
+            Render.TableCommitted);
 
     private static Task<IResult> DropTable(HttpContext context, TableService tables)
     {
         var purgeText = context.Request.Query["purgeRequested"].ToString();
         if (purgeText.Length > 0 && !bool.TryParse(purgeText, out _))
         {
-            return Task.FromResult<IResult>(CatalogResponse.Error(IcebergError.BadRequest("purgeRequested must be true or false")));
+            return Task.FromResult(Render.Error(IcebergError.BadRequest("purgeRequested must be true or false")));
         }
 
         // The spec's default is false; pyiceberg sends True/False, which bool.TryParse accepts.
         var purge = purgeText.Length > 0 && bool.Parse(purgeText);
-        return CatalogRequest.MutateAsync(context, "dropTable",
-            (warehouse, _, idempotency) => tables.DropAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), purge, idempotency, context.RequestAborted));
+        return CatalogRequest.MutateAsync<Done>(context, "dropTable",
+            (warehouse, _, completion) => tables.DropAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), purge, completion, context.RequestAborted),
+            Render.NoContent);
     }
 
     private static Task<IResult> LoadCredentials(HttpContext context, TableService tables) =>
-        CatalogRequest.ReadAsync(context, warehouse => tables.CredentialsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), context.RequestAborted));
+        CatalogRequest.ReadAsync(context, warehouse => tables.CredentialsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), context.RequestAborted),
+            Render.NoStorageCredentials);
 
-    private static async Task<IResult> ReportMetrics(HttpContext context, TableService tables) =>
-        await CatalogRequest.ReadAsync(context, async warehouse =>
+    private static Task<IResult> ReportMetrics(HttpContext context, TableService tables) =>
+        CatalogRequest.ReadAsync(context, async warehouse =>
         {
             var body = await CatalogRequest.ReadBodyAsync(context.Request);
             return await tables.ReportMetricsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, context.RequestAborted);
-        });
+        }, Render.NoContent);
 
     private static Task<IResult> RenameTable(HttpContext context, TableService tables) =>
-        CatalogRequest.MutateAsync(context, "renameTable",
-            (warehouse, body, idempotency) => tables.RenameAsync(warehouse, body, idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<Done>(context, "renameTable",
+            (warehouse, body, completion) => tables.RenameAsync(warehouse, body, completion, context.RequestAborted), Render.NoContent);
 
     internal static Result<Paging> PagingFrom(HttpContext context, CatalogOptions options)
     {

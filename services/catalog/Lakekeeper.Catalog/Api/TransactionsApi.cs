@@ -14,43 +14,43 @@ internal static class TransactionsApi
         catalog.MapBoth("POST", "transactions/commit", CommitTransaction);
 
     /// <summary>All tables commit atomically, or none does.</summary>
-    private static Task<IResult> CommitTransaction(HttpContext context, CommitRunner commits, Identifiers identifiers) =>
-        CatalogRequest.MutateAsync(context, "commitTransaction", async (warehouse, body, idempotency) =>
+    private static Task<IResult> CommitTransaction(HttpContext context, CommitRunner commits, TableMetadataKind tables, Identifiers identifiers) =>
+        CatalogRequest.MutateAsync<Done>(context, "commitTransaction", async (warehouse, body, completion) =>
         {
             var parsed = RestRequestJson.ParseCommitTransaction(body.Span);
             if (parsed.IsFailure)
             {
-                return CatalogResponse.Error(parsed.Error);
+                return parsed.Error;
             }
 
-            var changes = new List<TableChange>();
+            var changes = new List<MetadataChange<TableMetadata>>();
             foreach (var change in parsed.Value.TableChanges)
             {
                 if (change.Identifier is null)
                 {
-                    return CatalogResponse.Error(IcebergError.BadRequest("Every table change of a transaction needs an identifier"));
+                    return IcebergError.BadRequest("Every table change of a transaction needs an identifier");
                 }
 
                 if ((identifiers.CheckNamespace(change.Identifier.Namespace) ?? identifiers.CheckName(change.Identifier.Name)) is { } invalid)
                 {
-                    return CatalogResponse.Error(invalid);
+                    return invalid;
                 }
 
                 if (change.Requirements.Any(static r => r is TableRequirement.AssertCreate))
                 {
-                    return CatalogResponse.Error(IcebergError.BadRequest("assert-create is not supported in a multi-table transaction; create the table first"));
+                    return IcebergError.BadRequest("assert-create is not supported in a multi-table transaction; create the table first");
                 }
 
-                changes.Add(new TableChange(change.Identifier, change.Requirements, change.Updates, EventBody(change)));
+                changes.Add(TableChange.Of(change.Identifier, change.Requirements, change.Updates, EventBody(change)));
             }
 
             if (changes.Count == 0)
             {
-                return CatalogResponse.Error(IcebergError.BadRequest("A transaction needs at least one table change"));
+                return IcebergError.BadRequest("A transaction needs at least one table change");
             }
 
-            return await commits.RunAsync(warehouse, changes, idempotency, single: false, context.RequestAborted);
-        });
+            return await commits.CommitTransactionAsync(tables, warehouse, changes, completion, context.RequestAborted);
+        }, Render.NoContent);
 
     /// <summary>The change as JSON for its event: the requirements and updates as sent.</summary>
     private static byte[] EventBody(CommitTableRequest change)

@@ -21,38 +21,42 @@ internal static class ViewsApi
     }
 
     private static Task<IResult> ListViews(HttpContext context, ViewService views, IOptions<CatalogOptions> options) =>
-        CatalogRequest.ReadAsync(context, warehouse =>
+        CatalogRequest.ReadAsync(context, async warehouse =>
         {
             var paging = TablesApi.PagingFrom(context, options.Value);
             return paging.IsFailure
-                ? Task.FromResult(CatalogResponse.Error(paging.Error))
-                : views.ListAsync(warehouse, CatalogRequest.Namespace(context), paging.Value, context.RequestAborted);
-        });
+                ? paging.Error
+                : await views.ListAsync(warehouse, CatalogRequest.Namespace(context), paging.Value, context.RequestAborted);
+        }, Render.Identifiers);
 
     // createView takes no Idempotency-Key in the spec; it is honoured anyway when sent.
     private static Task<IResult> CreateView(HttpContext context, ViewService views) =>
-        CatalogRequest.MutateAsync(context, "createView",
-            (warehouse, body, idempotency) => views.CreateAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<MetadataDocument>(context, "createView",
+            (warehouse, body, completion) => views.CreateAsync(warehouse, CatalogRequest.Namespace(context), body, completion, context.RequestAborted), Render.ViewWritten);
 
     private static Task<IResult> RegisterView(HttpContext context, ViewService views) =>
-        CatalogRequest.MutateAsync(context, "registerView",
-            (warehouse, body, idempotency) => views.RegisterAsync(warehouse, CatalogRequest.Namespace(context), body, idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<MetadataDocument>(context, "registerView",
+            (warehouse, body, completion) => views.RegisterAsync(warehouse, CatalogRequest.Namespace(context), body, completion, context.RequestAborted), Render.ViewWritten);
 
     private static Task<IResult> LoadView(HttpContext context, ViewService views) =>
-        CatalogRequest.ReadAsync(context, warehouse => views.LoadAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), headOnly: false, context.RequestAborted));
+        CatalogRequest.ReadAsync(context, warehouse => views.LoadAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), context.RequestAborted),
+            Render.ViewLoaded);
 
     private static Task<IResult> ViewExists(HttpContext context, ViewService views) =>
-        CatalogRequest.ReadAsync(context, warehouse => views.LoadAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), headOnly: true, context.RequestAborted));
+        CatalogRequest.ReadAsync(context, warehouse => views.ExistsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), context.RequestAborted),
+            Render.NoContent);
 
     private static Task<IResult> ReplaceView(HttpContext context, ViewService views) =>
-        CatalogRequest.MutateAsync(context, "replaceView",
-            (warehouse, body, idempotency) => views.ReplaceAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<MetadataDocument>(context, "replaceView",
+            (warehouse, body, completion) => views.ReplaceAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, completion, context.RequestAborted),
+            Render.ViewWritten);
 
     private static Task<IResult> DropView(HttpContext context, ViewService views) =>
-        CatalogRequest.MutateAsync(context, "dropView",
-            (warehouse, _, idempotency) => views.DropAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<Done>(context, "dropView",
+            (warehouse, _, completion) => views.DropAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), completion, context.RequestAborted),
+            Render.NoContent);
 
     private static Task<IResult> RenameView(HttpContext context, ViewService views) =>
-        CatalogRequest.MutateAsync(context, "renameView",
-            (warehouse, body, idempotency) => views.RenameAsync(warehouse, body, idempotency, context.RequestAborted));
+        CatalogRequest.MutateAsync<Done>(context, "renameView",
+            (warehouse, body, completion) => views.RenameAsync(warehouse, body, completion, context.RequestAborted), Render.NoContent);
 }

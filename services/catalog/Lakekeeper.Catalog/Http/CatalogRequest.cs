@@ -10,30 +10,51 @@ namespace Lakekeeper.Catalog.Http;
 /// <summary>The shared steps of every catalog handler: resolve the warehouse, read the body, idempotency.</summary>
 internal static class CatalogRequest
 {
-    /// <summary>Runs a read: resolves the warehouse from <c>{prefix}</c> first.</summary>
-    public static async Task<IResult> ReadAsync(HttpContext context, Func<WarehouseContext, Task<CatalogResponse>> action)
+    /// <summary>Runs a read: resolves the warehouse from <c>{prefix}</c> first, then renders the service's answer.</summary>
+    public static async Task<IResult> ReadAsync<T>(HttpContext context, Func<WarehouseContext, Task<Result<T>>> action, Func<T, IResult> render)
     {
         var warehouse = await ResolveAsync(context);
         if (warehouse.IsFailure)
         {
-            return CatalogResponse.Error(warehouse.Error);
+            return Render.Error(warehouse.Error);
         }
 
-        return await action(warehouse.Value);
+        var result = await action(warehouse.Value);
+        return result.IsFailure ? Render.Error(result.Error) : render(result.Value);
+    }
+
+    /// <summary>A read whose rendering depends on the warehouse (e.g. its client config).</summary>
+    public static async Task<IResult> ReadAsync<T>(HttpContext context, Func<WarehouseContext, Task<Result<T>>> action, Func<WarehouseContext, Func<T, IResult>> render)
+    {
+        var warehouse = await ResolveAsync(context);
+        if (warehouse.IsFailure)
+        {
+            return Render.Error(warehouse.Error);
+        }
+
+        var result = await action(warehouse.Value);
+        return result.IsFailure ? Render.Error(result.Error) : render(warehouse.Value)(result.Value);
     }
 
     /// <summary>
     /// Runs a mutation: resolves the warehouse, buffers the body (bounded by the server's body
-    /// limit) and honours <c>Idempotency-Key</c>.
+    /// limit) and honours <c>Idempotency-Key</c>. The service commits through the
+    /// <see cref="Completion{T}"/> it is given; <paramref name="render"/> answers with its outcome.
     /// </summary>
-    public static async Task<IResult> MutateAsync(
-        HttpContext context, string operation,
-        Func<WarehouseContext, ReadOnlyMemory<byte>, IdempotencyScope?, Task<CatalogResponse>> action)
+    public static Task<IResult> MutateAsync<T>(
+        HttpContext context, string operation, Func<WarehouseContext, ReadOnlyMemory<byte>, Completion<T>, Task<Result<T>>> action,
+        Func<T, CatalogResponse> render) =>
+        MutateAsync(context, operation, action, _ => render);
+
+    /// <summary>A mutation whose rendering depends on the warehouse (e.g. its client config).</summary>
+    public static async Task<IResult> MutateAsync<T>(
+        HttpContext context, string operation, Func<WarehouseContext, ReadOnlyMemory<byte>, Completion<T>, Task<Result<T>>> action,
+        Func<WarehouseContext, Func<T, CatalogResponse>> render)
     {
         var warehouse = await ResolveAsync(context);
         if (warehouse.IsFailure)
         {
-            return CatalogResponse.Error(warehouse.Error);
+            return Render.Error(warehouse.Error);
         }
 
         var body = await ReadBodyAsync(context.Request);
@@ -41,8 +62,8 @@ internal static class CatalogRequest
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
         return await gate.RunAsync(
             context.Request.Headers[IdempotencyGate.HeaderName].ToString(),
-            warehouse.Value.Id.ToString(), operation, context.Request.Method, target, body,
-            scope => action(warehouse.Value, body, scope), context.RequestAborted);
+            warehouse.Value.Id.ToString(), operation, context.Request.Method, target, body, render(warehouse.Value),
+            completion => action(warehouse.Value, body, completion), context.RequestAborted);
     }
 
     /// <summary>The namespace levels of the <c>{namespace}</c> segment (levels joined by U+001F).</summary>

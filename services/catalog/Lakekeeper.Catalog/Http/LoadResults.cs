@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
 
@@ -11,33 +9,6 @@ namespace Lakekeeper.Catalog.Http;
 /// </summary>
 internal static class LoadResults
 {
-    /// <summary>Strong ETag of a metadata version and load mode (<c>all</c> and <c>refs</c> differ).</summary>
-    public static string ETag(string metadataLocation, string mode)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(mode + "|" + metadataLocation), hash);
-        return "\"" + Convert.ToHexStringLower(hash[..16]) + "\"";
-    }
-
-    public static bool Matches(string? ifNoneMatch, string etag)
-    {
-        if (string.IsNullOrEmpty(ifNoneMatch))
-        {
-            return false;
-        }
-
-        foreach (var candidate in ifNoneMatch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var value = candidate.StartsWith("W/", StringComparison.Ordinal) ? candidate[2..] : candidate;
-            if (value == "*" || value == etag)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>The whole body in one array (for responses that are also stored for idempotency).</summary>
     public static byte[] Body(string? metadataLocation, ReadOnlySpan<byte> metadata, IReadOnlyDictionary<string, string>? config, bool storageCredentials)
     {

@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using System.Text;
 using Lakekeeper.Authz;
-using Lakekeeper.Catalog.Http;
 using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Catalog;
@@ -13,24 +11,21 @@ using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Catalog.Services;
 
-/// <summary>One table's part of a commit: its requirements and updates, and the request JSON for the event.</summary>
-internal sealed record TableChange(
-    TableIdentifier Id, ImmutableArray<TableRequirement> Requirements, ImmutableArray<TableUpdate> Updates, ReadOnlyMemory<byte> Body);
-
 /// <summary>
-/// Commits to one or several tables atomically. Each attempt reads the current pointers, checks the
-/// requirements and applies the updates to the latest metadata, writes the new metadata files, and
-/// then swaps every pointer in one transaction (with the outbox events and the idempotency record).
-/// A swap that finds a moved pointer lost a race: the attempt is rolled back, its files removed, and
-/// the commit retried from the requirements (bounded). Outcomes: 200/204, 4xx from the requirements
-/// or updates, 409 when retries run out, 503 <c>CommitStateUnknownException</c> when the database
-/// connection failed during COMMIT. Never 500 for an expected condition.
+/// The one commit protocol of tables and views (updateTable, commitTransaction, replaceView). Each
+/// attempt reads the current pointers, checks the requirements and applies the updates to the latest
+/// metadata, writes the new metadata files, and then swaps every pointer in one transaction (with
+/// the outbox events and the idempotency record). A swap that finds a moved pointer lost a race: the
+/// attempt is rolled back, its files removed, and the commit retried from the requirements after a
+/// short random backoff (bounded; each lost race is counted in <c>lakekeeper.catalog.commit.conflicts</c>).
+/// Outcomes: the new documents, 4xx from the requirements or updates, 409 when retries run out, 503
+/// <c>CommitStateUnknownException</c> when the database connection failed during COMMIT (the files
+/// stay: the swap may have landed). Never 500 for an expected condition.
 /// </summary>
 internal sealed partial class CommitRunner(
     TabularRepository tabulars,
     Npgsql.NpgsqlDataSource dataSource,
     AccessGuard access,
-    MetadataCache cache,
     TabularStorage storage,
     TimeProvider time,
     IOptions<CatalogOptions> options,
@@ -39,103 +34,121 @@ internal sealed partial class CommitRunner(
     private static readonly System.Diagnostics.Metrics.Counter<long> Conflicts =
         LakekeeperDiagnostics.Meter.CreateCounter<long>("lakekeeper.catalog.commit.conflicts", description: "Commit attempts that lost a compare-and-swap race");
 
-    private sealed record Planned(TabularRow Row, TableChange Change, TableMetadata Current, TableMetadata Result, bool Changed)
+    private sealed record Planned<TMeta>(TabularRow Row, MetadataChange<TMeta> Change, TMeta Current, TMeta Result, bool Changed)
+        where TMeta : class
     {
         public string? NewMetadataLocation { get; set; }
 
         public byte[]? Json { get; set; }
     }
 
-    /// <param name="single">An updateTable call (200 with the metadata) rather than a transaction (204).</param>
-    public async Task<CatalogResponse> RunAsync(
-        WarehouseContext warehouse, IReadOnlyList<TableChange> changes, IdempotencyScope? idempotency, bool single, CancellationToken cancellationToken)
+    /// <summary>Commits one table or view (updateTable, replaceView); the answer is its document as it now stands.</summary>
+    public Task<Result<MetadataDocument>> CommitAsync<TMeta>(
+        MetadataKind<TMeta> kind, WarehouseContext warehouse, MetadataChange<TMeta> change, Completion<MetadataDocument> completion,
+        CancellationToken cancellationToken)
+        where TMeta : class =>
+        RunAsync(kind, warehouse, [change], withDocuments: true, static documents => documents[0], completion, cancellationToken);
+
+    /// <summary>Commits several tables atomically (commitTransaction): all land, or none does.</summary>
+    public Task<Result<Done>> CommitTransactionAsync<TMeta>(
+        MetadataKind<TMeta> kind, WarehouseContext warehouse, IReadOnlyList<MetadataChange<TMeta>> changes, Completion<Done> completion,
+        CancellationToken cancellationToken)
+        where TMeta : class =>
+        RunAsync(kind, warehouse, changes, withDocuments: false, static _ => default(Done), completion, cancellationToken);
+
+    /// <param name="withDocuments">Whether the answer needs the resulting documents (false: an empty list is passed).</param>
+    /// <param name="outcome">What the caller answers with, from the resulting documents (one per change, in order).</param>
+    /// <param name="completion">Commits the swap's transaction, with the idempotency record of the outcome.</param>
+    private async Task<Result<T>> RunAsync<TMeta, T>(
+        MetadataKind<TMeta> kind, WarehouseContext warehouse, IReadOnlyList<MetadataChange<TMeta>> changes,
+        bool withDocuments, Func<IReadOnlyList<MetadataDocument>, T> outcome, Completion<T> completion, CancellationToken cancellationToken)
+        where TMeta : class
     {
         var duplicate = changes.GroupBy(c => (NameKey.Of(c.Id.Namespace), NameKey.Of(c.Id.Name))).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            return CatalogResponse.Error(IcebergError.BadRequest($"A transaction may change each table once; {duplicate.First().Id} appears {duplicate.Count()} times"));
+            return IcebergError.BadRequest($"A transaction may change each {kind.Noun} once; {duplicate.First().Id} appears {duplicate.Count()} times");
         }
 
         var authorized = new HashSet<TabularId>();
         var attempts = options.Value.CommitAttempts;
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
-            var plan = await PlanAsync(warehouse, changes, authorized, cancellationToken);
+            var plan = await PlanAsync(kind, warehouse, changes, authorized, cancellationToken);
             if (plan.IsFailure)
             {
-                return CatalogResponse.Error(plan.Error);
+                return plan.Error;
             }
 
-            var planned = plan.Value;
-            var outcome = await TryCommitAsync(warehouse, planned, idempotency, single, cancellationToken);
-            if (outcome is not null)
+            var committed = await TryCommitAsync(kind, warehouse, plan.Value, withDocuments, outcome, completion, cancellationToken);
+            if (committed is { } done)
             {
-                return outcome;
+                return done;
             }
 
-            Conflicts.Add(1);
+            Conflicts.Add(1, new KeyValuePair<string, object?>("type", kind.Noun));
             LogRetry(logger, attempt, string.Join(", ", changes.Select(c => c.Id.ToString())));
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), cancellationToken);
         }
 
-        return CatalogResponse.Error(CatalogErrors.CommitConflict(changes[0].Id, attempts));
+        return CatalogErrors.CommitConflict(changes[0].Id, attempts);
     }
 
-    /// <summary>Reads each table, checks its requirements and applies its updates (no writes).</summary>
-    private async Task<Result<List<Planned>>> PlanAsync(
-        WarehouseContext warehouse, IReadOnlyList<TableChange> changes, HashSet<TabularId> authorized, CancellationToken cancellationToken)
+    /// <summary>Reads each table or view, checks its requirements and applies its updates (no writes).</summary>
+    private async Task<Result<List<Planned<TMeta>>>> PlanAsync<TMeta>(
+        MetadataKind<TMeta> kind, WarehouseContext warehouse, IReadOnlyList<MetadataChange<TMeta>> changes, HashSet<TabularId> authorized,
+        CancellationToken cancellationToken)
+        where TMeta : class
     {
-        var planned = new List<Planned>(changes.Count);
+        var planned = new List<Planned<TMeta>>(changes.Count);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var change in changes)
         {
             var row = await tabulars.GetAsync(warehouse.Id, change.Id.Namespace, change.Id.Name, withMetadata: false, cancellationToken);
-            if (row is null || row.Type != TabularType.Table)
+            if (row is null || row.Type != kind.Type)
             {
-                return CatalogErrors.NoSuchTable(change.Id);
+                return kind.NotFound(change.Id);
             }
 
             if (authorized.Add(row.Id)
-                && await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanCommit,
-                    () => CatalogErrors.NoSuchTable(change.Id), cancellationToken) is { } denied)
+                && await access.RequireAsync(kind.Object(row.Id), Relations.CanCommit, () => kind.NotFound(change.Id), cancellationToken) is { } denied)
             {
                 return denied;
             }
 
-            var current = cache.GetTable(row.MetadataLocation);
+            var current = kind.Cached(row.MetadataLocation);
             if (current is null)
             {
                 var full = await tabulars.GetAsync(warehouse.Id, change.Id.Namespace, change.Id.Name, withMetadata: true, cancellationToken);
                 if (full is null || full.Id != row.Id)
                 {
-                    return CatalogErrors.NoSuchTable(change.Id);
+                    return kind.NotFound(change.Id);
                 }
 
                 row = full;
-                var parsed = cache.Table(row.MetadataLocation, row.Metadata);
+                var parsed = kind.Parse(row.MetadataLocation, row.Metadata);
                 if (parsed.IsFailure)
                 {
-                    throw new InvalidOperationException($"The stored metadata of {change.Id} at {row.MetadataLocation} does not parse: {parsed.Error.Message}");
+                    throw new InvalidOperationException($"The stored metadata of {kind.Noun} {change.Id} at {row.MetadataLocation} does not parse: {parsed.Error.Message}");
                 }
 
                 current = parsed.Value;
             }
 
-            var outcome = TableCommitEngine.Commit(current, row.MetadataLocation, change.Requirements, change.Updates, now);
-            switch (outcome)
+            switch (change.Apply(current, row.MetadataLocation, now))
             {
-                case CommitOutcome<TableMetadata>.Failed failed:
-                    return failed.Error.Code == 404 ? CatalogErrors.NoSuchTable(change.Id) : failed.Error;
-                case CommitOutcome<TableMetadata>.Unchanged:
-                    planned.Add(new Planned(row, change, current, current, Changed: false));
+                case CommitOutcome<TMeta>.Failed failed:
+                    return failed.Error.Code == 404 ? kind.NotFound(change.Id) : failed.Error;
+                case CommitOutcome<TMeta>.Unchanged:
+                    planned.Add(new Planned<TMeta>(row, change, current, current, Changed: false));
                     break;
-                case CommitOutcome<TableMetadata>.Changed { Metadata: var result }:
-                    if (result.Location != current.Location && TabularStorage.Inside(warehouse, result.Location, "table") is { IsFailure: true } bad)
+                case CommitOutcome<TMeta>.Changed { Metadata: var result }:
+                    if (kind.Location(result) != kind.Location(current) && TabularStorage.Inside(warehouse, kind.Location(result), kind.Noun) is { IsFailure: true } bad)
                     {
                         return bad.Error;
                     }
 
-                    planned.Add(new Planned(row, change, current, result, Changed: true));
+                    planned.Add(new Planned<TMeta>(row, change, current, result, Changed: true));
                     break;
             }
         }
@@ -144,21 +157,24 @@ internal sealed partial class CommitRunner(
     }
 
     /// <summary>Writes the files and swaps the pointers. Null: a pointer moved (retry).</summary>
-    private async Task<CatalogResponse?> TryCommitAsync(
-        WarehouseContext warehouse, List<Planned> planned, IdempotencyScope? idempotency, bool single, CancellationToken cancellationToken)
+    private async Task<Result<T>?> TryCommitAsync<TMeta, T>(
+        MetadataKind<TMeta> kind, WarehouseContext warehouse, List<Planned<TMeta>> planned, bool withDocuments,
+        Func<IReadOnlyList<MetadataDocument>, T> outcome, Completion<T> completion, CancellationToken cancellationToken)
+        where TMeta : class
     {
         var changed = planned.Where(p => p.Changed).ToList();
         if (changed.Count == 0)
         {
             // Nothing changed: no file, no swap, the current metadata is the answer.
-            var response = Respond(planned, single);
-            if (idempotency is not null)
+            var documents = withDocuments ? await CurrentDocumentsAsync(kind, warehouse, planned, cancellationToken) : [];
+            if (documents is null)
             {
-                await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
-                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
+                return null;
             }
 
-            return response;
+            var unchanged = outcome(documents);
+            await completion.CommitUnchangedAsync(unchanged, cancellationToken);
+            return unchanged;
         }
 
         var written = new List<string>();
@@ -167,16 +183,16 @@ internal sealed partial class CommitRunner(
         {
             foreach (var p in changed)
             {
-                p.Json = TableMetadataJson.Write(p.Result);
-                p.NewMetadataLocation = MetadataFiles.NextTableMetadataLocation(p.Result, p.Row.MetadataLocation);
+                p.Json = kind.Write(p.Result);
+                p.NewMetadataLocation = kind.NextMetadataLocation(p.Result, p.Row.MetadataLocation);
                 if (TabularStorage.Inside(warehouse, p.NewMetadataLocation, "metadata") is { IsFailure: true } bad)
                 {
-                    return CatalogResponse.Error(bad.Error);
+                    return bad.Error;
                 }
 
-                if (await TabularStorage.WriteMetadataAsync(warehouse, p.NewMetadataLocation, p.Json, MetadataFiles.UseGzip(p.Result), cancellationToken) is { } unwritable)
+                if (await TabularStorage.WriteMetadataAsync(warehouse, p.NewMetadataLocation, p.Json, kind.UseGzip(p.Result), cancellationToken) is { } unwritable)
                 {
-                    return CatalogResponse.Error(unwritable);
+                    return unwritable;
                 }
 
                 written.Add(p.NewMetadataLocation);
@@ -185,32 +201,33 @@ internal sealed partial class CommitRunner(
             await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
             foreach (var p in changed)
             {
-                var tableLocation = StorageLocation.Parse(p.Result.Location);
-                if (p.Result.Location != p.Current.Location
-                    && await TabularStorage.ClaimAsync(tx, warehouse, tableLocation, p.Row.Id, exclusive: true, cancellationToken) is { } overlap)
+                var location = StorageLocation.Parse(kind.Location(p.Result));
+                if (kind.Location(p.Result) != kind.Location(p.Current)
+                    && await TabularStorage.ClaimAsync(tx, warehouse, location, p.Row.Id, exclusive: true, cancellationToken) is { } overlap)
                 {
-                    return CatalogResponse.Error(overlap);
+                    return overlap;
                 }
 
-                if (await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, tableLocation, p.NewMetadataLocation!, p.Row.Id, cancellationToken) is { } misplaced)
+                if (await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, location, p.NewMetadataLocation!, p.Row.Id, cancellationToken) is { } misplaced)
                 {
-                    return CatalogResponse.Error(misplaced);
+                    return misplaced;
                 }
 
                 if (!await TabularRepository.SwapMetadataAsync(tx, p.Row.Id, p.Row.MetadataLocation, p.NewMetadataLocation!, p.Json!,
-                        TabularStorage.LocationKey(p.Result.Location), p.Result.FormatVersion, cancellationToken))
+                        TabularStorage.LocationKey(kind.Location(p.Result)), kind.FormatVersion(p.Result), cancellationToken))
                 {
                     return null;
                 }
 
-                await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, p.Row.Id, "updateTable", p.Change.Id,
-                    Encoding.UTF8.GetString(p.Change.Body.Span)), cancellationToken);
+                await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, p.Row.Id, kind.EventType, p.Change.Id,
+                    Encoding.UTF8.GetString(p.Change.EventBody.Span)), cancellationToken);
             }
 
-            var response = Respond(planned, single);
+            // Only a transaction has unchanged members next to changed ones, and it answers with no documents.
+            var result = outcome(withDocuments ? [.. changed.Select(p => new MetadataDocument(p.NewMetadataLocation!, p.Json!))] : []);
             try
             {
-                await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
+                await completion.CommitAsync(tx, result, cancellationToken);
             }
             catch (CommitOutcomeUnknownException ex)
             {
@@ -224,11 +241,11 @@ internal sealed partial class CommitRunner(
             keepFiles = true;
             foreach (var p in changed)
             {
-                cache.SetTable(p.NewMetadataLocation!, p.Result, p.Json!.Length);
-                await DeleteExpiredMetadataAsync(warehouse, p);
+                kind.Remember(p.NewMetadataLocation!, p.Result, p.Json!.Length);
+                await kind.AfterCommitAsync(warehouse, p.Row.MetadataLocation, p.Current, p.NewMetadataLocation!, p.Result);
             }
 
-            return response;
+            return result;
         }
         finally
         {
@@ -242,41 +259,33 @@ internal sealed partial class CommitRunner(
         }
     }
 
-    private static CatalogResponse Respond(List<Planned> planned, bool single)
-    {
-        if (!single)
-        {
-            return CatalogResponse.NoContent;
-        }
-
-        var p = planned[0];
-        var location = p.NewMetadataLocation ?? p.Row.MetadataLocation;
-        var json = p.Json ?? TableMetadataJson.Write(p.Result);
-        return CatalogResponse.Json(LoadResults.Body(location, json, config: null, storageCredentials: false), LoadResults.ETag(location, "all"));
-    }
-
     /// <summary>
-    /// With <c>write.metadata.delete-after-commit.enabled=true</c>, metadata files that fell out of the
-    /// metadata log are removed (after the commit, best effort).
+    /// The current documents of a commit that changed nothing; null when a pointer moved since it was
+    /// read (the caller retries, as after a lost swap).
     /// </summary>
-    private async Task DeleteExpiredMetadataAsync(WarehouseContext warehouse, Planned p)
+    private async Task<List<MetadataDocument>?> CurrentDocumentsAsync<TMeta>(
+        MetadataKind<TMeta> kind, WarehouseContext warehouse, List<Planned<TMeta>> planned, CancellationToken cancellationToken)
+        where TMeta : class
     {
-        if (!p.Result.Properties.TryGetValue("write.metadata.delete-after-commit.enabled", out var enabled)
-            || !bool.TryParse(enabled, out var on) || !on)
+        var documents = new List<MetadataDocument>(planned.Count);
+        foreach (var p in planned)
         {
-            return;
+            var document = kind.UnchangedDocument(p.Current) ?? p.Row.Metadata;
+            if (document is null)
+            {
+                var full = await tabulars.GetAsync(warehouse.Id, p.Change.Id.Namespace, p.Change.Id.Name, withMetadata: true, cancellationToken);
+                if (full is null || full.Id != p.Row.Id || full.MetadataLocation != p.Row.MetadataLocation)
+                {
+                    return null;
+                }
+
+                document = full.Metadata!;
+            }
+
+            documents.Add(new MetadataDocument(p.Row.MetadataLocation, document));
         }
 
-        var kept = p.Result.MetadataLog.Select(e => e.MetadataFile).ToHashSet(StringComparer.Ordinal);
-        kept.Add(p.NewMetadataLocation!);
-        var before = p.Current.MetadataLog.Select(e => e.MetadataFile).Append(p.Row.MetadataLocation);
-        foreach (var location in before.Where(l => !kept.Contains(l)))
-        {
-            if (TabularStorage.Inside(warehouse, location, "metadata").IsSuccess)
-            {
-                await storage.TryDeleteAsync(warehouse, location);
-            }
-        }
+        return documents;
     }
 
     [LoggerMessage(EventId = 320, Level = LogLevel.Debug, Message = "Commit attempt {Attempt} to {Tables} lost a race; retrying")]

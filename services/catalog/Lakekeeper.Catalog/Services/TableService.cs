@@ -5,7 +5,6 @@ using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Catalog;
 using Lakekeeper.Persistence.Model;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -28,37 +27,38 @@ internal sealed partial class TableService(
     TabularStorage storage,
     TabularCreation creation,
     CommitRunner commits,
+    TableMetadataKind tableKind,
     TimeProvider time,
     ILogger<TableService> logger)
 {
     public const string PurgeQueue = "tabular_purge";
 
-    public async Task<CatalogResponse> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
+    public async Task<Result<IdentifierPage>> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
     {
         var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken);
         if (ns is null)
         {
-            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(levels));
+            return CatalogErrors.NoSuchNamespace(levels);
         }
 
         if (await access.RequireAsync(AuthzObject.Namespace(ns.Id.ToString()), Relations.CanListTables,
                 () => CatalogErrors.NoSuchNamespace(levels), cancellationToken) is { } denied)
         {
-            return CatalogResponse.Error(denied);
+            return denied;
         }
 
         var rows = await tabulars.ListAsync(ns.Id, TabularType.Table, paging.AfterKey, paging.FetchLimit, cancellationToken);
-        return CatalogResponse.Json(Listings.Identifiers(ns.Name, rows, paging));
+        return new IdentifierPage(ns.Name, rows, paging);
     }
 
-    public async Task<CatalogResponse> CreateAsync(
-        WarehouseContext warehouse, IReadOnlyList<string> levels, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency,
+    public async Task<Result<MetadataDocument>> CreateAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, ReadOnlyMemory<byte> body, Completion<MetadataDocument> completion,
         CancellationToken cancellationToken)
     {
         var parsed = RestRequestJson.ParseCreateTable(body.Span);
         if (parsed.IsFailure)
         {
-            return CatalogResponse.Error(parsed.Error);
+            return parsed.Error;
         }
 
         var request = parsed.Value;
@@ -66,7 +66,7 @@ internal sealed partial class TableService(
         var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken);
         if (target.IsFailure)
         {
-            return CatalogResponse.Error(target.Error);
+            return target.Error;
         }
 
         var ns = target.Value;
@@ -77,13 +77,13 @@ internal sealed partial class TableService(
             : storage.DefaultLocation(warehouse, ns.Name, request.Name, tabularId.Value);
         if (location.IsFailure)
         {
-            return CatalogResponse.Error(location.Error);
+            return location.Error;
         }
 
         var created = TableCommitEngine.CreateTable(request, location.Value.ToString(), tabularId.Value, Now);
         if (created.IsFailure)
         {
-            return CatalogResponse.Error(created.Error);
+            return created.Error;
         }
 
         var metadata = created.Value;
@@ -93,25 +93,25 @@ internal sealed partial class TableService(
             var existing = await tabulars.GetAsync(warehouse.Id, levels, request.Name, withMetadata: false, cancellationToken);
             if (existing is not null)
             {
-                return CatalogResponse.Error(NameTaken(id, existing.Type, createViaCommit: false));
+                return NameTaken(id, existing.Type, createViaCommit: false);
             }
 
-            return CatalogResponse.Json(LoadResults.Body(null, TableMetadataJson.Write(metadata), warehouse.ClientConfig, storageCredentials: true));
+            return new MetadataDocument(null, TableMetadataJson.Write(metadata));
         }
 
         return await InsertNewAsync(warehouse, ns, id, tabularId, metadata, explicitLocation,
-            JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location }), idempotency, createViaCommit: false, cancellationToken);
+            JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location }), completion, createViaCommit: false, cancellationToken);
     }
 
     /// <summary>Writes version 0 of a new table and registers it.</summary>
-    private async Task<CatalogResponse> InsertNewAsync(
+    private async Task<Result<MetadataDocument>> InsertNewAsync(
         WarehouseContext warehouse, NamespaceRecord ns, TableIdentifier id, TabularId tabularId, TableMetadata metadata,
-        bool explicitLocation, string eventPayload, IdempotencyScope? idempotency, bool createViaCommit, CancellationToken cancellationToken)
+        bool explicitLocation, string eventPayload, Completion<MetadataDocument> completion, bool createViaCommit, CancellationToken cancellationToken)
     {
         var location = TabularStorage.Inside(warehouse, metadata.Location, "table");
         if (location.IsFailure)
         {
-            return CatalogResponse.Error(location.Error);
+            return location.Error;
         }
 
         var json = TableMetadataJson.Write(metadata);
@@ -121,15 +121,12 @@ internal sealed partial class TableService(
         {
             WriteGzip = MetadataFiles.UseGzip(metadata),
         };
-        var response = CatalogResponse.Json(
-            LoadResults.Body(metadataLocation, json, createViaCommit ? null : warehouse.ClientConfig, storageCredentials: !createViaCommit),
-            LoadResults.ETag(metadataLocation, "all"));
         var result = await creation.InsertAsync(plan, type => NameTaken(id, type, createViaCommit),
             () => createViaCommit
                 ? IcebergError.CommitFailed($"Requirement failed: table already exists: UUID {tabularId} is taken")
                 : IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
-            response, idempotency, cancellationToken);
-        if (ReferenceEquals(result, response))
+            new MetadataDocument(metadataLocation, json), completion, cancellationToken);
+        if (result.IsSuccess)
         {
             cache.SetTable(metadataLocation, metadata, json.Length);
         }
@@ -143,13 +140,17 @@ internal sealed partial class TableService(
             ? CatalogErrors.ViewWithSameName(id)
             : createViaCommit ? CatalogErrors.CreateRaced() : CatalogErrors.TableAlreadyExists(id);
 
-    public async Task<IResult> LoadAsync(
+    /// <summary>
+    /// loadTable. With <paramref name="ifNoneMatch"/> naming the current version, only the version tag
+    /// is read (no document): the client has it.
+    /// </summary>
+    public async Task<Result<TableLoad>> LoadAsync(
         WarehouseContext warehouse, IReadOnlyList<string> levels, string name, string? snapshots, string? ifNoneMatch, CancellationToken cancellationToken)
     {
         var mode = snapshots is null or "all" ? "all" : snapshots == "refs" ? "refs" : null;
         if (mode is null)
         {
-            return CatalogResponse.Error(IcebergError.BadRequest("snapshots must be 'all' or 'refs'"));
+            return IcebergError.BadRequest("snapshots must be 'all' or 'refs'");
         }
 
         var id = new TableIdentifier(levels, name);
@@ -159,19 +160,19 @@ internal sealed partial class TableService(
         var row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: !conditional && mode == "all", cancellationToken);
         if (row is null || row.Type != TabularType.Table)
         {
-            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+            return CatalogErrors.NoSuchTable(id);
         }
 
         if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanGetMetadata,
                 () => CatalogErrors.NoSuchTable(id), cancellationToken) is { } denied)
         {
-            return CatalogResponse.Error(denied);
+            return denied;
         }
 
-        var etag = LoadResults.ETag(row.MetadataLocation, mode);
-        if (conditional && LoadResults.Matches(ifNoneMatch, etag))
+        var etag = VersionTags.Of(row.MetadataLocation, mode);
+        if (conditional && VersionTags.Matches(ifNoneMatch, etag))
         {
-            return new NotModifiedResult(etag);
+            return new TableLoad(row.MetadataLocation, ReadOnlyMemory<byte>.Empty, etag, NotModified: true);
         }
 
         ReadOnlyMemory<byte> document;
@@ -186,10 +187,10 @@ internal sealed partial class TableService(
                 row = await tabulars.GetAsync(warehouse.Id, levels, name, withMetadata: true, cancellationToken);
                 if (row is null || row.Type != TabularType.Table)
                 {
-                    return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+                    return CatalogErrors.NoSuchTable(id);
                 }
 
-                etag = LoadResults.ETag(row.MetadataLocation, mode);
+                etag = VersionTags.Of(row.MetadataLocation, mode);
             }
 
             document = row.Metadata!;
@@ -200,88 +201,87 @@ internal sealed partial class TableService(
             }
         }
 
-        var (prefix, suffix) = LoadResults.Frame(row.MetadataLocation, warehouse.ClientConfig, storageCredentials: true);
-        return new LoadResult(prefix, document, suffix, etag);
+        return new TableLoad(row.MetadataLocation, document, etag, NotModified: false);
     }
 
-    public async Task<CatalogResponse> ExistsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
+    public async Task<Result<Done>> ExistsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
     {
         var row = await VisibleTableAsync(warehouse, new TableIdentifier(levels, name), Relations.CanGetMetadata, cancellationToken);
-        return row.IsFailure ? CatalogResponse.Error(row.Error) : CatalogResponse.NoContent;
+        return row.IsFailure ? row.Error : default(Done);
     }
 
-    public async Task<CatalogResponse> CommitAsync(
-        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency,
+    /// <summary>updateTable: a commit through the one commit protocol, or the create of a staged table (<c>assert-create</c>).</summary>
+    public async Task<Result<MetadataDocument>> CommitAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, ReadOnlyMemory<byte> body, Completion<MetadataDocument> completion,
         CancellationToken cancellationToken)
     {
         var parsed = RestRequestJson.ParseCommitTable(body.Span);
         if (parsed.IsFailure)
         {
-            return CatalogResponse.Error(parsed.Error);
+            return parsed.Error;
         }
 
         var request = parsed.Value;
         var id = new TableIdentifier(levels, name);
         if (request.Requirements.Any(static r => r is TableRequirement.AssertCreate))
         {
-            return await CreateViaCommitAsync(warehouse, id, request, body, idempotency, cancellationToken);
+            return await CreateViaCommitAsync(warehouse, id, request, body, completion, cancellationToken);
         }
 
-        var change = new TableChange(id, request.Requirements, request.Updates, body);
-        return await commits.RunAsync(warehouse, [change], idempotency, single: true, cancellationToken);
+        return await commits.CommitAsync(tableKind, warehouse, TableChange.Of(id, request.Requirements, request.Updates, body), completion, cancellationToken);
     }
 
     /// <summary>The commit of a staged create (<c>assert-create</c>): builds version 0 and registers the table.</summary>
-    private async Task<CatalogResponse> CreateViaCommitAsync(
-        WarehouseContext warehouse, TableIdentifier id, CommitTableRequest request, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency,
+    private async Task<Result<MetadataDocument>> CreateViaCommitAsync(
+        WarehouseContext warehouse, TableIdentifier id, CommitTableRequest request, ReadOnlyMemory<byte> body, Completion<MetadataDocument> completion,
         CancellationToken cancellationToken)
     {
         var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken);
         if (target.IsFailure)
         {
-            return CatalogResponse.Error(target.Error);
+            return target.Error;
         }
 
         var ns = target.Value;
         var existing = await tabulars.GetAsync(warehouse.Id, id.Namespace, id.Name, withMetadata: false, cancellationToken);
         if (existing is not null)
         {
-            return CatalogResponse.Error(NameTaken(id, existing.Type, createViaCommit: true));
+            return NameTaken(id, existing.Type, createViaCommit: true);
         }
 
         var tabularId = TabularId.New();
         var defaultLocation = storage.DefaultLocation(warehouse, ns.Name, id.Name, tabularId.Value);
         if (defaultLocation.IsFailure)
         {
-            return CatalogResponse.Error(defaultLocation.Error);
+            return defaultLocation.Error;
         }
 
         var outcome = TableCommitEngine.Commit(null, null, request.Requirements, request.Updates, Now, tabularId.Value, defaultLocation.Value.ToString());
         if (outcome is not CommitOutcome<TableMetadata>.Changed { Metadata: var metadata })
         {
-            return CatalogResponse.Error(outcome.ErrorOrDefault ?? IcebergError.BadRequest("A create commit must produce table metadata"));
+            return outcome.ErrorOrDefault ?? IcebergError.BadRequest("A create commit must produce table metadata");
         }
 
         var explicitLocation = metadata.Location != defaultLocation.Value.ToString();
         return await InsertNewAsync(warehouse, ns, id, new TabularId(metadata.TableUuid), metadata, explicitLocation,
-            System.Text.Encoding.UTF8.GetString(body.Span), idempotency, createViaCommit: true, cancellationToken);
+            System.Text.Encoding.UTF8.GetString(body.Span), completion, createViaCommit: true, cancellationToken);
     }
 
-    public async Task<CatalogResponse> DropAsync(
-        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool purge, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    public async Task<Result<Done>> DropAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool purge, Completion<Done> completion, CancellationToken cancellationToken)
     {
         var id = new TableIdentifier(levels, name);
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
         var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, levels, name, cancellationToken);
         if (row is null || row.Type != TabularType.Table)
         {
-            return CatalogResponse.Error(CatalogErrors.NoSuchTable(id));
+            return CatalogErrors.NoSuchTable(id);
         }
 
         if (await access.RequireAsync(AuthzObject.Table(row.Id.ToString()), Relations.CanDrop,
                 () => CatalogErrors.NoSuchTable(id), cancellationToken) is { } denied)
         {
-            return CatalogResponse.Error(denied);
+            return denied;
         }
 
         await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken);
@@ -293,8 +293,8 @@ internal sealed partial class TableService(
         }
 
         await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "dropTable", id, JsonSerializer.Serialize(new { purge })), cancellationToken);
-        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken);
-        return CatalogResponse.NoContent;
+        await completion.CommitAsync(tx, default, cancellationToken);
+        return default(Done);
     }
 
     /// <summary>
@@ -311,26 +311,26 @@ internal sealed partial class TableService(
         return [.. files.Where(f => !Storage.Locations.StorageLocation.TryParse(f, out var file, out _) || !file.IsUnder(location)).Distinct(StringComparer.Ordinal)];
     }
 
-    public async Task<CatalogResponse> RenameAsync(WarehouseContext warehouse, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    public async Task<Result<Done>> RenameAsync(WarehouseContext warehouse, ReadOnlyMemory<byte> body, Completion<Done> completion, CancellationToken cancellationToken)
     {
         var parsed = RequestJson.Rename(body);
         if (parsed.IsFailure)
         {
-            return CatalogResponse.Error(parsed.Error);
+            return parsed.Error;
         }
 
         var (source, destination) = parsed.Value;
         if ((identifiers.CheckNamespace(destination.Namespace) ?? identifiers.CheckName(destination.Name, "Table name")) is { } invalid)
         {
-            return CatalogResponse.Error(invalid);
+            return invalid;
         }
 
-        return await RenameTabularAsync(warehouse, source, destination, TabularType.Table, idempotency, cancellationToken);
+        return await RenameTabularAsync(warehouse, source, destination, TabularType.Table, completion, cancellationToken);
     }
 
     /// <summary>Renames a table or view, also across namespaces. The location does not move.</summary>
-    internal async Task<CatalogResponse> RenameTabularAsync(
-        WarehouseContext warehouse, TableIdentifier source, TableIdentifier destination, TabularType type, IdempotencyScope? idempotency,
+    internal async Task<Result<Done>> RenameTabularAsync(
+        WarehouseContext warehouse, TableIdentifier source, TableIdentifier destination, TabularType type, Completion<Done> completion,
         CancellationToken cancellationToken)
     {
         var notFound = type == TabularType.Table ? CatalogErrors.NoSuchTable(source) : CatalogErrors.NoSuchView(source);
@@ -338,13 +338,13 @@ internal sealed partial class TableService(
         var row = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, source.Namespace, source.Name, cancellationToken);
         if (row is null || row.Type != type)
         {
-            return CatalogResponse.Error(notFound);
+            return notFound;
         }
 
         var target = await NamespaceRepository.GetForUpdateAsync(tx, warehouse.Id, destination.Namespace, cancellationToken);
         if (target is null)
         {
-            return CatalogResponse.Error(CatalogErrors.NoSuchNamespace(destination.Namespace));
+            return CatalogErrors.NoSuchNamespace(destination.Namespace);
         }
 
         var objectRef = type == TabularType.Table ? AuthzObject.Table(row.Id.ToString()) : AuthzObject.View(row.Id.ToString());
@@ -352,30 +352,30 @@ internal sealed partial class TableService(
             || await access.RequireAsync(AuthzObject.Namespace(target.Id.ToString()), type == TabularType.Table ? Relations.CanCreateTable : Relations.CanCreateView,
                 () => CatalogErrors.NoSuchNamespace(destination.Namespace), cancellationToken) is { } deniedTarget && (denied = deniedTarget) is not null)
         {
-            return CatalogResponse.Error(denied!);
+            return denied!;
         }
 
         if (await TabularRepository.RenameAsync(tx, row.Id, target.Id, destination.Name, cancellationToken) == TabularRenameOutcome.NameTaken)
         {
             var takenBy = await TabularRepository.NameTakenByAsync(tx, target.Id, destination.Name, cancellationToken);
-            return CatalogResponse.Error(CatalogErrors.RenameTarget(source, destination, takenBy == TabularType.View));
+            return CatalogErrors.RenameTarget(source, destination, takenBy == TabularType.View);
         }
 
         var eventType = type == TabularType.Table ? "renameTable" : "renameView";
         await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, eventType, destination,
             JsonSerializer.Serialize(new { source = new { @namespace = source.Namespace, name = source.Name }, destination = new { @namespace = destination.Namespace, name = destination.Name } })),
             cancellationToken);
-        await IdempotencyScope.CommitAsync(tx, idempotency, CatalogResponse.NoContent, cancellationToken);
-        return CatalogResponse.NoContent;
+        await completion.CommitAsync(tx, default, cancellationToken);
+        return default(Done);
     }
 
-    public async Task<CatalogResponse> RegisterAsync(
-        WarehouseContext warehouse, IReadOnlyList<string> levels, ReadOnlyMemory<byte> body, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    public async Task<Result<MetadataDocument>> RegisterAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, ReadOnlyMemory<byte> body, Completion<MetadataDocument> completion, CancellationToken cancellationToken)
     {
         var parsed = RestRequestJson.ParseRegister(body.Span);
         if (parsed.IsFailure)
         {
-            return CatalogResponse.Error(parsed.Error);
+            return parsed.Error;
         }
 
         var request = parsed.Value;
@@ -383,21 +383,21 @@ internal sealed partial class TableService(
         var target = await creation.TargetAsync(warehouse, id, TabularType.Table, cancellationToken);
         if (target.IsFailure)
         {
-            return CatalogResponse.Error(target.Error);
+            return target.Error;
         }
 
         var registered = await TabularCreation.ReadRegisteredAsync(warehouse, request.MetadataLocation,
             json => TableMetadataJson.Parse(json), m => m.Location, "table", cancellationToken);
         if (registered.IsFailure)
         {
-            return CatalogResponse.Error(registered.Error);
+            return registered.Error;
         }
 
         var (location, json, metadata, tableLocation) = registered.Value;
-        var response = CatalogResponse.Json(LoadResults.Body(location, json, warehouse.ClientConfig, storageCredentials: true), LoadResults.ETag(location, "all"));
+        var document = new MetadataDocument(location, json);
         var eventPayload = JsonSerializer.Serialize(new { metadataLocation = location, overwrite = request.Overwrite });
         var result = request.Overwrite
-            ? await OverwriteAsync(warehouse, id, tableLocation, location, json, metadata.FormatVersion, eventPayload, response, idempotency, cancellationToken)
+            ? await OverwriteAsync(warehouse, id, tableLocation, location, json, metadata.FormatVersion, eventPayload, document, completion, cancellationToken)
             : null;
         if (result is null)
         {
@@ -405,24 +405,24 @@ internal sealed partial class TableService(
             var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.Table, tabularId, tableLocation, ExplicitLocation: true,
                 location, json, metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerTable", id, eventPayload));
             result = await creation.InsertAsync(plan, type => NameTaken(id, type, createViaCommit: false),
-                () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"), response, idempotency, cancellationToken);
+                () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"), document, completion, cancellationToken);
         }
 
-        if (ReferenceEquals(result, response))
+        if (result.Value.IsSuccess)
         {
             cache.SetTable(location, metadata, json.Length);
         }
 
-        return result;
+        return result.Value;
     }
 
     /// <summary>
     /// Register with <c>overwrite</c> over an existing table: its pointer moves to the registered file.
     /// Null when there is no table of that name (the caller registers a new one).
     /// </summary>
-    private async Task<CatalogResponse?> OverwriteAsync(
+    private async Task<Result<MetadataDocument>?> OverwriteAsync(
         WarehouseContext warehouse, TableIdentifier id, Storage.Locations.StorageLocation tableLocation, string metadataLocation, byte[] json, int formatVersion,
-        string eventPayload, CatalogResponse response, IdempotencyScope? idempotency, CancellationToken cancellationToken)
+        string eventPayload, MetadataDocument registered, Completion<MetadataDocument> completion, CancellationToken cancellationToken)
     {
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
         var existing = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, id.Namespace, id.Name, cancellationToken);
@@ -433,62 +433,57 @@ internal sealed partial class TableService(
 
         if (existing.Type == TabularType.View)
         {
-            return CatalogResponse.Error(CatalogErrors.ViewWithSameName(id));
+            return CatalogErrors.ViewWithSameName(id);
         }
 
         if (await access.RequireAsync(AuthzObject.Table(existing.Id.ToString()), Relations.CanCommit,
                 () => CatalogErrors.NoSuchTable(id), cancellationToken) is { } denied)
         {
-            return CatalogResponse.Error(denied);
+            return denied;
         }
 
         if (await TabularStorage.ClaimAsync(tx, warehouse, tableLocation, existing.Id, exclusive: true, cancellationToken) is { } overlap)
         {
-            return CatalogResponse.Error(overlap);
+            return overlap;
         }
 
         await TabularRepository.SwapMetadataAsync(tx, existing.Id, existing.MetadataLocation, metadataLocation, json,
             tableLocation.ToString(), formatVersion, cancellationToken);
         await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, existing.Id, "registerTable", id, eventPayload), cancellationToken);
-        await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
-        return response;
+        await completion.CommitAsync(tx, registered, cancellationToken);
+        return registered;
     }
 
     /// <summary>
     /// Storage credentials for the table. Vended credentials and remote signing come with the signer;
     /// until then the list is empty, and a warehouse's own key is never handed out.
     /// </summary>
-    public async Task<CatalogResponse> CredentialsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
+    public async Task<Result<Done>> CredentialsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
     {
         var row = await VisibleTableAsync(warehouse, new TableIdentifier(levels, name), Relations.CanReadData, cancellationToken);
-        if (row.IsFailure)
-        {
-            return CatalogResponse.Error(row.Error);
-        }
-
-        return CatalogResponse.Json("""{"storage-credentials":[]}"""u8.ToArray());
+        return row.IsFailure ? row.Error : default(Done);
     }
 
     /// <summary>Stores a scan or commit report sent by an engine.</summary>
-    public async Task<CatalogResponse> ReportMetricsAsync(
+    public async Task<Result<Done>> ReportMetricsAsync(
         WarehouseContext warehouse, IReadOnlyList<string> levels, string name, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var report = RequestJson.MetricsReport(body);
         if (report.IsFailure)
         {
-            return CatalogResponse.Error(report.Error);
+            return report.Error;
         }
 
         var id = new TableIdentifier(levels, name);
         var row = await VisibleTableAsync(warehouse, id, Relations.CanGetMetadata, cancellationToken);
         if (row.IsFailure)
         {
-            return CatalogResponse.Error(row.Error);
+            return row.Error;
         }
 
         await metrics.AddAsync(warehouse.Id, row.Value.Id, report.Value.ReportType, report.Value.Json, cancellationToken);
         LogReport(logger, report.Value.ReportType, id.ToString());
-        return CatalogResponse.NoContent;
+        return default(Done);
     }
 
     /// <summary>The table (without its document) if it exists and the caller holds <paramref name="relation"/> on it; else 404/403.</summary>

@@ -1,5 +1,4 @@
 using Lakekeeper.Authz;
-using Lakekeeper.Catalog.Http;
 using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Catalog;
@@ -11,7 +10,7 @@ namespace Lakekeeper.Catalog.Services;
 
 /// <summary>
 /// A new table or view: its row, its first metadata document (written by us, or an existing file for
-/// register), the answer to send and the event to record.
+/// register) and the event to record.
 /// </summary>
 internal sealed record NewTabularPlan(
     WarehouseContext Warehouse,
@@ -97,15 +96,16 @@ internal sealed class TabularCreation(
 
     /// <param name="nameTaken">The error when the name is already used, by what.</param>
     /// <param name="uuidTaken">The error when the chosen UUID belongs to another table or view.</param>
-    public async Task<CatalogResponse> InsertAsync(
-        NewTabularPlan plan, Func<TabularType, IcebergError> nameTaken, Func<IcebergError> uuidTaken, CatalogResponse response,
-        IdempotencyScope? idempotency, CancellationToken cancellationToken)
+    /// <param name="outcome">What the caller answers with once the row is in.</param>
+    public async Task<Result<T>> InsertAsync<T>(
+        NewTabularPlan plan, Func<TabularType, IcebergError> nameTaken, Func<IcebergError> uuidTaken, T outcome,
+        Completion<T> completion, CancellationToken cancellationToken)
     {
         var warehouse = plan.Warehouse;
         if (plan.WriteGzip is { } gzip
             && await TabularStorage.WriteMetadataAsync(warehouse, plan.MetadataLocation, plan.Json, gzip, cancellationToken) is { } unwritable)
         {
-            return CatalogResponse.Error(unwritable);
+            return unwritable;
         }
 
         var keepFile = plan.WriteGzip is null;
@@ -114,31 +114,31 @@ internal sealed class TabularCreation(
             await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
             if (await TabularRepository.NameTakenByAsync(tx, plan.Namespace.Id, plan.Id.Name, cancellationToken) is { } takenBy)
             {
-                return CatalogResponse.Error(nameTaken(takenBy));
+                return nameTaken(takenBy);
             }
 
             if (await TabularStorage.ClaimAsync(tx, warehouse, plan.Location, null, plan.ExplicitLocation, cancellationToken) is { } overlap)
             {
-                return CatalogResponse.Error(overlap);
+                return overlap;
             }
 
             if (plan.WriteGzip is not null
                 && await TabularStorage.CheckMetadataPlacementAsync(tx, warehouse, plan.Location, plan.MetadataLocation, null, cancellationToken) is { } misplaced)
             {
-                return CatalogResponse.Error(misplaced);
+                return misplaced;
             }
 
             var row = new NewTabular(plan.TabularId, warehouse.Id, plan.Namespace.Id, plan.Id.Name, plan.Type, plan.MetadataLocation, plan.Json,
                 plan.Location.ToString(), plan.FormatVersion);
             if (await InsertAsync(tx, row, plan.Id, nameTaken, uuidTaken, cancellationToken) is { } refused)
             {
-                return CatalogResponse.Error(refused);
+                return refused;
             }
 
             await OutboxRepository.AddAsync(tx, plan.Event, cancellationToken);
-            await IdempotencyScope.CommitAsync(tx, idempotency, response, cancellationToken);
+            await completion.CommitAsync(tx, outcome, cancellationToken);
             keepFile = true;
-            return response;
+            return outcome;
         }
         catch (CommitOutcomeUnknownException)
         {

@@ -1,0 +1,139 @@
+using Lakekeeper.Catalog.Services;
+using Lakekeeper.Iceberg;
+using Microsoft.AspNetCore.Http;
+
+namespace Lakekeeper.Catalog.Http;
+
+/// <summary>
+/// The HTTP layer's half of every catalog answer: the services return domain values, these render
+/// them as Iceberg REST bodies, status and headers. Mutations render to a <see cref="CatalogResponse"/>
+/// (bytes that an Idempotency-Key record can store and replay); reads may stream.
+/// </summary>
+internal static class Render
+{
+    /// <summary>Views have no storage config to hand out (an empty <c>config</c> object).</summary>
+    private static readonly Dictionary<string, string> NoConfig = [];
+
+    public static IResult Error(IcebergError error) => CatalogResponse.Error(error);
+
+    /// <summary>204.</summary>
+    public static CatalogResponse NoContent(Done _) => CatalogResponse.NoContent;
+
+    public static CatalogResponse Namespace(NamespaceDescription ns) =>
+        CatalogResponse.Json(ResponseJson.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStringArray("namespace", ns.Levels);
+            w.WriteStringMap("properties", ns.Properties);
+            w.WriteEndObject();
+        }));
+
+    public static CatalogResponse Namespaces(NamespacePage page)
+    {
+        var (rows, paging) = (page.Rows, page.Paging);
+        var more = rows.Count > paging.Limit;
+        var count = more ? paging.Limit : rows.Count;
+        return CatalogResponse.Json(ResponseJson.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("namespaces");
+            for (var i = 0; i < count; i++)
+            {
+                w.WriteStringArray(rows[i].Name);
+            }
+
+            w.WriteEndArray();
+            WriteNextPageToken(w, paging, more ? rows[count - 1].Key : null);
+            w.WriteEndObject();
+        }));
+    }
+
+    /// <summary>The <c>ListTablesResponse</c> body shared by table and view listings.</summary>
+    public static CatalogResponse Identifiers(IdentifierPage page)
+    {
+        var (levels, rows, paging) = (page.Namespace, page.Rows, page.Paging);
+        var more = rows.Count > paging.Limit;
+        var count = more ? paging.Limit : rows.Count;
+        return CatalogResponse.Json(ResponseJson.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("identifiers");
+            for (var i = 0; i < count; i++)
+            {
+                w.WriteStartObject();
+                w.WriteStringArray("namespace", levels);
+                w.WriteString("name", rows[i].Name);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            WriteNextPageToken(w, paging, more ? rows[count - 1].Key : null);
+            w.WriteEndObject();
+        }));
+    }
+
+    public static CatalogResponse PropertiesUpdate(PropertiesUpdate update) =>
+        CatalogResponse.Json(ResponseJson.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStringArray("updated", update.Updated);
+            w.WriteStringArray("removed", update.Removed);
+            w.WriteStringArray("missing", update.Missing);
+            w.WriteEndObject();
+        }));
+
+    /// <summary>
+    /// <c>LoadTableResult</c> of a create or register: the warehouse's client config, the (empty)
+    /// storage credentials, and an ETag once the table has a metadata file (a staged create has none).
+    /// </summary>
+    public static Func<MetadataDocument, CatalogResponse> TableForClient(WarehouseContext warehouse) => table =>
+        CatalogResponse.Json(LoadResults.Body(table.MetadataLocation, table.Document.Span, warehouse.ClientConfig, storageCredentials: true),
+            table.MetadataLocation is null ? null : VersionTags.Of(table.MetadataLocation, "all"));
+
+    /// <summary><c>LoadTableResult</c> of a commit (updateTable, also a create through assert-create): no config, no credentials.</summary>
+    public static CatalogResponse TableCommitted(MetadataDocument table) =>
+        CatalogResponse.Json(LoadResults.Body(table.MetadataLocation, table.Document.Span, config: null, storageCredentials: false),
+            VersionTags.Of(table.MetadataLocation!, "all"));
+
+    /// <summary>loadTable: the stored document spliced into the response without a copy, or 304.</summary>
+    public static Func<TableLoad, IResult> TableLoaded(WarehouseContext warehouse) => load =>
+    {
+        if (load.NotModified)
+        {
+            return new NotModifiedResult(load.ETag);
+        }
+
+        var (prefix, suffix) = LoadResults.Frame(load.MetadataLocation, warehouse.ClientConfig, storageCredentials: true);
+        return new LoadResult(prefix, load.Document, suffix, load.ETag);
+    };
+
+    /// <summary>Storage credentials for a table: none are vended yet, and a warehouse's own key never is.</summary>
+    public static CatalogResponse NoStorageCredentials(Done _) => CatalogResponse.Json("""{"storage-credentials":[]}"""u8.ToArray());
+
+    /// <summary><c>LoadViewResult</c> of loadView, with its ETag.</summary>
+    public static CatalogResponse ViewLoaded(MetadataDocument view) =>
+        CatalogResponse.Json(LoadResults.Body(view.MetadataLocation, view.Document.Span, NoConfig, storageCredentials: false),
+            VersionTags.Of(view.MetadataLocation!, "view"));
+
+    /// <summary><c>LoadViewResult</c> of createView, replaceView and registerView.</summary>
+    public static CatalogResponse ViewWritten(MetadataDocument view) =>
+        CatalogResponse.Json(LoadResults.Body(view.MetadataLocation, view.Document.Span, NoConfig, storageCredentials: false));
+
+    /// <summary><c>next-page-token</c> only when the client pages: the key of the last row, or null on the last page.</summary>
+    private static void WriteNextPageToken(System.Text.Json.Utf8JsonWriter w, Paging paging, string? lastKey)
+    {
+        if (!paging.Paginated)
+        {
+            return;
+        }
+
+        if (lastKey is not null)
+        {
+            w.WriteString("next-page-token", Paging.Token(lastKey));
+        }
+        else
+        {
+            w.WriteNull("next-page-token");
+        }
+    }
+}
