@@ -5,9 +5,10 @@ using Lakekeeper.Testing;
 namespace Lakekeeper.Catalog.Tests;
 
 /// <summary>
-/// Many clients at once against one table, on real Postgres and real HTTP: exactly one create wins,
-/// no append is lost, commits that do not conflict by their requirements are retried by the server
-/// and both land, and attempts that lose leave no metadata file behind.
+/// Many clients at once against one table or view, on real Postgres and real HTTP: exactly one create
+/// wins, no append or replace is lost, commits that do not conflict by their requirements are retried
+/// by the server and both land, and attempts that lose leave no metadata file behind. Views commit
+/// through the same protocol as tables and are held to the same tests.
 /// </summary>
 public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<CommitsAppFixture>
 {
@@ -389,5 +390,117 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.StartsWith("Requirement failed: table already exists", reused.ErrorMessage, StringComparison.Ordinal);
         Assert.Equal(404, (await _catalog.LoadAsync(ns, "second")).Status);
         Assert.Single(_catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, ns)));
+    }
+
+    [Fact]
+    public async Task Sixteen_writers_replacing_one_view_lose_no_update()
+    {
+        const string ns = "view_writers";
+        var created = await _catalog.CreateViewOkAsync(ns, "v");
+        var acknowledged = new ConcurrentBag<string>();
+        var unexpected = new ConcurrentBag<Reply>();
+        using var conflicts = new CommitConflicts("view");
+
+        async Task WriterAsync(int writer)
+        {
+            for (var change = 0; change < 2; change++)
+            {
+                var key = $"w{writer}c{change}";
+                for (var attempt = 0; attempt < 60; attempt++)
+                {
+                    var reply = await _catalog.ReplaceViewAsync(ns, "v",
+                        CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { [key] = "set" }));
+                    if (reply.Status == 200)
+                    {
+                        acknowledged.Add(key);
+                        break;
+                    }
+
+                    if (reply.Status == 409 && reply.ErrorType == "CommitFailedException")
+                    {
+                        // The server's retries ran out; nothing of this attempt landed. Try again.
+                        continue;
+                    }
+
+                    unexpected.Add(reply);
+                    return;
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => WriterAsync(i))));
+
+        Assert.Empty(unexpected);
+        Assert.Equal(32, acknowledged.Count);
+        Assert.True(conflicts.Count > 0, "16 writers on one view should have lost a compare-and-swap at least once");
+        var final = await _catalog.LoadViewOkAsync(ns, "v");
+        Assert.Equal(acknowledged.Order(StringComparer.Ordinal), final.Properties.Keys.Order(StringComparer.Ordinal));
+        // One file per landed commit, plus the create's; every losing attempt removed its file.
+        Assert.Equal(acknowledged.Count + 1, _catalog.MetadataFiles(CommitsCatalog.PathOf(created.Location)).Count);
+        Assert.Equal(acknowledged.Count, (int)await _catalog.CountAsync(
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateView' AND tabular_id = $1::uuid", created.Uuid));
+    }
+
+    [Fact]
+    public async Task View_commits_from_one_base_are_retried_on_the_server_and_both_land()
+    {
+        const string ns = "view_retry";
+        var created = await _catalog.CreateViewOkAsync(ns, "v");
+        var folder = CommitsCatalog.PathOf(created.Location);
+        using var conflicts = new CommitConflicts("view");
+
+        Task<Reply> first, second;
+        await using (await _catalog.LockTableRowAsync(created.Uuid))
+        {
+            // Both plan on the same base and write their files, then queue on the row: one must lose the swap.
+            first = Task.Run(() => _catalog.ReplaceViewAsync(ns, "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })));
+            second = Task.Run(() => _catalog.ReplaceViewAsync(ns, "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })));
+            await _catalog.WaitForLockWaitersAsync(2);
+            Assert.Equal(3, _catalog.MetadataFiles(folder).Count);
+        }
+
+        var replies = await Task.WhenAll(first, second);
+        Assert.All(replies, r => Assert.Equal(200, r.Status));
+
+        var final = await _catalog.LoadViewOkAsync(ns, "v");
+        Assert.Equal("1", final.Properties["a"]);
+        Assert.Equal("2", final.Properties["b"]);
+        Assert.Contains(final.MetadataLocation, replies.Select(r => r.Json.GetProperty("metadata-location").GetString()));
+        Assert.True(conflicts.Count >= 1, "the loser of the swap should have been counted as a conflict");
+
+        // The loser's first file is gone; its retry wrote one file: create + 2 commits.
+        var files = _catalog.MetadataFiles(folder);
+        Assert.Equal(3, files.Count);
+        Assert.Contains(CommitsCatalog.PathOf(final.MetadataLocation), files);
+        Assert.Equal(2L, await _catalog.CountAsync(
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateView' AND tabular_id = $1::uuid", created.Uuid));
+    }
+
+    [Fact]
+    public async Task When_server_retries_run_out_a_view_commit_is_409_and_leaves_no_file()
+    {
+        await using var app = await StandaloneApp.StartAsync(new Dictionary<string, string?> { ["Catalog:CommitAttempts"] = "1" });
+        var catalog = await CommitsCatalog.ForAsync(app);
+        var created = await catalog.CreateViewOkAsync("ns", "v");
+        var folder = CommitsCatalog.PathOf(created.Location);
+
+        Task<Reply> a, b;
+        await using (await catalog.LockTableRowAsync(created.Uuid))
+        {
+            a = Task.Run(() => catalog.ReplaceViewAsync("ns", "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })));
+            b = Task.Run(() => catalog.ReplaceViewAsync("ns", "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })));
+            await catalog.WaitForLockWaitersAsync(2);
+        }
+
+        var replies = await Task.WhenAll(a, b);
+        Assert.Single(replies, r => r.Status == 200);
+        var lost = Assert.Single(replies, r => r.Status != 200);
+        Assert.Equal(409, lost.Status);
+        Assert.Equal("CommitFailedException", lost.ErrorType);
+        Assert.Equal("Commit to ns.v lost to concurrent commits 1 times; retry", lost.ErrorMessage);
+        var final = await catalog.LoadViewOkAsync("ns", "v");
+        Assert.Single(final.Properties);
+        Assert.Equal(2, catalog.MetadataFiles(folder).Count);
+        Assert.Equal(1L, await catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateView'"));
     }
 }

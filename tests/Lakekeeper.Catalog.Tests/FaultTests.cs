@@ -7,10 +7,10 @@ using Npgsql;
 namespace Lakekeeper.Catalog.Tests;
 
 /// <summary>
-/// Failures in the middle of the commit protocol: a process killed after it wrote the new metadata
-/// file but before the database committed, and a database that drops the catalog's connections
-/// while clients commit. The catalog answers 200, 409 or 503 (never 500), and what it acknowledged
-/// is exactly what the tables hold.
+/// Failures in the middle of the commit protocol (tables and views alike): a process killed after it
+/// wrote the new metadata file but before the database committed, a lost answer to COMMIT, and a
+/// database that drops the catalog's connections while clients commit. The catalog answers 200, 409
+/// or 503 (never 500), and what it acknowledged is exactly what the tables and views hold.
 /// </summary>
 public sealed class FaultTests
 {
@@ -82,6 +82,81 @@ public sealed class FaultTests
             Assert.True(File.Exists(orphan));
             Assert.Equal(2L, await restarted.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable'"));
             Assert.Equal(200, (await restarted.CommitAsync("ns", "t", CommitsCatalog.AppendBody(after, CommitsCatalog.NextSnapshotId()))).Status);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_crash_between_the_view_metadata_write_and_the_database_commit_leaves_the_previous_version()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var connectionString = await postgres.CreateDatabaseAsync();
+        var root = Directory.CreateTempSubdirectory("lakekeeper-crash-view-").FullName;
+        var environment = new Dictionary<string, string>
+        {
+            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = connectionString,
+            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = root,
+            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
+        };
+        try
+        {
+            ViewState before;
+            string createdLocation;
+            string prefix;
+            string viewFolder;
+            await using (var first = await ServiceProcess.StartAsync("standalone", FreePort.Next(), environment))
+            {
+                using var http = new HttpClient { BaseAddress = first.BaseAddress };
+                prefix = await CommitsCatalog.CreateWarehouseAsync(http, "crash", Path.Combine(root, "crash"));
+                var catalog = new CommitsCatalog(http, prefix, Path.Combine(root, "crash"), connectionString);
+                var created = await catalog.CreateViewOkAsync("ns", "v");
+                createdLocation = created.MetadataLocation;
+                Assert.Equal(200, (await catalog.ReplaceViewAsync("ns", "v",
+                    CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["first"] = "1" }))).Status);
+                before = await catalog.LoadViewOkAsync("ns", "v");
+                viewFolder = CommitsCatalog.PathOf(before.Location);
+                Assert.Equal(2, catalog.MetadataFiles(viewFolder).Count);
+
+                var rowLock = await catalog.LockTableRowAsync(before.Uuid);
+                try
+                {
+                    // The replace writes its file, then its compare-and-swap waits for our row lock.
+                    var replace = Task.Run(() => catalog.ReplaceViewAsync("ns", "v",
+                        CommitsCatalog.SetViewPropertiesBody(before.Uuid, new Dictionary<string, string> { ["lost"] = "1" })));
+                    await Eventually.TrueAsync(() => Task.FromResult(catalog.MetadataFiles(viewFolder).Count == 3), TimeSpan.FromSeconds(30), "the replace's new metadata file");
+                    await catalog.WaitForLockWaitersAsync(1);
+
+                    first.Kill();
+                    await Assert.ThrowsAnyAsync<HttpRequestException>(() => replace);
+                }
+                finally
+                {
+                    await rowLock.DisposeAsync();
+                }
+            }
+
+            await using var second = await ServiceProcess.StartAsync("standalone", FreePort.Next(), environment);
+            using var http2 = new HttpClient { BaseAddress = second.BaseAddress };
+            var restarted = new CommitsCatalog(http2, prefix, Path.Combine(root, "crash"), connectionString);
+
+            var loaded = await restarted.LoadViewOkAsync("ns", "v");
+            Assert.Equal(before.MetadataLocation, loaded.MetadataLocation);
+            Assert.False(loaded.Properties.ContainsKey("lost"));
+            var orphan = Assert.Single(restarted.MetadataFiles(viewFolder).Except([CommitsCatalog.PathOf(createdLocation), CommitsCatalog.PathOf(before.MetadataLocation)]));
+
+            // The orphan is in nobody's way: the next replace lands in a file of its own.
+            var after = await restarted.ReplaceViewAsync("ns", "v", CommitsCatalog.SetViewPropertiesBody(before.Uuid, new Dictionary<string, string> { ["next"] = "1" }));
+            Assert.Equal(200, after.Status);
+            var current = await restarted.LoadViewOkAsync("ns", "v");
+            Assert.Equal("1", current.Properties["next"]);
+            Assert.False(current.Properties.ContainsKey("lost"));
+            Assert.NotEqual(orphan, CommitsCatalog.PathOf(current.MetadataLocation));
+            Assert.True(File.Exists(orphan));
+            Assert.Equal(2L, await restarted.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateView'"));
         }
         finally
         {
@@ -317,20 +392,22 @@ public sealed class FaultTests
         Assert.Equal(200, (await catalog.SendAsync(HttpMethod.Get, catalog.Url("namespaces/other"))).Status);
         Assert.Equal(4, proxy.Cuts);
 
-        // replaceView.
-        var view = await catalog.SendAsync(HttpMethod.Post, catalog.Url("namespaces/ns/views"), $$$"""
-            {"name":"v","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"x","required":false,"type":"long"}]},
-             "view-version":{"version-id":1,"timestamp-ms":{{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}},"schema-id":0,"summary":{},
-               "representations":[{"type":"sql","sql":"select 1 as x","dialect":"spark"}],"default-namespace":["ns"]},"properties":{}}
-            """);
+        // replaceView: the same protocol as tables, so the same answer; the file is kept and a retry with the key replays.
+        var view = await catalog.CreateViewAsync("ns", "v");
         Assert.Equal(200, view.Status);
-        var viewUuid = view.Json.GetProperty("metadata").GetProperty("view-uuid").GetString();
+        var viewUuid = view.Json.GetProperty("metadata").GetProperty("view-uuid").GetString()!;
+        var viewKey = Guid.CreateVersion7().ToString();
+        var replace = CommitsCatalog.SetViewPropertiesBody(viewUuid, new Dictionary<string, string> { ["changed"] = "yes" });
         proxy.CutNextCommit();
-        AssertUnknown(await catalog.SendAsync(HttpMethod.Post, catalog.Url("namespaces/ns/views/v"),
-            $$$"""{"requirements":[{"type":"assert-view-uuid","uuid":"{{{viewUuid}}}"}],"updates":[{"action":"set-properties","updates":{"changed":"yes"}}]}"""));
-        var reloaded = await catalog.SendAsync(HttpMethod.Get, catalog.Url("namespaces/ns/views/v"));
-        Assert.Equal("yes", reloaded.Json.GetProperty("metadata").GetProperty("properties").GetProperty("changed").GetString());
-        Assert.True(File.Exists(CommitsCatalog.PathOf(reloaded.Json.GetProperty("metadata-location").GetString()!)));
+        AssertUnknown(await catalog.ReplaceViewAsync("ns", "v", replace, viewKey));
         Assert.Equal(5, proxy.Cuts);
+        var reloaded = await catalog.LoadViewOkAsync("ns", "v");
+        Assert.Equal("yes", reloaded.Properties["changed"]);
+        Assert.True(File.Exists(CommitsCatalog.PathOf(reloaded.MetadataLocation)));
+        var replayed = await catalog.ReplaceViewAsync("ns", "v", replace, viewKey);
+        Assert.Equal(200, replayed.Status);
+        Assert.Equal(reloaded.MetadataLocation, replayed.Json.GetProperty("metadata-location").GetString());
+        Assert.Equal(reloaded.MetadataLocation, (await catalog.LoadViewOkAsync("ns", "v")).MetadataLocation);
+        Assert.Equal(1L, await catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateView'"));
     }
 }

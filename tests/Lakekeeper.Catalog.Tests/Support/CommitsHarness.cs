@@ -83,6 +83,19 @@ internal sealed record TableState(string MetadataLocation, JsonElement Metadata)
     }
 }
 
+/// <summary>What a test needs to know of a view's current metadata.</summary>
+internal sealed record ViewState(string MetadataLocation, JsonElement Metadata)
+{
+    public string Uuid => Metadata.GetProperty("view-uuid").GetString()!;
+
+    public string Location => Metadata.GetProperty("location").GetString()!;
+
+    public IReadOnlyDictionary<string, string> Properties =>
+        Metadata.TryGetProperty("properties", out var p)
+            ? p.EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetString()!, StringComparer.Ordinal)
+            : new Dictionary<string, string>();
+}
+
 /// <summary>
 /// The catalog of one warehouse seen from a test: REST calls (with optional Idempotency-Key), the
 /// warehouse folder, and the catalog's database.
@@ -248,6 +261,41 @@ internal sealed class CommitsCatalog(HttpClient http, string prefix, string ware
     public static string TransactionBody(params (string Ns, string Name, string Requirements, string Updates)[] changes) =>
         "{\"table-changes\":[" + string.Join(',', changes.Select(c =>
             $$"""{"identifier":{"namespace":["{{c.Ns}}"],"name":"{{c.Name}}"},"requirements":{{c.Requirements}},"updates":{{c.Updates}}}""")) + "]}";
+
+    public string ViewUrl(string ns, string view) => Url($"namespaces/{ns}/views/{view}");
+
+    public static string CreateViewBody(string name, string ns) => $$$"""
+        {"name":"{{{name}}}","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"x","required":false,"type":"long"}]},
+         "view-version":{"version-id":1,"timestamp-ms":{{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}},"schema-id":0,"summary":{},
+           "representations":[{"type":"sql","sql":"select 1 as x","dialect":"spark"}],"default-namespace":["{{{ns}}}"]},"properties":{}}
+        """;
+
+    public Task<Reply> CreateViewAsync(string ns, string name, string? key = null) =>
+        SendAsync(HttpMethod.Post, Url($"namespaces/{ns}/views"), CreateViewBody(name, ns), key);
+
+    /// <summary>Creates a namespace (if missing) and a view; fails the test unless both work.</summary>
+    public async Task<ViewState> CreateViewOkAsync(string ns, string name)
+    {
+        var created = await CreateNamespaceAsync(ns);
+        Assert.True(created.Status is 200 or 409, created.ToString());
+        var view = await CreateViewAsync(ns, name);
+        Assert.True(view.Status == 200, view.ToString());
+        return await LoadViewOkAsync(ns, name);
+    }
+
+    public async Task<ViewState> LoadViewOkAsync(string ns, string name)
+    {
+        var reply = await SendAsync(HttpMethod.Get, ViewUrl(ns, name));
+        Assert.True(reply.Status == 200, $"load view {ns}.{name}: {reply}");
+        return new ViewState(reply.Json.GetProperty("metadata-location").GetString()!, reply.Json.GetProperty("metadata").Clone());
+    }
+
+    public Task<Reply> ReplaceViewAsync(string ns, string name, string json, string? key = null) =>
+        SendAsync(HttpMethod.Post, ViewUrl(ns, name), json, key);
+
+    /// <summary>replaceView with set-properties and only the view UUID asserted: commutes with other such commits.</summary>
+    public static string SetViewPropertiesBody(string uuid, IReadOnlyDictionary<string, string> properties) =>
+        $$"""{"requirements":[{"type":"assert-view-uuid","uuid":"{{uuid}}"}],"updates":[{"action":"set-properties","updates":{{JsonSerializer.Serialize(properties)}}}]}""";
 
     /// <summary>Every metadata file in the warehouse folder (or below <paramref name="under"/>).</summary>
     public IReadOnlyList<string> MetadataFiles(string? under = null)
