@@ -101,17 +101,12 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         var created = await _catalog.CreateTableOkAsync(ns, "t");
         var folder = CommitsCatalog.PathOf(created.Metadata.GetProperty("location").GetString()!);
 
-        Task<Reply> first, second;
-        await using (await _catalog.LockTableRowAsync(created.Uuid))
-        {
-            // Both plan on the same base and write their files, then queue on the row: one must lose the swap.
-            first = Task.Run(() => _catalog.CommitAsync(ns, "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })));
-            second = Task.Run(() => _catalog.CommitAsync(ns, "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })));
-            await _catalog.WaitForLockWaitersAsync(2);
-            Assert.Equal(3, _catalog.MetadataFiles(folder).Count);
-        }
-
-        var replies = await Task.WhenAll(first, second);
+        // Both plan on the same base and write their files, then queue on the row: one must lose the swap.
+        var replies = await _catalog.QueuedOnOneRowAsync(created.Uuid,
+        [
+            () => _catalog.CommitAsync(ns, "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })),
+            () => _catalog.CommitAsync(ns, "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })),
+        ], () => Assert.Equal(3, _catalog.MetadataFiles(folder).Count));
         Assert.All(replies, r => Assert.Equal(200, r.Status));
 
         var final = await _catalog.LoadOkAsync(ns, "t");
@@ -188,15 +183,8 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
             $$$""",{"type":"assert-ref-snapshot-id","ref":"main","snapshot-id":{{{parent}}}}""", string.Empty, StringComparison.Ordinal);
         var (first, second) = (CommitsCatalog.NextSnapshotId(), CommitsCatalog.NextSnapshotId());
         Assert.DoesNotContain("assert-ref-snapshot-id", UuidOnly(first), StringComparison.Ordinal);
-        Task<Reply> a, b;
-        await using (await _catalog.LockTableRowAsync(created.Uuid))
-        {
-            a = Task.Run(() => _catalog.CommitAsync(ns, "t", UuidOnly(first)));
-            b = Task.Run(() => _catalog.CommitAsync(ns, "t", UuidOnly(second)));
-            await _catalog.WaitForLockWaitersAsync(2);
-        }
-
-        var replies = await Task.WhenAll(a, b);
+        var replies = await _catalog.QueuedOnOneRowAsync(created.Uuid,
+            [() => _catalog.CommitAsync(ns, "t", UuidOnly(first)), () => _catalog.CommitAsync(ns, "t", UuidOnly(second))]);
         Assert.Single(replies, r => r.Status == 200);
         var lost = Assert.Single(replies, r => r.Status != 200);
         Assert.Equal(409, lost.Status);
@@ -216,15 +204,11 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         var created = await catalog.CreateTableOkAsync("ns", "t");
         var folder = CommitsCatalog.PathOf(created.Metadata.GetProperty("location").GetString()!);
 
-        Task<Reply> a, b;
-        await using (await catalog.LockTableRowAsync(created.Uuid))
-        {
-            a = Task.Run(() => catalog.CommitAsync("ns", "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })));
-            b = Task.Run(() => catalog.CommitAsync("ns", "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })));
-            await catalog.WaitForLockWaitersAsync(2);
-        }
-
-        var replies = await Task.WhenAll(a, b);
+        var replies = await catalog.QueuedOnOneRowAsync(created.Uuid,
+        [
+            () => catalog.CommitAsync("ns", "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })),
+            () => catalog.CommitAsync("ns", "t", CommitsCatalog.SetPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })),
+        ]);
         Assert.Single(replies, r => r.Status == 200);
         var lost = Assert.Single(replies, r => r.Status != 200);
         Assert.Equal(409, lost.Status);
@@ -449,17 +433,12 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         var folder = CommitsCatalog.PathOf(created.Location);
         using var conflicts = new CommitConflicts("view");
 
-        Task<Reply> first, second;
-        await using (await _catalog.LockTableRowAsync(created.Uuid))
-        {
-            // Both plan on the same base and write their files, then queue on the row: one must lose the swap.
-            first = Task.Run(() => _catalog.ReplaceViewAsync(ns, "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })));
-            second = Task.Run(() => _catalog.ReplaceViewAsync(ns, "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })));
-            await _catalog.WaitForLockWaitersAsync(2);
-            Assert.Equal(3, _catalog.MetadataFiles(folder).Count);
-        }
-
-        var replies = await Task.WhenAll(first, second);
+        // Both plan on the same base and write their files, then queue on the row: one must lose the swap.
+        var replies = await _catalog.QueuedOnOneRowAsync(created.Uuid,
+        [
+            () => _catalog.ReplaceViewAsync(ns, "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })),
+            () => _catalog.ReplaceViewAsync(ns, "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })),
+        ], () => Assert.Equal(3, _catalog.MetadataFiles(folder).Count));
         Assert.All(replies, r => Assert.Equal(200, r.Status));
 
         var final = await _catalog.LoadViewOkAsync(ns, "v");
@@ -484,15 +463,11 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         var created = await catalog.CreateViewOkAsync("ns", "v");
         var folder = CommitsCatalog.PathOf(created.Location);
 
-        Task<Reply> a, b;
-        await using (await catalog.LockTableRowAsync(created.Uuid))
-        {
-            a = Task.Run(() => catalog.ReplaceViewAsync("ns", "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })));
-            b = Task.Run(() => catalog.ReplaceViewAsync("ns", "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })));
-            await catalog.WaitForLockWaitersAsync(2);
-        }
-
-        var replies = await Task.WhenAll(a, b);
+        var replies = await catalog.QueuedOnOneRowAsync(created.Uuid,
+        [
+            () => catalog.ReplaceViewAsync("ns", "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["a"] = "1" })),
+            () => catalog.ReplaceViewAsync("ns", "v", CommitsCatalog.SetViewPropertiesBody(created.Uuid, new Dictionary<string, string> { ["b"] = "2" })),
+        ]);
         Assert.Single(replies, r => r.Status == 200);
         var lost = Assert.Single(replies, r => r.Status != 200);
         Assert.Equal(409, lost.Status);

@@ -14,19 +14,46 @@ namespace Lakekeeper.Catalog.Tests;
 /// </summary>
 public sealed class FaultTests
 {
+    /// <summary>Settings of a standalone process over its own database and warehouse folder (the same for a restart).</summary>
+    private static Dictionary<string, string> ProcessSettings(string connectionString, string root) => new()
+    {
+        ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = connectionString,
+        ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = root,
+        ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
+    };
+
+    /// <summary>
+    /// Starts <paramref name="commit"/> and kills <paramref name="process"/> once the commit has written
+    /// its new metadata file and its compare-and-swap waits for our lock on the row: a crash between
+    /// the file write and COMMIT.
+    /// </summary>
+    private static async Task KillWhileTheSwapWaitsAsync(ServiceProcess process, CommitsCatalog catalog, string uuid, string folder, Func<Task<Reply>> commit)
+    {
+        var files = catalog.MetadataFiles(folder).Count;
+        var rowLock = await catalog.LockTableRowAsync(uuid);
+        try
+        {
+            var running = Task.Run(commit);
+            await Eventually.TrueAsync(() => Task.FromResult(catalog.MetadataFiles(folder).Count == files + 1), TimeSpan.FromSeconds(30), "the commit's new metadata file");
+            await catalog.WaitForLockWaitersAsync(1);
+
+            process.Kill();
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => running);
+        }
+        finally
+        {
+            await rowLock.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task A_crash_between_the_metadata_write_and_the_database_commit_leaves_the_previous_version()
     {
         var postgres = await PostgresServer.SharedAsync();
         var connectionString = await postgres.CreateDatabaseAsync();
         var root = Directory.CreateTempSubdirectory("lakekeeper-crash-").FullName;
-        var environment = new Dictionary<string, string>
-        {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = connectionString,
-            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = root,
-            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
-        };
+        var environment = ProcessSettings(connectionString, root);
         try
         {
             TableState before;
@@ -43,21 +70,8 @@ public sealed class FaultTests
                 tableFolder = CommitsCatalog.PathOf(before.Metadata.GetProperty("location").GetString()!);
                 Assert.Equal(2, catalog.MetadataFiles(tableFolder).Count);
 
-                var rowLock = await catalog.LockTableRowAsync(before.Uuid);
-                try
-                {
-                    // The commit writes its file, then its compare-and-swap waits for our row lock.
-                    var commit = Task.Run(() => catalog.CommitAsync("ns", "t", CommitsCatalog.AppendBody(before, CommitsCatalog.NextSnapshotId())));
-                    await Eventually.TrueAsync(() => Task.FromResult(catalog.MetadataFiles(tableFolder).Count == 3), TimeSpan.FromSeconds(30), "the commit's new metadata file");
-                    await catalog.WaitForLockWaitersAsync(1);
-
-                    first.Kill();
-                    await Assert.ThrowsAnyAsync<HttpRequestException>(() => commit);
-                }
-                finally
-                {
-                    await rowLock.DisposeAsync();
-                }
+                await KillWhileTheSwapWaitsAsync(first, catalog, before.Uuid, tableFolder,
+                    () => catalog.CommitAsync("ns", "t", CommitsCatalog.AppendBody(before, CommitsCatalog.NextSnapshotId())));
             }
 
             await using var second = await ServiceProcess.StartAsync("standalone", FreePort.Next(), environment);
@@ -95,13 +109,7 @@ public sealed class FaultTests
         var postgres = await PostgresServer.SharedAsync();
         var connectionString = await postgres.CreateDatabaseAsync();
         var root = Directory.CreateTempSubdirectory("lakekeeper-crash-view-").FullName;
-        var environment = new Dictionary<string, string>
-        {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = connectionString,
-            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = root,
-            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
-        };
+        var environment = ProcessSettings(connectionString, root);
         try
         {
             ViewState before;
@@ -121,22 +129,8 @@ public sealed class FaultTests
                 viewFolder = CommitsCatalog.PathOf(before.Location);
                 Assert.Equal(2, catalog.MetadataFiles(viewFolder).Count);
 
-                var rowLock = await catalog.LockTableRowAsync(before.Uuid);
-                try
-                {
-                    // The replace writes its file, then its compare-and-swap waits for our row lock.
-                    var replace = Task.Run(() => catalog.ReplaceViewAsync("ns", "v",
-                        CommitsCatalog.SetViewPropertiesBody(before.Uuid, new Dictionary<string, string> { ["lost"] = "1" })));
-                    await Eventually.TrueAsync(() => Task.FromResult(catalog.MetadataFiles(viewFolder).Count == 3), TimeSpan.FromSeconds(30), "the replace's new metadata file");
-                    await catalog.WaitForLockWaitersAsync(1);
-
-                    first.Kill();
-                    await Assert.ThrowsAnyAsync<HttpRequestException>(() => replace);
-                }
-                finally
-                {
-                    await rowLock.DisposeAsync();
-                }
+                await KillWhileTheSwapWaitsAsync(first, catalog, before.Uuid, viewFolder,
+                    () => catalog.ReplaceViewAsync("ns", "v", CommitsCatalog.SetViewPropertiesBody(before.Uuid, new Dictionary<string, string> { ["lost"] = "1" })));
             }
 
             await using var second = await ServiceProcess.StartAsync("standalone", FreePort.Next(), environment);

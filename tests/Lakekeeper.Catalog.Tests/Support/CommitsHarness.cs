@@ -351,6 +351,23 @@ internal sealed class CommitsCatalog(HttpClient http, string prefix, string ware
     /// <summary>Holds <c>FOR UPDATE</c> on a table's row until disposed (rolled back).</summary>
     public Task<RowLock> LockTableRowAsync(string tableUuid) => RowLock.TakeAsync(connectionString, tableUuid);
 
+    /// <summary>
+    /// Runs the commits so that they all plan on one base: the row is locked while they write their
+    /// files and queue on it (<paramref name="whileQueued"/> runs then), and released. Their answers, in order.
+    /// </summary>
+    public async Task<Reply[]> QueuedOnOneRowAsync(string uuid, Func<Task<Reply>>[] commits, Action? whileQueued = null)
+    {
+        Task<Reply>[] running;
+        await using (await LockTableRowAsync(uuid))
+        {
+            running = [.. commits.Select(Task.Run)];
+            await WaitForLockWaitersAsync(commits.Length);
+            whileQueued?.Invoke();
+        }
+
+        return await Task.WhenAll(running);
+    }
+
     internal static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params object?[] parameters)
     {
         var command = new NpgsqlCommand(sql, connection);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Lakekeeper.Catalog.Services;
 using Lakekeeper.Iceberg;
 using Microsoft.AspNetCore.Http;
@@ -28,49 +29,18 @@ internal static class Render
             w.WriteEndObject();
         }));
 
-    public static CatalogResponse Namespaces(NamespacePage page)
-    {
-        var (rows, paging) = (page.Rows, page.Paging);
-        var more = rows.Count > paging.Limit;
-        var count = more ? paging.Limit : rows.Count;
-        return CatalogResponse.Json(ResponseJson.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("namespaces");
-            for (var i = 0; i < count; i++)
-            {
-                w.WriteStringArray(rows[i].Name);
-            }
-
-            w.WriteEndArray();
-            WriteNextPageToken(w, paging, more ? rows[count - 1].Key : null);
-            w.WriteEndObject();
-        }));
-    }
+    public static CatalogResponse Namespaces(NamespacePage page) =>
+        Page("namespaces", page.Rows, page.Paging, static (w, row) => w.WriteStringArray(row.Name), static row => row.Key);
 
     /// <summary>The <c>ListTablesResponse</c> body shared by table and view listings.</summary>
-    public static CatalogResponse Identifiers(IdentifierPage page)
-    {
-        var (levels, rows, paging) = (page.Namespace, page.Rows, page.Paging);
-        var more = rows.Count > paging.Limit;
-        var count = more ? paging.Limit : rows.Count;
-        return CatalogResponse.Json(ResponseJson.Write(w =>
+    public static CatalogResponse Identifiers(IdentifierPage page) =>
+        Page("identifiers", page.Rows, page.Paging, (w, row) =>
         {
             w.WriteStartObject();
-            w.WriteStartArray("identifiers");
-            for (var i = 0; i < count; i++)
-            {
-                w.WriteStartObject();
-                w.WriteStringArray("namespace", levels);
-                w.WriteString("name", rows[i].Name);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            WriteNextPageToken(w, paging, more ? rows[count - 1].Key : null);
+            w.WriteStringArray("namespace", page.Namespace);
+            w.WriteString("name", row.Name);
             w.WriteEndObject();
-        }));
-    }
+        }, static row => row.Key);
 
     public static CatalogResponse PropertiesUpdate(PropertiesUpdate update) =>
         CatalogResponse.Json(ResponseJson.Write(w =>
@@ -119,21 +89,39 @@ internal static class Render
     public static CatalogResponse ViewWritten(MetadataDocument view) =>
         CatalogResponse.Json(LoadResults.Body(view.MetadataLocation, view.Document.Span, NoConfig, storageCredentials: false));
 
-    /// <summary><c>next-page-token</c> only when the client pages: the key of the last row, or null on the last page.</summary>
-    private static void WriteNextPageToken(System.Text.Json.Utf8JsonWriter w, Paging paging, string? lastKey)
+    /// <summary>
+    /// One page of a listing: the rows (the service fetched one more than the page, to know whether
+    /// another follows) and <c>next-page-token</c> only when the client pages: the key of the last row
+    /// sent, or null on the last page.
+    /// </summary>
+    private static CatalogResponse Page<TRow>(
+        string name, IReadOnlyList<TRow> rows, Paging paging, Action<Utf8JsonWriter, TRow> writeRow, Func<TRow, string> key)
     {
-        if (!paging.Paginated)
+        var more = rows.Count > paging.Limit;
+        var count = more ? paging.Limit : rows.Count;
+        return CatalogResponse.Json(ResponseJson.Write(w =>
         {
-            return;
-        }
+            w.WriteStartObject();
+            w.WriteStartArray(name);
+            for (var i = 0; i < count; i++)
+            {
+                writeRow(w, rows[i]);
+            }
 
-        if (lastKey is not null)
-        {
-            w.WriteString("next-page-token", Paging.Token(lastKey));
-        }
-        else
-        {
-            w.WriteNull("next-page-token");
-        }
+            w.WriteEndArray();
+            if (paging.Paginated)
+            {
+                if (more)
+                {
+                    w.WriteString("next-page-token", Paging.Token(key(rows[count - 1])));
+                }
+                else
+                {
+                    w.WriteNull("next-page-token");
+                }
+            }
+
+            w.WriteEndObject();
+        }));
     }
 }
