@@ -149,14 +149,9 @@ internal sealed class PurgeWorkerHold : IAsyncDisposable
     public static async Task<PurgeWorkerHold> TakeAsync(CommitsCatalog catalog, string decoyLocation)
     {
         var decoy = Guid.CreateVersion7();
-        await using (var connection = await catalog.OpenDatabaseAsync())
-        await using (var insert = CommitsCatalog.Command(connection,
-            "INSERT INTO task (task_id, queue, warehouse_id, location, scheduled_for) VALUES ($1, 'tabular_purge', $2::uuid, $3, now() - interval '1 hour')",
-            decoy, catalog.Prefix, decoyLocation))
-        {
-            await insert.ExecuteNonQueryAsync();
-        }
 
+        // The held row goes in first: with the task already visible, a quick worker could record its
+        // outcome before the hold exists (task_log has no foreign key to task).
         var hold = await catalog.OpenDatabaseAsync();
         var transaction = await hold.BeginTransactionAsync();
         await using (var log = CommitsCatalog.Command(hold,
@@ -164,6 +159,14 @@ internal sealed class PurgeWorkerHold : IAsyncDisposable
         {
             log.Transaction = transaction;
             await log.ExecuteNonQueryAsync();
+        }
+
+        await using (var connection = await catalog.OpenDatabaseAsync())
+        await using (var insert = CommitsCatalog.Command(connection,
+            "INSERT INTO task (task_id, queue, warehouse_id, location, scheduled_for) VALUES ($1, 'tabular_purge', $2::uuid, $3, now() - interval '1 hour')",
+            decoy, catalog.Prefix, decoyLocation))
+        {
+            await insert.ExecuteNonQueryAsync();
         }
 
         // The worker claims the decoy, finds nothing to delete and blocks recording its outcome.

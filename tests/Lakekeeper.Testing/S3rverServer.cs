@@ -146,6 +146,10 @@ public sealed class S3rverServer : IAsyncDisposable
             {
                 // Not accepting connections yet.
             }
+            catch (TaskCanceledException) when (!deadline.IsCancellationRequested)
+            {
+                // This probe timed out (a loaded machine starts node slowly); the deadline has not passed.
+            }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
                 throw new TimeoutException($"s3rver at {Endpoint} did not answer within {StartTimeout}. {Stderr()}");
