@@ -11,9 +11,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -34,6 +36,7 @@ public static class ServiceDefaultsRegistration
         services.AddValidatedOptions<ServerOptions>(builder.Configuration, ServerOptions.Section);
         services.AddHealthChecks();
         services.AddExceptionHandler<ErrorContractExceptionHandler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, InternalPortEndpoints.Policy>());
         services.AddSingleton<IConfigureOptions<HostOptions>, ShutdownTimeoutSetup>();
 
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);

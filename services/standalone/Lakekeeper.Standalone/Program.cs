@@ -1,3 +1,4 @@
+using Lakekeeper.Authz;
 using Lakekeeper.Catalog;
 using Lakekeeper.Events;
 using Lakekeeper.Management;
@@ -8,6 +9,7 @@ using Lakekeeper.Signer;
 // Every module in one process: the quickstart, most tests and small installs.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("standalone");
+builder.AddAuthzEngine();
 builder.AddCatalog();
 builder.AddManagement();
 builder.AddSigner();

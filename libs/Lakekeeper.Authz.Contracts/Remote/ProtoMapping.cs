@@ -1,7 +1,10 @@
 namespace Lakekeeper.Authz.Remote;
 
-/// <summary>Between the API records and the wire messages; the only code that knows both.</summary>
-internal static class ProtoMapping
+/// <summary>
+/// Between the API records and the wire messages (protos/authz.proto); the only code that knows both,
+/// shared by the gRPC client here and the gRPC service in <c>services/authz</c>.
+/// </summary>
+public static class ProtoMapping
 {
     public static V1.Principal ToProto(Principal principal) => new()
     {

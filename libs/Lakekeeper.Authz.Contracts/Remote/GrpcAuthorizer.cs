@@ -1,33 +1,25 @@
-using Google.Protobuf;
+using Grpc.Core;
 using Lakekeeper.Authz.V1;
-using Lakekeeper.Rpc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Authz.Remote;
 
 /// <summary>
-/// <see cref="IAuthorizer"/> as a gRPC client of the authz service (microservices topology). Every
-/// call carries a deadline of <see cref="AuthzOptions.TimeoutMs"/>. INVALID_ARGUMENT comes back as
-/// <see cref="ArgumentException"/>; every other failure as <see cref="AuthorizerUnavailableException"/>.
+/// <see cref="IAuthorizer"/> as a gRPC client of the authz service (microservices topology), on the
+/// generated <see cref="V1.Authorizer.AuthorizerClient"/> from <c>Grpc.Net.ClientFactory</c>. Every call
+/// carries a deadline of <see cref="AuthzOptions.TimeoutMs"/>. INVALID_ARGUMENT comes back as
+/// <see cref="ArgumentException"/>; every other failure (unavailable, deadline exceeded, internal,
+/// connection refused …) as <see cref="AuthorizerUnavailableException"/>. The caller's own token
+/// firing is an <see cref="OperationCanceledException"/> (the channel is set up that way), not a failure.
 /// </summary>
-internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
+internal sealed partial class GrpcAuthorizer(
+    V1.Authorizer.AuthorizerClient client, IOptions<AuthzOptions> options, ILogger<GrpcAuthorizer> logger) : IAuthorizer
 {
-    private readonly RpcChannel _channel;
-    private readonly TimeSpan _timeout;
-    private readonly ILogger<RpcAuthorizer> _logger;
+    private readonly TimeSpan _timeout = TimeSpan.FromMilliseconds(options.Value.TimeoutMs);
 
-    public RpcAuthorizer(IOptions<AuthzOptions> options, ILogger<RpcAuthorizer> logger)
-    {
-        var settings = options.Value;
-        var endpoint = settings.EndpointUri
-            ?? throw new InvalidOperationException("LAKEKEEPER__AUTHZ__ENDPOINT is not set; the authorizer runs in process.");
-        _channel = new RpcChannel(endpoint);
-        _timeout = TimeSpan.FromMilliseconds(settings.TimeoutMs);
-        _logger = logger;
-    }
-
-    public Uri Endpoint => _channel.Address;
+    public Uri Endpoint { get; } = options.Value.EndpointUri
+        ?? throw new InvalidOperationException("LAKEKEEPER__AUTHZ__ENDPOINT is not set; the authorizer runs in process.");
 
     public async ValueTask<bool> CheckAsync(Principal principal, AuthzObject target, string relation, CancellationToken cancellationToken = default)
     {
@@ -37,7 +29,7 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
             Object = ProtoMapping.ToProto(target),
             Relation = relation ?? string.Empty,
         };
-        var reply = await CallAsync(AuthzRpcMethods.Check, request, cancellationToken);
+        var reply = await CallAsync(nameof(client.Check), client.CheckAsync(request, Options(cancellationToken)));
         return reply.Allowed;
     }
 
@@ -50,10 +42,10 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
             request.Items.Add(new V1.CheckItem { Object = ProtoMapping.ToProto(item.Object), Relation = item.Relation ?? string.Empty });
         }
 
-        var reply = await CallAsync(AuthzRpcMethods.BatchCheck, request, cancellationToken);
+        var reply = await CallAsync(nameof(client.BatchCheck), client.BatchCheckAsync(request, Options(cancellationToken)));
         if (reply.Allowed.Count != items.Count)
         {
-            LogFailure(_logger, AuthzRpcMethods.BatchCheck.Path, StatusCode.Internal, "answer count differs from item count");
+            LogFailure(logger, nameof(client.BatchCheck), StatusCode.Internal, "answer count differs from item count", null);
             throw new AuthorizerUnavailableException(
                 $"The authorization service answered {reply.Allowed.Count} of {items.Count} batch check items.");
         }
@@ -71,7 +63,7 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
             Relation = relation ?? string.Empty,
             Within = within is { } container ? ProtoMapping.ToProto(container) : null,
         };
-        var reply = await CallAsync(AuthzRpcMethods.ListObjects, request, cancellationToken);
+        var reply = await CallAsync(nameof(client.ListObjects), client.ListObjectsAsync(request, Options(cancellationToken)));
         return reply.Unrestricted ? ObjectList.All : ObjectList.Of(reply.ObjectIds);
     }
 
@@ -79,14 +71,14 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
     {
         var request = new WriteRelationshipsRequest();
         request.Relationships.AddRange(ToProto(relationships));
-        await CallAsync(AuthzRpcMethods.WriteRelationships, request, cancellationToken);
+        await CallAsync(nameof(client.WriteRelationships), client.WriteRelationshipsAsync(request, Options(cancellationToken)));
     }
 
     public async ValueTask DeleteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default)
     {
         var request = new DeleteRelationshipsRequest();
         request.Relationships.AddRange(ToProto(relationships));
-        await CallAsync(AuthzRpcMethods.DeleteRelationships, request, cancellationToken);
+        await CallAsync(nameof(client.DeleteRelationships), client.DeleteRelationshipsAsync(request, Options(cancellationToken)));
     }
 
     public async ValueTask<RelationshipPage> ReadRelationshipsAsync(RelationshipQuery query, CancellationToken cancellationToken = default)
@@ -100,7 +92,7 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
             PageSize = query.PageSize,
             PageToken = query.PageToken ?? string.Empty,
         };
-        var reply = await CallAsync(AuthzRpcMethods.ReadRelationships, request, cancellationToken);
+        var reply = await CallAsync(nameof(client.ReadRelationships), client.ReadRelationshipsAsync(request, Options(cancellationToken)));
         try
         {
             return new RelationshipPage(ProtoMapping.FromProto(reply.Relationships), ProtoMapping.NullIfEmpty(reply.NextPageToken));
@@ -110,8 +102,6 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
             throw new AuthorizerUnavailableException("The authorization service returned an incomplete relationship.", ex);
         }
     }
-
-    public void Dispose() => _channel.Dispose();
 
     private static IEnumerable<V1.Relationship> ToProto(IReadOnlyList<Relationship> relationships)
     {
@@ -123,28 +113,30 @@ internal sealed partial class RpcAuthorizer : IAuthorizer, IDisposable
         }
     }
 
-    private async Task<TResponse> CallAsync<TRequest, TResponse>(
-        RpcMethod<TRequest, TResponse> method, TRequest request, CancellationToken cancellationToken)
-        where TRequest : class, IMessage<TRequest>, new()
-        where TResponse : class, IMessage<TResponse>, new()
+    /// <summary>Every call gets its own deadline: the authz service must answer within the timeout.</summary>
+    private CallOptions Options(CancellationToken cancellationToken) =>
+        new(deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken);
+
+    private async Task<TResponse> CallAsync<TResponse>(string method, AsyncUnaryCall<TResponse> call)
     {
-        try
+        using (call)
         {
-            var options = new CallOptions { Deadline = DateTime.UtcNow + _timeout, CancellationToken = cancellationToken };
-            return await _channel.CallAsync(method, request, options);
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
-        {
-            throw new ArgumentException(ex.Status.Detail, ex);
-        }
-        catch (RpcException ex)
-        {
-            LogFailure(_logger, method.Path, ex.StatusCode, ex.Status.Detail);
-            throw new AuthorizerUnavailableException(
-                $"The authorization service at {_channel.Address} failed: {ex.StatusCode}.", ex);
+            try
+            {
+                return await call.ResponseAsync;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+            {
+                throw new ArgumentException(ex.Status.Detail, ex);
+            }
+            catch (RpcException ex)
+            {
+                LogFailure(logger, method, ex.StatusCode, ex.Status.Detail, ex.Status.DebugException);
+                throw new AuthorizerUnavailableException($"The authorization service at {Endpoint} failed: {ex.StatusCode}.", ex);
+            }
         }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Authorization call {Method} failed with {StatusCode}: {Detail}")]
-    private static partial void LogFailure(ILogger logger, string method, StatusCode statusCode, string detail);
+    private static partial void LogFailure(ILogger logger, string method, StatusCode statusCode, string detail, Exception? exception);
 }

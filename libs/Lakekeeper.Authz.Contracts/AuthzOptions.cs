@@ -1,18 +1,20 @@
 using System.ComponentModel.DataAnnotations;
-using Lakekeeper.Authz.Engines;
 
 namespace Lakekeeper.Authz;
 
 /// <summary>
 /// Authorization settings (section <c>Authz</c>): <c>LAKEKEEPER__AUTHZ__BACKEND</c>,
-/// <c>LAKEKEEPER__AUTHZ__ENDPOINT</c>, <c>LAKEKEEPER__AUTHZ__TIMEOUTMS</c>.
+/// <c>LAKEKEEPER__AUTHZ__ENDPOINT</c>, <c>LAKEKEEPER__AUTHZ__TIMEOUTMS</c>, <c>LAKEKEEPER__AUTHZ__CHECKCACHEMS</c>.
 /// </summary>
 public sealed class AuthzOptions : IValidatableObject
 {
     public const string Section = "Authz";
 
-    /// <summary>The engine that decides: <c>allowall</c> (default). <c>builtin</c> and <c>openfga</c> are planned.</summary>
-    public string Backend { get; set; } = AuthzBackends.AllowAll;
+    /// <summary>
+    /// The engine that decides (<c>allowall</c> by default). Validated by the process that runs an engine
+    /// (standalone, the authz service); a gRPC client only reports it.
+    /// </summary>
+    public string Backend { get; set; } = "allowall";
 
     /// <summary>
     /// The authz service's internal gRPC address, e.g. <c>http://authz:8182</c>. Set: this process asks
@@ -38,13 +40,6 @@ public sealed class AuthzOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!AuthzBackends.IsAvailable(Backend))
-        {
-            var why = AuthzBackends.IsPlanned(Backend) ? "is not available in this build yet" : "is not a known backend";
-            yield return new ValidationResult(
-                $"'{Backend}' {why}; use one of: {string.Join(", ", AuthzBackends.Available)}", [nameof(Backend)]);
-        }
-
         if (!string.IsNullOrWhiteSpace(Endpoint)
             && EndpointUri is not { Scheme: "http" or "https", Host.Length: > 0, AbsolutePath: "/" })
         {

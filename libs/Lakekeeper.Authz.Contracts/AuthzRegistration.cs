@@ -1,0 +1,102 @@
+using System.Net;
+using Lakekeeper.Abstractions.Configuration;
+using Lakekeeper.Abstractions.Errors;
+using Lakekeeper.Authz.Remote;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.Authz;
+
+public static class AuthzRegistration
+{
+    /// <summary>
+    /// The service key under which a host that runs an authorization engine in process registers its
+    /// <see cref="IAuthorizer"/> (<c>AddAuthzEngine()</c> of <c>services/authz</c>, used by the
+    /// standalone host). Modules never register it.
+    /// </summary>
+    public const string InProcessKey = "lakekeeper.authz.in-process";
+
+    /// <summary>
+    /// Registers <see cref="IAuthorizer"/> for a module (catalog, management, signer): the gRPC client of
+    /// the authz service when <c>LAKEKEEPER__AUTHZ__ENDPOINT</c> is set (microservices), else the engine
+    /// the host runs in process (standalone). A host with neither stops at start with a message naming
+    /// the variable. Also maps <see cref="AuthorizerUnavailableException"/> to 503 in the error
+    /// boundary. Several modules of one host may each call it.
+    /// </summary>
+    public static IHostApplicationBuilder AddAuthz(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(GrpcAuthorizer)))
+        {
+            return builder;
+        }
+
+        services.AddValidatedOptions<AuthzOptions>(builder.Configuration, AuthzOptions.Section);
+        services.AddSingleton<IValidateOptions<AuthzOptions>, DecisionSourceValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExceptionTranslator, AuthorizerUnavailableTranslator>());
+        services.AddSingleton<GrpcAuthorizer>();
+        services.AddMetrics();
+        services.TryAddSingleton<AuthzMetrics>();
+        services.TryAddSingleton<IAuthorizer>(static sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<AuthzOptions>>().Value;
+            // Calls are timed under the check cache: the histogram shows what reached the authorizer.
+            var metrics = sp.GetRequiredService<AuthzMetrics>();
+            if (settings.EndpointUri is null)
+            {
+                return new MeasuredAuthorizer(sp.GetRequiredKeyedService<IAuthorizer>(InProcessKey), metrics);
+            }
+
+            var remote = new MeasuredAuthorizer(sp.GetRequiredService<GrpcAuthorizer>(), metrics);
+            return settings.CheckCacheMs > 0 ? new CheckCache(remote, TimeSpan.FromMilliseconds(settings.CheckCacheMs)) : remote;
+        });
+
+        services.AddGrpcClient<V1.Authorizer.AuthorizerClient>(static (sp, client) =>
+            {
+                // Resolved when the first call is made, after the settings were validated at start.
+                client.Address = sp.GetRequiredService<IOptions<AuthzOptions>>().Value.EndpointUri;
+                // The caller's token firing is the caller going away, not the authz service failing.
+                client.ChannelOptionsActions.Add(static channel => channel.ThrowOperationCanceledOnCancellation = true);
+            })
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
+            {
+                // Cleartext HTTP/2 to the internal port; a second connection opens when the server's
+                // concurrent-stream limit is reached; idle connections are pinged so a dead peer is noticed.
+                EnableMultipleHttp2Connections = true,
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                UseProxy = false,
+                UseCookies = false,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+            });
+
+        // Grpc.Net.Client logs every failed call at Error; GrpcAuthorizer logs it once, as a warning with
+        // the method, status and cause, and the caller answers 503.
+        builder.Logging.AddFilter("Grpc.Net.Client.Internal.GrpcCall", LogLevel.Critical);
+        return builder;
+    }
+
+    /// <summary>Without an endpoint, this host must run an engine itself: otherwise nothing could decide.</summary>
+    private sealed class DecisionSourceValidator(IServiceProvider services) : IValidateOptions<AuthzOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AuthzOptions options)
+        {
+            if (!string.IsNullOrWhiteSpace(options.Endpoint)
+                || services.GetService<IServiceProviderIsKeyedService>()?.IsKeyedService(typeof(IAuthorizer), InProcessKey) == true)
+            {
+                return ValidateOptionsResult.Success;
+            }
+
+            return ValidateOptionsResult.Fail(
+                $"{SettingNames.ToVariable(AuthzOptions.Section, nameof(AuthzOptions.Endpoint))} is required: this service runs no "
+                + "authorization engine of its own; set it to the authz service's gRPC address, like http://authz:8182");
+        }
+    }
+}
