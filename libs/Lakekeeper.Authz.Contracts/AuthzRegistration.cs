@@ -59,8 +59,6 @@ public static class AuthzRegistration
             {
                 // Resolved when the first call is made, after the settings were validated at start.
                 client.Address = sp.GetRequiredService<IOptions<AuthzOptions>>().Value.EndpointUri;
-                // The caller's token firing is the caller going away, not the authz service failing.
-                client.ChannelOptionsActions.Add(static channel => channel.ThrowOperationCanceledOnCancellation = true);
             })
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
             {

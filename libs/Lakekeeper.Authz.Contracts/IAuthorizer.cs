@@ -7,7 +7,7 @@ namespace Lakekeeper.Authz;
 /// <para>
 /// Failures: when the decision cannot be made (authz service unreachable, timed out or failing)
 /// every method throws <see cref="AuthorizerUnavailableException"/>, which the error boundary turns
-/// into 503. Invalid arguments throw <see cref="ArgumentException"/>. A denied check is not a
+/// into 503. Invalid arguments throw <see cref="AuthzArgumentException"/> (400). A denied check is not a
 /// failure: it returns false.
 /// </para>
 /// </summary>

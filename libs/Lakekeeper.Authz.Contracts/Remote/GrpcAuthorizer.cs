@@ -11,7 +11,7 @@ namespace Lakekeeper.Authz.Remote;
 /// carries a deadline of <see cref="AuthzOptions.TimeoutMs"/>. INVALID_ARGUMENT comes back as
 /// <see cref="ArgumentException"/>; every other failure (unavailable, deadline exceeded, internal,
 /// connection refused …) as <see cref="AuthorizerUnavailableException"/>. The caller's own token
-/// firing is an <see cref="OperationCanceledException"/> (the channel is set up that way), not a failure.
+/// firing is an <see cref="OperationCanceledException"/>, not a failure.
 /// </summary>
 internal sealed partial class GrpcAuthorizer(
     V1.Authorizer.AuthorizerClient client, IOptions<AuthzOptions> options, ILogger<GrpcAuthorizer> logger) : IAuthorizer
@@ -29,7 +29,7 @@ internal sealed partial class GrpcAuthorizer(
             Object = ProtoMapping.ToProto(target),
             Relation = relation ?? string.Empty,
         };
-        var reply = await CallAsync(nameof(client.Check), client.CheckAsync(request, Options(cancellationToken)));
+        var reply = await CallAsync(nameof(client.Check), client.CheckAsync(request, Options(cancellationToken)), cancellationToken);
         return reply.Allowed;
     }
 
@@ -42,7 +42,7 @@ internal sealed partial class GrpcAuthorizer(
             request.Items.Add(new V1.CheckItem { Object = ProtoMapping.ToProto(item.Object), Relation = item.Relation ?? string.Empty });
         }
 
-        var reply = await CallAsync(nameof(client.BatchCheck), client.BatchCheckAsync(request, Options(cancellationToken)));
+        var reply = await CallAsync(nameof(client.BatchCheck), client.BatchCheckAsync(request, Options(cancellationToken)), cancellationToken);
         if (reply.Allowed.Count != items.Count)
         {
             LogFailure(logger, nameof(client.BatchCheck), StatusCode.Internal, "answer count differs from item count", null);
@@ -63,7 +63,7 @@ internal sealed partial class GrpcAuthorizer(
             Relation = relation ?? string.Empty,
             Within = within is { } container ? ProtoMapping.ToProto(container) : null,
         };
-        var reply = await CallAsync(nameof(client.ListObjects), client.ListObjectsAsync(request, Options(cancellationToken)));
+        var reply = await CallAsync(nameof(client.ListObjects), client.ListObjectsAsync(request, Options(cancellationToken)), cancellationToken);
         return reply.Unrestricted ? ObjectList.All : ObjectList.Of(reply.ObjectIds);
     }
 
@@ -71,14 +71,14 @@ internal sealed partial class GrpcAuthorizer(
     {
         var request = new WriteRelationshipsRequest();
         request.Relationships.AddRange(ToProto(relationships));
-        await CallAsync(nameof(client.WriteRelationships), client.WriteRelationshipsAsync(request, Options(cancellationToken)));
+        await CallAsync(nameof(client.WriteRelationships), client.WriteRelationshipsAsync(request, Options(cancellationToken)), cancellationToken);
     }
 
     public async ValueTask DeleteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default)
     {
         var request = new DeleteRelationshipsRequest();
         request.Relationships.AddRange(ToProto(relationships));
-        await CallAsync(nameof(client.DeleteRelationships), client.DeleteRelationshipsAsync(request, Options(cancellationToken)));
+        await CallAsync(nameof(client.DeleteRelationships), client.DeleteRelationshipsAsync(request, Options(cancellationToken)), cancellationToken);
     }
 
     public async ValueTask<RelationshipPage> ReadRelationshipsAsync(RelationshipQuery query, CancellationToken cancellationToken = default)
@@ -92,7 +92,7 @@ internal sealed partial class GrpcAuthorizer(
             PageSize = query.PageSize,
             PageToken = query.PageToken ?? string.Empty,
         };
-        var reply = await CallAsync(nameof(client.ReadRelationships), client.ReadRelationshipsAsync(request, Options(cancellationToken)));
+        var reply = await CallAsync(nameof(client.ReadRelationships), client.ReadRelationshipsAsync(request, Options(cancellationToken)), cancellationToken);
         try
         {
             return new RelationshipPage(ProtoMapping.FromProto(reply.Relationships), ProtoMapping.NullIfEmpty(reply.NextPageToken));
@@ -117,7 +117,7 @@ internal sealed partial class GrpcAuthorizer(
     private CallOptions Options(CancellationToken cancellationToken) =>
         new(deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken);
 
-    private async Task<TResponse> CallAsync<TResponse>(string method, AsyncUnaryCall<TResponse> call)
+    private async Task<TResponse> CallAsync<TResponse>(string method, AsyncUnaryCall<TResponse> call, CancellationToken cancellationToken)
     {
         using (call)
         {
@@ -127,7 +127,14 @@ internal sealed partial class GrpcAuthorizer(
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
             {
-                throw new ArgumentException(ex.Status.Detail, ex);
+                throw new AuthzArgumentException(ex.Status.Detail, ex);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                // The caller went away (its token fired): not a failure of the authz service. (The
+                // channel option ThrowOperationCanceledOnCancellation would also turn an exceeded
+                // deadline into a cancellation, hiding the outage, so it stays off.)
+                throw new OperationCanceledException("The caller cancelled the authorization call.", ex, cancellationToken);
             }
             catch (RpcException ex)
             {

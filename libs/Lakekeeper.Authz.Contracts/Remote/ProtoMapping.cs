@@ -19,7 +19,7 @@ public static class ProtoMapping
     public static V1.ObjectRef ToProto(AuthzObject target) => new() { Type = target.Type ?? string.Empty, Id = target.Id ?? string.Empty };
 
     public static AuthzObject FromProto(V1.ObjectRef? target, string field) => target is null
-        ? throw new ArgumentException($"{field} is required.")
+        ? throw new AuthzArgumentException($"{field} is required.")
         : new AuthzObject(target.Type, target.Id);
 
     public static V1.Subject ToProto(AuthzSubject subject) => new()
@@ -30,7 +30,7 @@ public static class ProtoMapping
     };
 
     public static AuthzSubject FromProto(V1.Subject? subject, string field) => subject is null
-        ? throw new ArgumentException($"{field} is required.")
+        ? throw new AuthzArgumentException($"{field} is required.")
         : new AuthzSubject(subject.Type, subject.Id, NullIfEmpty(subject.Relation));
 
     public static V1.Relationship ToProto(Relationship relationship) => new()

@@ -72,6 +72,8 @@ public static class AuthzServiceRegistration
             throw new InvalidOperationException("Call builder.AddAuthzServer() before app.MapAuthzServer().");
         }
 
+        // Every gRPC endpoint is internal-only, including the catch-all that Grpc.AspNetCore adds with
+        // the first mapped service to answer UNIMPLEMENTED for unknown services.
         endpoints.MapGrpcService<AuthzGrpcService>().RequireInternalPort();
         endpoints.MapGrpcService<HealthServiceImpl>().RequireInternalPort();
         endpoints.MapGrpcReflectionService().RequireInternalPort();

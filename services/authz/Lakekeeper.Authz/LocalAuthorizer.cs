@@ -33,7 +33,7 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
         ArgumentNullException.ThrowIfNull(items);
         if (items.Count > MaxBatchItems)
         {
-            throw new ArgumentException($"A batch check may carry at most {MaxBatchItems} items, not {items.Count}.", nameof(items));
+            throw new AuthzArgumentException($"A batch check may carry at most {MaxBatchItems} items, not {items.Count}.");
         }
 
         if (items.Count == 0)
@@ -88,7 +88,7 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
 
         if (query.PageSize is < 0 or > 1000)
         {
-            throw new ArgumentException("page_size must be between 0 (default) and 1000.", nameof(query));
+            throw new AuthzArgumentException("page_size must be between 0 (default) and 1000.");
         }
 
         return engine.ReadAsync(query, cancellationToken);
@@ -99,13 +99,13 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
         ArgumentNullException.ThrowIfNull(relationships);
         if (relationships.Count > MaxRelationshipsPerWrite)
         {
-            throw new ArgumentException(
-                $"At most {MaxRelationshipsPerWrite} relationships per call, not {relationships.Count}.", nameof(relationships));
+            throw new AuthzArgumentException(
+                $"At most {MaxRelationshipsPerWrite} relationships per call, not {relationships.Count}.");
         }
 
         for (var i = 0; i < relationships.Count; i++)
         {
-            var relationship = relationships[i] ?? throw new ArgumentException($"relationships[{i}] is missing.", nameof(relationships));
+            var relationship = relationships[i] ?? throw new AuthzArgumentException($"relationships[{i}] is missing.");
             ValidateSubject(relationship.Subject, $"relationships[{i}].subject");
             ValidateRelation(relationship.Relation, $"relationships[{i}].relation", required: true);
             ValidateObject(relationship.Object, $"relationships[{i}].object");
@@ -123,7 +123,7 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
         {
             if (principal.IsAnonymous)
             {
-                throw new ArgumentException("principal.assumed_role_id requires a principal.user_id.");
+                throw new AuthzArgumentException("principal.assumed_role_id requires a principal.user_id.");
             }
 
             ValidateId(role, "principal.assumed_role_id", allowWildcard: false, required: true);
@@ -147,7 +147,7 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
     {
         if (string.IsNullOrEmpty(type) || !ObjectTypes.IsKnown(type))
         {
-            throw new ArgumentException($"{field} '{type}' is not one of: {string.Join(", ", ObjectTypes.All)}.");
+            throw new AuthzArgumentException($"{field} '{type}' is not one of: {string.Join(", ", ObjectTypes.All)}.");
         }
     }
 
@@ -157,7 +157,7 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
         {
             if (required)
             {
-                throw new ArgumentException($"{field} is required.");
+                throw new AuthzArgumentException($"{field} is required.");
             }
 
             return;
@@ -165,14 +165,14 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
 
         if (relation.Length > MaxNameLength)
         {
-            throw new ArgumentException($"{field} is longer than {MaxNameLength} characters.");
+            throw new AuthzArgumentException($"{field} is longer than {MaxNameLength} characters.");
         }
 
         foreach (var c in relation)
         {
             if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
             {
-                throw new ArgumentException($"{field} '{relation}' may contain only a-z, 0-9 and _.");
+                throw new AuthzArgumentException($"{field} '{relation}' may contain only a-z, 0-9 and _.");
             }
         }
     }
@@ -183,7 +183,7 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
         {
             if (required)
             {
-                throw new ArgumentException($"{field} is required.");
+                throw new AuthzArgumentException($"{field} is required.");
             }
 
             return;
@@ -191,12 +191,12 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
 
         if (id.Length > MaxIdLength)
         {
-            throw new ArgumentException($"{field} is longer than {MaxIdLength} characters.");
+            throw new AuthzArgumentException($"{field} is longer than {MaxIdLength} characters.");
         }
 
         if (id == "*" && !allowWildcard)
         {
-            throw new ArgumentException($"{field} may not be '*' here.");
+            throw new AuthzArgumentException($"{field} may not be '*' here.");
         }
 
         foreach (var c in id)
@@ -204,7 +204,7 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
             // '#' separates a userset's relation (role:r1#assignee); whitespace has no place in ids.
             if (char.IsWhiteSpace(c) || char.IsControl(c) || c == '#')
             {
-                throw new ArgumentException($"{field} '{id}' contains a character not allowed in ids.");
+                throw new AuthzArgumentException($"{field} '{id}' contains a character not allowed in ids.");
             }
         }
     }
