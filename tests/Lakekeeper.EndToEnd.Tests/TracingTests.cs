@@ -106,7 +106,7 @@ public sealed class TracingTests : IAsyncLifetime
         List<Activity> chain;
         try
         {
-            chain = await Eventually.ReturnsAsync(() => Task.FromResult(FindChain(prefix!)), TimeSpan.FromSeconds(10), "the five spans of one trace");
+            chain = await Eventually.ReturnsAsync(() => Task.FromResult(FindChain(prefix!)), TimeSpan.FromSeconds(10), "the spans from the client to authz in one trace");
         }
         catch (TimeoutException)
         {
@@ -115,28 +115,35 @@ public sealed class TracingTests : IAsyncLifetime
         }
 
         Assert.Single(chain.Select(s => s.TraceId).Distinct());
-        Assert.Equal(
-            [ActivityKind.Server, ActivityKind.Client, ActivityKind.Server, ActivityKind.Client, ActivityKind.Server],
-            chain.Select(s => s.Kind));
-        Assert.Contains(chain, s => s.GetTagItem("http.route") is "/catalog/{**path}");
-        Assert.Contains(chain, s => s.GetTagItem("http.route") is "/catalog/v1/{prefix}/namespaces");
         for (var i = 1; i < chain.Count; i++)
         {
             Assert.Equal(chain[i - 1].SpanId, chain[i].ParentSpanId);
         }
 
+        // Each hop is a client span in the caller and a server span in the callee: gateway, catalog, authz.
+        var servers = chain.Where(s => s.Kind == ActivityKind.Server).ToList();
+        Assert.Equal(3, servers.Count);
+        Assert.Equal("/catalog/{**path}", servers[0].GetTagItem("http.route"));
+        Assert.Equal("/catalog/v1/{prefix}/namespaces", servers[1].GetTagItem("http.route"));
+        Assert.Equal("/lakekeeper.authz.v1.Authorizer/Check", servers[2].GetTagItem("grpc.method"));
+        Assert.All(chain.Where(s => s.Kind != ActivityKind.Server), s => Assert.Equal(ActivityKind.Client, s.Kind));
+        Assert.Equal(ActivityKind.Client, chain[chain.IndexOf(servers[2]) - 1].Kind);
+        // The catalog's call to authz is a gRPC client span (Grpc.Net.Client) with its method.
+        Assert.Contains(chain, s => s.Kind == ActivityKind.Client && s.GetTagItem("grpc.method") is "/lakekeeper.authz.v1.Authorizer/Check");
+
         Directory.Delete(warehouseRoot, recursive: true);
     }
 
     /// <summary>
-    /// The test's client span → gateway server → gateway client → catalog server → catalog client
-    /// (Authorizer/Check) → authz server, each the parent of the next; null while not all have ended.
+    /// The spans from the test's client span down to the authz server span of the request's
+    /// Authorizer/Check, each the parent of the next (gateway server, its client span, catalog server,
+    /// its gRPC and HTTP client spans, authz server); null while not all have ended, or if a link is missing.
     /// </summary>
     private List<Activity>? FindChain(string prefix)
     {
         var spans = _spans.Snapshot().DistinctBy(s => s.SpanId).ToList();
 
-        var byParent = spans.ToLookup(s => s.ParentSpanId);
+        var bySpan = spans.ToDictionary(s => s.SpanId);
         var root = spans.FirstOrDefault(s => s.Kind == ActivityKind.Client && s.ParentSpanId == default
             && Describe(s).Contains($"/catalog/v1/{prefix}/namespaces", StringComparison.Ordinal));
         if (root is null)
@@ -144,21 +151,23 @@ public sealed class TracingTests : IAsyncLifetime
             return null;
         }
 
-        var chain = new List<Activity> { root };
-        while (chain.Count < 6)
+        foreach (var authz in spans.Where(s => s.Kind == ActivityKind.Server && s.TraceId == root.TraceId
+            && s.GetTagItem("grpc.method") is "/lakekeeper.authz.v1.Authorizer/Check"))
         {
-            var wanted = chain.Count % 2 == 1 ? ActivityKind.Server : ActivityKind.Client;
-            var next = byParent[chain[^1].SpanId].FirstOrDefault(s => s.Kind == wanted
-                && (chain.Count != 4 || Describe(s).Contains("Authorizer/Check", StringComparison.Ordinal)));
-            if (next is null)
+            var chain = new List<Activity> { authz };
+            while (chain[^1] != root && bySpan.TryGetValue(chain[^1].ParentSpanId, out var parent))
             {
-                return null;
+                chain.Add(parent);
             }
 
-            chain.Add(next);
+            if (chain[^1] == root)
+            {
+                chain.Reverse();
+                return chain[1..];
+            }
         }
 
-        return chain[1..];
+        return null;
     }
 
     private static string Describe(Activity span) =>

@@ -43,6 +43,9 @@ public static class TelemetryRegistration
 
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing
             .AddSource(LakekeeperDiagnostics.Name, LakekeeperDiagnostics.Name + ".*")
+            // Grpc.Net.Client starts its call span whenever a trace is under way, as the parent of the
+            // HTTP request span: not collected, it would leave that span without its parent.
+            .AddSource("Grpc.Net.Client")
             .AddAspNetCoreInstrumentation()
             .AddHttpClientInstrumentation()
             .AddNpgsql());
