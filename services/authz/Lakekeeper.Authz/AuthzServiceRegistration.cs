@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Authz;
@@ -51,6 +52,9 @@ public static class AuthzServiceRegistration
         // called AddAuthz() with an endpoint (it must never be a client of itself).
         services.Replace(ServiceDescriptor.Singleton<IAuthorizer>(static sp => sp.GetRequiredService<LocalAuthorizer>()));
         services.AddGrpc();
+        // Like Microsoft.AspNetCore (ServiceDefaults): per-call information such as "Error status code
+        // 'InvalidArgument' raised" stays out of the log; handler exceptions are still logged as errors.
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server", LogLevel.Warning);
         services.AddGrpcReflection();
         services.TryAddSingleton<HealthServiceImpl>();
         services.AddHostedService<AuthzHealth>();
