@@ -153,13 +153,23 @@ internal sealed class RoundTripBench : IAsyncDisposable
             allocated[name] = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Calls;
         }
 
-        // Throughput per concurrency level, alternating targets within each level.
+        // Throughput per concurrency level: rounds alternating the targets, the median round per cell
+        // (on shared cores a single cell moves by tens of percent).
         var throughput = targets.ToDictionary(t => t.Name, _ => new Dictionary<int, double>());
         foreach (var callers in settings.Concurrency)
         {
-            foreach (var (name, call) in targets)
+            var rounds = targets.ToDictionary(t => t.Name, _ => new List<double>(settings.Rounds));
+            for (var round = 0; round < settings.Rounds; round++)
             {
-                throughput[name][callers] = await ThroughputAsync(call, callers, settings.Measure);
+                foreach (var (name, call) in targets)
+                {
+                    rounds[name].Add(await ThroughputAsync(call, callers, settings.Measure));
+                }
+            }
+
+            foreach (var (name, _) in targets)
+            {
+                throughput[name][callers] = rounds[name].Order().ElementAt(rounds[name].Count / 2);
             }
         }
 
@@ -177,7 +187,7 @@ internal sealed class RoundTripBench : IAsyncDisposable
         }
 
         output.WriteLine();
-        output.WriteLine($"Throughput, calls/s over {settings.Measure.TotalSeconds:0} s per cell (ratio to raw-h2 in brackets):");
+        output.WriteLine($"Throughput, calls/s, median of {settings.Rounds} rounds of {settings.Measure.TotalSeconds:0} s per cell (ratio to raw-h2 in brackets):");
         output.WriteLine();
         output.WriteLine("| target | " + string.Join(" | ", settings.Concurrency.Select(c => $"{c} caller{(c == 1 ? string.Empty : "s")}")) + " |");
         output.WriteLine("|---|" + string.Concat(settings.Concurrency.Select(_ => "---:|")));

@@ -23,8 +23,9 @@ public static class AuthzRegistration
     /// Registers <see cref="IAuthorizer"/> for a module (catalog, management, signer): the gRPC client of
     /// the authz service when <c>LAKEKEEPER__AUTHZ__ENDPOINT</c> is set (microservices), else the engine
     /// the host runs in process (standalone). A host with neither stops at start with a message naming
-    /// the variable. Also maps <see cref="AuthorizerUnavailableException"/> to 503 in the error
-    /// boundary. Several modules of one host may each call it.
+    /// the variable. Also maps <see cref="AuthorizerUnavailableException"/> to 503 (with Retry-After)
+    /// and <see cref="AuthzArgumentException"/> to 400 in the error boundary. Several modules of one
+    /// host may each call it.
     /// </summary>
     public static IHostApplicationBuilder AddAuthz(this IHostApplicationBuilder builder)
     {
