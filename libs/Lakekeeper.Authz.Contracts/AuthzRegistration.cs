@@ -19,6 +19,9 @@ public static class AuthzRegistration
     /// </summary>
     public const string InProcessKey = "lakekeeper.authz.in-process";
 
+    /// <summary>The name of the gRPC client of the authz service in the client factory.</summary>
+    internal const string ClientName = "lakekeeper-authz";
+
     /// <summary>
     /// Registers <see cref="IAuthorizer"/> for a module (catalog, management, signer): the gRPC client of
     /// the authz service when <c>LAKEKEEPER__AUTHZ__ENDPOINT</c> is set (microservices), else the engine
@@ -56,7 +59,18 @@ public static class AuthzRegistration
             return settings.CheckCacheMs > 0 ? new CheckCache(remote, TimeSpan.FromMilliseconds(settings.CheckCacheMs)) : remote;
         });
 
-        services.AddGrpcClient<V1.Authorizer.AuthorizerClient>(static (sp, client) =>
+        AddClient(services);
+        services.AddHostedService<AuthzClientWarmup>();
+
+        // Grpc.Net.Client logs every failed call at Error; GrpcAuthorizer logs it once, as a warning with
+        // the method, status and cause, and the caller answers 503.
+        builder.Logging.AddFilter("Grpc.Net.Client.Internal.GrpcCall", LogLevel.Critical);
+        return builder;
+    }
+
+    private static void AddClient(IServiceCollection services)
+    {
+        services.AddGrpcClient<V1.Authorizer.AuthorizerClient>(ClientName, static (sp, client) =>
             {
                 // Resolved when the first call is made, after the settings were validated at start.
                 client.Address = sp.GetRequiredService<IOptions<AuthzOptions>>().Value.EndpointUri;
@@ -75,11 +89,6 @@ public static class AuthzRegistration
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.None,
             });
-
-        // Grpc.Net.Client logs every failed call at Error; GrpcAuthorizer logs it once, as a warning with
-        // the method, status and cause, and the caller answers 503.
-        builder.Logging.AddFilter("Grpc.Net.Client.Internal.GrpcCall", LogLevel.Critical);
-        return builder;
     }
 
     /// <summary>Without an endpoint, this host must run an engine itself: otherwise nothing could decide.</summary>

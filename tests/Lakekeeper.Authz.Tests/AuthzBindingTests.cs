@@ -17,7 +17,7 @@ public sealed class AuthzBindingTests
     {
         using var host = await Hosts.StartGenericAsync(builder => builder.AddAuthzEngine());
         var authorizer = host.Services.GetRequiredService<IAuthorizer>();
-        var local = Assert.IsType<LocalAuthorizer>(authorizer);
+        var local = Assert.IsType<LocalAuthorizer>(Assert.IsType<MeasuredAuthorizer>(authorizer).Inner);
         Assert.Equal("allowall", local.Backend);
         Assert.Same(authorizer, host.Services.GetRequiredService<IAuthorizer>());
     }
@@ -34,7 +34,7 @@ public sealed class AuthzBindingTests
     {
         using var host = await Hosts.StartGenericAsync(builder => builder.AddAuthz(),
             ("Authz:Endpoint", "http://authz.internal:8182"), ("Authz:CheckCacheMs", "0"));
-        var client = Assert.IsType<GrpcAuthorizer>(host.Services.GetRequiredService<IAuthorizer>());
+        var client = Assert.IsType<GrpcAuthorizer>(Assert.IsType<MeasuredAuthorizer>(host.Services.GetRequiredService<IAuthorizer>()).Inner);
         Assert.Equal(new Uri("http://authz.internal:8182"), client.Endpoint);
     }
 
@@ -43,7 +43,7 @@ public sealed class AuthzBindingTests
     {
         using var host = await Hosts.StartGenericAsync(builder => builder.AddAuthzEngine(),
             ("Authz:Endpoint", "http://authz.internal:8182"), ("Authz:CheckCacheMs", "0"));
-        Assert.IsType<GrpcAuthorizer>(host.Services.GetRequiredService<IAuthorizer>());
+        Assert.IsType<GrpcAuthorizer>(Assert.IsType<MeasuredAuthorizer>(host.Services.GetRequiredService<IAuthorizer>()).Inner);
     }
 
     [Fact]

@@ -177,7 +177,7 @@ public sealed class AuthzFailureTests
             await authorizer.CheckAsync(Alice, AuthzObject.Table("t"), Relations.CanReadData, TestToken);
             var traceParent = Assert.Single(fake.Calls).TraceParent;
             Assert.NotNull(traceParent);
-            Assert.Matches($"^00-{activity.TraceId}-[0-9a-f]{{16}}-0[01]$", traceParent);
+            Assert.Matches($"^00-{activity.TraceId}-[0-9a-f]{{16}}-[0-9a-f]{{2}}$", traceParent);
         }
     }
 

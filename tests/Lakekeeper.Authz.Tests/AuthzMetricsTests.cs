@@ -1,13 +1,12 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
-using Lakekeeper.Authz;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Lakekeeper.Rpc.Tests.Authz;
+namespace Lakekeeper.Authz.Tests;
 
 /// <summary>
 /// <c>lakekeeper.authz.call.duration</c>: every call a module makes to its authorizer is timed, by
@@ -94,7 +93,8 @@ public sealed class AuthzMetricsTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
         builder.Configuration.AddInMemoryCollection(settings.ToDictionary(s => s.Key, s => s.Value));
         builder.Logging.ClearProviders();
-        builder.AddAuthz();
+        // A host that runs the engine (standalone); with an endpoint set, the gRPC client is used instead.
+        builder.AddAuthzEngine();
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
         return host;

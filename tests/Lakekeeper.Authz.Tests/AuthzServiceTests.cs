@@ -212,7 +212,7 @@ public sealed class AuthzServiceTests(AuthzServer server) : IClassFixture<AuthzS
         var host = await Hosts.StartClientAsync(endpoint ?? server.InternalAddress);
         _clients.Add(host);
         var authorizer = host.Services.GetRequiredService<IAuthorizer>();
-        Assert.IsType<GrpcAuthorizer>(authorizer);
+        Assert.IsType<GrpcAuthorizer>(Assert.IsType<MeasuredAuthorizer>(authorizer).Inner);
         return authorizer;
     }
 }

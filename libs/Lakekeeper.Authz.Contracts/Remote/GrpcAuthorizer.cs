@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Net.ClientFactory;
 using Lakekeeper.Authz.V1;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,8 +15,9 @@ namespace Lakekeeper.Authz.Remote;
 /// firing is an <see cref="OperationCanceledException"/>, not a failure.
 /// </summary>
 internal sealed partial class GrpcAuthorizer(
-    V1.Authorizer.AuthorizerClient client, IOptions<AuthzOptions> options, ILogger<GrpcAuthorizer> logger) : IAuthorizer
+    GrpcClientFactory clients, IOptions<AuthzOptions> options, ILogger<GrpcAuthorizer> logger) : IAuthorizer
 {
+    private readonly V1.Authorizer.AuthorizerClient _client = clients.CreateClient<V1.Authorizer.AuthorizerClient>(AuthzRegistration.ClientName);
     private readonly TimeSpan _timeout = TimeSpan.FromMilliseconds(options.Value.TimeoutMs);
 
     public Uri Endpoint { get; } = options.Value.EndpointUri
@@ -29,7 +31,7 @@ internal sealed partial class GrpcAuthorizer(
             Object = ProtoMapping.ToProto(target),
             Relation = relation ?? string.Empty,
         };
-        var reply = await CallAsync(nameof(client.Check), client.CheckAsync(request, Options(cancellationToken)), cancellationToken);
+        var reply = await CallAsync(nameof(_client.Check), _client.CheckAsync(request, Options(cancellationToken)), cancellationToken);
         return reply.Allowed;
     }
 
@@ -42,10 +44,10 @@ internal sealed partial class GrpcAuthorizer(
             request.Items.Add(new V1.CheckItem { Object = ProtoMapping.ToProto(item.Object), Relation = item.Relation ?? string.Empty });
         }
 
-        var reply = await CallAsync(nameof(client.BatchCheck), client.BatchCheckAsync(request, Options(cancellationToken)), cancellationToken);
+        var reply = await CallAsync(nameof(_client.BatchCheck), _client.BatchCheckAsync(request, Options(cancellationToken)), cancellationToken);
         if (reply.Allowed.Count != items.Count)
         {
-            LogFailure(logger, nameof(client.BatchCheck), StatusCode.Internal, "answer count differs from item count", null);
+            LogFailure(logger, nameof(_client.BatchCheck), StatusCode.Internal, "answer count differs from item count", null);
             throw new AuthorizerUnavailableException(
                 $"The authorization service answered {reply.Allowed.Count} of {items.Count} batch check items.");
         }
@@ -63,7 +65,7 @@ internal sealed partial class GrpcAuthorizer(
             Relation = relation ?? string.Empty,
             Within = within is { } container ? ProtoMapping.ToProto(container) : null,
         };
-        var reply = await CallAsync(nameof(client.ListObjects), client.ListObjectsAsync(request, Options(cancellationToken)), cancellationToken);
+        var reply = await CallAsync(nameof(_client.ListObjects), _client.ListObjectsAsync(request, Options(cancellationToken)), cancellationToken);
         return reply.Unrestricted ? ObjectList.All : ObjectList.Of(reply.ObjectIds);
     }
 
@@ -71,14 +73,14 @@ internal sealed partial class GrpcAuthorizer(
     {
         var request = new WriteRelationshipsRequest();
         request.Relationships.AddRange(ToProto(relationships));
-        await CallAsync(nameof(client.WriteRelationships), client.WriteRelationshipsAsync(request, Options(cancellationToken)), cancellationToken);
+        await CallAsync(nameof(_client.WriteRelationships), _client.WriteRelationshipsAsync(request, Options(cancellationToken)), cancellationToken);
     }
 
     public async ValueTask DeleteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default)
     {
         var request = new DeleteRelationshipsRequest();
         request.Relationships.AddRange(ToProto(relationships));
-        await CallAsync(nameof(client.DeleteRelationships), client.DeleteRelationshipsAsync(request, Options(cancellationToken)), cancellationToken);
+        await CallAsync(nameof(_client.DeleteRelationships), _client.DeleteRelationshipsAsync(request, Options(cancellationToken)), cancellationToken);
     }
 
     public async ValueTask<RelationshipPage> ReadRelationshipsAsync(RelationshipQuery query, CancellationToken cancellationToken = default)
@@ -92,7 +94,7 @@ internal sealed partial class GrpcAuthorizer(
             PageSize = query.PageSize,
             PageToken = query.PageToken ?? string.Empty,
         };
-        var reply = await CallAsync(nameof(client.ReadRelationships), client.ReadRelationshipsAsync(request, Options(cancellationToken)), cancellationToken);
+        var reply = await CallAsync(nameof(_client.ReadRelationships), _client.ReadRelationshipsAsync(request, Options(cancellationToken)), cancellationToken);
         try
         {
             return new RelationshipPage(ProtoMapping.FromProto(reply.Relationships), ProtoMapping.NullIfEmpty(reply.NextPageToken));

@@ -45,11 +45,13 @@ public sealed class GrpcInteropTests(AuthzServer server) : IClassFixture<AuthzSe
             var health = new Health.HealthClient(channel);
             var serving = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: TestToken);
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, serving.Status);
-            Assert.Equal("Health/Check", (await peer.NextCallAsync(TestToken)).GetProperty("method").GetString());
+            Assert.Equal(string.Empty, (await peer.NextCallAsync("Health/Check", TestToken)).GetProperty("service").GetString());
         }
 
-        // IAuthorizer as modules get it (AddAuthz with an endpoint): the generated Authorizer client from the client factory.
+        // IAuthorizer as modules get it (AddAuthz with an endpoint): the generated Authorizer client from the
+        // client factory. Once started, the host asks the Authorizer's health (warming the connection up).
         using var client = await Hosts.StartClientAsync(peer.Address, timeoutMs: 1500);
+        Assert.Equal("lakekeeper.authz.v1.Authorizer", (await peer.NextCallAsync("Health/Check", TestToken)).GetProperty("service").GetString());
         var authorizer = client.Services.GetRequiredService<IAuthorizer>();
         using var listener = new ActivityListener
         {
@@ -61,7 +63,7 @@ public sealed class GrpcInteropTests(AuthzServer server) : IClassFixture<AuthzSe
         using (var activity = source.StartActivity("caller"))
         {
             Assert.True(await authorizer.CheckAsync(new Principal("oidc~alice"), AuthzObject.Table("t1"), Relations.CanReadData, TestToken));
-            var call = await peer.NextCallAsync(TestToken);
+            var call = await peer.NextCallAsync("Authorizer/Check", TestToken);
             Assert.Equal("oidc~alice", call.GetProperty("user_id").GetString());
             // Our deadline arrived as theirs (1.5 s minus the time on the way).
             Assert.InRange(call.GetProperty("deadline_remaining_ms").GetInt32(), 500, 1500);
@@ -69,12 +71,12 @@ public sealed class GrpcInteropTests(AuthzServer server) : IClassFixture<AuthzSe
         }
 
         Assert.False(await authorizer.CheckAsync(new Principal("oidc~bob"), AuthzObject.Table("t1"), Relations.CanReadData, TestToken));
-        await peer.NextCallAsync(TestToken);
+        await peer.NextCallAsync("Authorizer/Check", TestToken);
 
         var invalid = await Assert.ThrowsAsync<AuthzArgumentException>(async () =>
             await authorizer.CheckAsync(new Principal("oidc~alice"), new AuthzObject("bucket", "b1"), Relations.CanReadData, TestToken));
         Assert.Equal("object.type 'bucket' is not known", invalid.Message);
-        await peer.NextCallAsync(TestToken);
+        await peer.NextCallAsync("Authorizer/Check", TestToken);
 
         var slow = await Assert.ThrowsAsync<AuthorizerUnavailableException>(async () =>
             await authorizer.CheckAsync(new Principal("slow"), AuthzObject.Table("t1"), Relations.CanReadData, TestToken));

@@ -108,12 +108,19 @@ internal sealed class PeerServer(Process process) : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
-    /// <summary>The next call the server reports, in the order it received them.</summary>
-    public async Task<JsonElement> NextCallAsync(CancellationToken cancellationToken)
+    /// <summary>The next call of <paramref name="method"/> the server reports (calls of other methods before it are passed over).</summary>
+    public async Task<JsonElement> NextCallAsync(string method, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        return await _calls.Reader.ReadAsync(timeout.Token);
+        while (true)
+        {
+            var call = await _calls.Reader.ReadAsync(timeout.Token);
+            if (call.GetProperty("method").GetString() == method)
+            {
+                return call;
+            }
+        }
     }
 
     public void Listen(int port)
