@@ -37,6 +37,17 @@ public sealed class DependencyRuleTests
         Assert.DoesNotContain(ServiceDefaults, Graph.Closure(library));
     }
 
+    [Theory]
+    [InlineData("services/catalog/Lakekeeper.Catalog/Lakekeeper.Catalog.csproj")]
+    [InlineData("services/management/Lakekeeper.Management/Lakekeeper.Management.csproj")]
+    [InlineData("services/signer/Lakekeeper.Signer/Lakekeeper.Signer.csproj")]
+    public void Modules_that_authorize_use_the_authz_contract_not_the_authz_service(string module)
+    {
+        var closure = Graph.Closure(module);
+        Assert.Contains("libs/Lakekeeper.Authz.Contracts/Lakekeeper.Authz.Contracts.csproj", closure);
+        Assert.DoesNotContain(closure, p => p.StartsWith("services/authz/", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_pure_core_references_nothing_of_ours()
     {

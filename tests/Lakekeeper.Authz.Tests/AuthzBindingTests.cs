@@ -72,7 +72,7 @@ public sealed class AuthzBindingTests
             builder.AddAuthzEngine();
         });
         Assert.Single(host.Services.GetServices<IAuthorizer>());
-        Assert.Single(host.Services.GetServices<Lakekeeper.ServiceDefaults.Errors.IExceptionTranslator>().OfType<AuthorizerUnavailableTranslator>());
+        Assert.Single(host.Services.GetServices<Lakekeeper.Abstractions.Errors.IExceptionTranslator>().OfType<AuthorizerUnavailableTranslator>());
         Assert.True(await host.Services.GetRequiredService<IAuthorizer>().CheckAsync(Alice, AuthzObject.Table("t"), Relations.CanDrop, TestToken));
     }
 
