@@ -1,0 +1,80 @@
+// A real OpenID Connect provider (npm oidc-provider) for the .NET tests and `./lakekeeper up --oidc`.
+// Usage: node oidc-host.mjs <config.json>
+//   config: {
+//     "port": 0,                        // 0 picks a free port
+//     "audience": "lakekeeper",         // aud of every access token
+//     "keys": [ <private JWK>, ... ],   // signing keys (RS256 / ES256 / PS256 ...); each with kid and alg
+//     "clients": [ { "client_id": "...", "client_secret": "...", "alg": "RS256",
+//                    "claims": { "name": "...", "email": "...", "roles": [...] } } ]
+//   }
+// Tokens: client-credentials grant at <issuer>/token (HTTP basic client authentication); JWT access
+// tokens with the client's extra claims, signed with the client's algorithm.
+// Prints {"issuer": "...", "port": N} once it listens on 127.0.0.1. Reads JSON lines on stdin:
+//   {"keys": [ ... ]}  replaces the signing keys (key rotation), answers {"rotated": [kid, ...]}
+// and exits when stdin closes.
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import readline from 'node:readline'
+import Provider from 'oidc-provider'
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'))
+const clientsById = new Map(config.clients.map(c => [c.client_id, c]))
+
+function createProvider(issuer, keys) {
+  const provider = new Provider(issuer, {
+    jwks: { keys },
+    clients: config.clients.map(c => ({
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    })),
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        // A resource indicator must be an absolute URI; the token's audience is the configured string.
+        defaultResource: () => 'urn:lakekeeper',
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, _resource, client) => ({
+          scope: 'lakekeeper openid profile email',
+          audience: config.audience,
+          accessTokenTTL: config.accessTokenTtl ?? 3600,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: clientsById.get(client.clientId)?.alg ?? keys[0].alg } },
+        }),
+      },
+    },
+    extraTokenClaims: (_ctx, token) => clientsById.get(token.clientId)?.claims,
+    enabledJWA: {
+      // Offer every asymmetric algorithm the keys may use.
+      authorizationSigningAlgValues: ['RS256', 'PS256', 'ES256', 'ES384', 'RS384', 'RS512', 'PS384', 'PS512', 'ES512', 'EdDSA'],
+    },
+  })
+  provider.on('server_error', (_ctx, error) => console.error(error && error.stack || String(error)))
+  return provider
+}
+
+let handler = null
+const server = http.createServer((req, res) => handler(req, res))
+server.listen(config.port ?? 0, '127.0.0.1', () => {
+  const port = server.address().port
+  const issuer = `http://127.0.0.1:${port}`
+  handler = createProvider(issuer, config.keys).callback()
+  process.stdout.write(JSON.stringify({ issuer, port }) + '\n')
+
+  const lines = readline.createInterface({ input: process.stdin })
+  lines.on('line', line => {
+    if (!line.trim()) return
+    const command = JSON.parse(line)
+    if (command.keys) {
+      handler = createProvider(issuer, command.keys).callback()
+      process.stdout.write(JSON.stringify({ rotated: command.keys.map(k => k.kid) }) + '\n')
+    }
+  })
+  lines.on('close', () => { server.close(); process.exit(0) })
+})
