@@ -40,6 +40,8 @@ public static class PersistenceRegistration
         services.AddSingleton<Catalog.IdempotencyRepository>();
         services.AddSingleton<Catalog.MetricsRepository>();
         services.AddSingleton<Catalog.TaskRepository>();
+        services.AddSingleton<Identity.UserRepository>();
+        services.AddSingleton<Identity.RoleRepository>();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("postgres", tags: [HealthTags.Ready]);
         return services;
     }

@@ -15,15 +15,19 @@ public sealed class ServerRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Bootstraps the server once: records its id and creates the default project. Returns false
-    /// if it was bootstrapped before (nothing changes then).
+    /// Bootstraps the server once: records its id, creates the default project and records who did
+    /// it: <paramref name="bootstrappedBy"/> (a user id, or null when anonymous) as
+    /// <paramref name="bootstrappedAs"/> (<c>admin</c> or <c>operator</c>). Returns false if it was
+    /// bootstrapped before (nothing changes then).
     /// </summary>
-    public async Task<bool> BootstrapAsync(Guid serverId, string defaultProjectName, CancellationToken cancellationToken)
+    public async Task<bool> BootstrapAsync(
+        Guid serverId, string defaultProjectName, string? bootstrappedBy, string? bootstrappedAs, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = Sql.Command(connection, transaction,
-            "INSERT INTO server (server_id, terms_accepted) VALUES ($1, true) ON CONFLICT (singleton) DO NOTHING", serverId))
+            "INSERT INTO server (server_id, terms_accepted, bootstrapped_by, bootstrapped_as) VALUES ($1, true, $2, $3) ON CONFLICT (singleton) DO NOTHING",
+            serverId, bootstrappedBy, bootstrappedAs))
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
