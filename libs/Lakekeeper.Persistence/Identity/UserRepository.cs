@@ -15,14 +15,19 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
 {
     private const string Columns = "user_id, name, email, user_type, last_updated_with, created_at, updated_at";
 
-    /// <summary>Registers a user seen for the first time; an existing row is left as it is.</summary>
-    /// <returns>True when the row was created.</returns>
+    /// <summary>
+    /// Registers a user seen in a token. An existing row that only tokens ever wrote follows the
+    /// token's name, email and type; one written through the API is left as it is.
+    /// </summary>
+    /// <returns>True when the row was created or changed.</returns>
     public async Task<bool> RegisterAsync(UserId id, string name, string? email, UserType type, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource,
             """
-            INSERT INTO users (user_id, name, email, user_type, last_updated_with) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (user_id) DO NOTHING
+            INSERT INTO users AS u (user_id, name, email, user_type, last_updated_with) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, email = excluded.email, user_type = excluded.user_type, updated_at = now()
+                WHERE u.last_updated_with = excluded.last_updated_with
+                  AND (u.name, u.email, u.user_type) IS DISTINCT FROM (excluded.name, excluded.email, excluded.user_type)
             """,
             id.Value, name, email, TypeName(type), UserUpdateSource.ConfigCallCreation);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;

@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using Lakekeeper.Persistence.Identity;
+using Lakekeeper.Security.Authentication;
+
+namespace Lakekeeper.Security.Identity;
+
+/// <summary>
+/// Registers the users of authenticated requests on their first call (name and email from the
+/// token) and applies the roles their token's roles claim names. Remembered per process for a
+/// minute, so a steady caller costs no database round trip; a changed name, email or roles claim
+/// is written at once.
+/// </summary>
+public sealed class UserRegistrar(UserRepository users, RoleService roles, AuthenticationSettings settings, TimeProvider time)
+{
+    private static readonly TimeSpan RememberFor = TimeSpan.FromMinutes(1);
+    private const int MaxRemembered = 50_000;
+
+    private readonly ConcurrentDictionary<string, (string Fingerprint, DateTimeOffset Until)> _seen = new(StringComparer.Ordinal);
+
+    public async ValueTask EnsureAsync(AuthenticatedUser user, CancellationToken cancellationToken)
+    {
+        var fingerprint = Fingerprint(user);
+        var now = time.GetUtcNow();
+        if (_seen.TryGetValue(user.Id.Value, out var seen) && seen.Until > now && seen.Fingerprint == fingerprint)
+        {
+            return;
+        }
+
+        await users.RegisterAsync(user.Id, user.Name, user.Email, user.Type, cancellationToken);
+        if (settings.Providers.FirstOrDefault(p => p.Id == user.ProviderId)?.RolesClaim is not null)
+        {
+            await roles.SyncTokenRolesAsync(user, cancellationToken);
+        }
+
+        if (_seen.Count >= MaxRemembered)
+        {
+            _seen.Clear();
+        }
+
+        _seen[user.Id.Value] = (fingerprint, now + RememberFor);
+    }
+
+    /// <summary>Forgets a user (deleted or re-provisioned), so its next call registers it again.</summary>
+    public void Forget(UserId id) => _seen.TryRemove(id.Value, out _);
+
+    private static string Fingerprint(AuthenticatedUser user) =>
+        string.Join('\u001f', [user.Name, user.Email ?? string.Empty, UserRepository.TypeName(user.Type), .. user.TokenRoles.Order(StringComparer.Ordinal)]);
+}
