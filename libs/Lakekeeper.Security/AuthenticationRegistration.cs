@@ -67,6 +67,7 @@ public static class AuthenticationRegistration
         services.AddSingleton<AuditLog>();
         services.AddSingleton<UserRegistrar>();
         services.AddSingleton<RoleService>();
+        services.AddSingleton<UserService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AuthenticationStartup>());
         return builder;
     }

@@ -10,12 +10,12 @@ public readonly record struct UserId(string Value)
 
     public static UserId For(string providerId, string subject) => new(providerId + Separator + subject);
 
-    /// <summary>A well-formed id: a provider id, '~', a subject; at most 512 characters, no control characters.</summary>
+    /// <summary>A well-formed id: a provider id, '~', a subject; at most 512 characters, no whitespace, control characters or '#'.</summary>
     public static bool IsValid(string? value) =>
         value is { Length: >= 3 and <= 512 }
         && value.IndexOf(Separator, StringComparison.Ordinal) > 0
         && value.IndexOf(Separator, StringComparison.Ordinal) < value.Length - 1
-        && !value.Any(char.IsControl);
+        && !value.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '#');
 
     public override string ToString() => Value;
 }

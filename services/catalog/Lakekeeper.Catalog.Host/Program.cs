@@ -1,4 +1,5 @@
 using Lakekeeper.Catalog;
+using Lakekeeper.Security;
 using Lakekeeper.ServiceDefaults;
 using Lakekeeper.ServiceDefaults.Hosting;
 
@@ -8,6 +9,7 @@ builder.AddCatalog();
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseLakekeeperAuthentication();
 app.MapServiceDefaults();
 app.MapCatalogApi();
 return await app.RunCommandAsync(args);

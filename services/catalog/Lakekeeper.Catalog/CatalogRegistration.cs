@@ -22,6 +22,7 @@ public static class CatalogRegistration
         services.AddLakekeeperDatabase(configuration);
         services.AddLakekeeperStorage(configuration);
         services.AddSecretProtection(configuration);
+        builder.AddLakekeeperAuthentication();
         builder.AddAuthz();
         services.AddValidatedOptions<CatalogOptions>(configuration, CatalogOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
@@ -45,7 +46,7 @@ public static class CatalogRegistration
     /// <summary>Maps the Iceberg REST API under <c>/catalog/v1</c>.</summary>
     public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder endpoints)
     {
-        var catalog = endpoints.MapGroup("/catalog/v1");
+        var catalog = endpoints.MapGroup("/catalog/v1").RequireCaller();
         catalog.MapConfigApi();
         catalog.MapNamespacesApi();
         catalog.MapTablesApi();

@@ -1,4 +1,5 @@
 using Lakekeeper.Management;
+using Lakekeeper.Security;
 using Lakekeeper.ServiceDefaults;
 using Lakekeeper.ServiceDefaults.Hosting;
 
@@ -8,6 +9,7 @@ builder.AddManagement();
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseLakekeeperAuthentication();
 app.MapServiceDefaults();
 app.MapManagementApi();
 return await app.RunCommandAsync(args);

@@ -1,4 +1,5 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Management.Identity;
 using Lakekeeper.Persistence;
 using Lakekeeper.Security;
 using Lakekeeper.Storage;
@@ -10,13 +11,14 @@ namespace Lakekeeper.Management;
 
 public static class ManagementRegistration
 {
-    /// <summary>The management module: bootstrap, server info, projects and warehouses.</summary>
+    /// <summary>The management module: bootstrap, server info, projects, warehouses, users and roles.</summary>
     public static WebApplicationBuilder AddManagement(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddLakekeeperDatabase(builder.Configuration);
         services.AddLakekeeperStorage(builder.Configuration);
         services.AddSecretProtection(builder.Configuration);
+        builder.AddLakekeeperAuthentication();
         builder.AddAuthz();
         services.AddSingleton<WarehouseService>();
         return builder;
@@ -25,10 +27,12 @@ public static class ManagementRegistration
     /// <summary>Maps the management API under <c>/management/v1</c>.</summary>
     public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder endpoints)
     {
-        var management = endpoints.MapGroup("/management/v1");
+        var management = endpoints.MapGroup("/management/v1").RequireCaller();
         management.MapServerApi();
         management.MapProjectsApi();
         management.MapWarehousesApi();
+        management.MapUsersApi();
+        management.MapRolesApi();
         return endpoints;
     }
 }

@@ -1,4 +1,7 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Management.Identity;
+using Lakekeeper.Security.Audit;
+using Lakekeeper.Security.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.ServiceDefaults.Hosting;
@@ -18,24 +21,57 @@ internal static class ServerApi
         management.MapGet("/info", Info);
     }
 
-    private static async Task<IResult> Bootstrap(HttpContext context, ServerRepository server)
+    /// <summary>
+    /// Once: records the server id, creates the default project and makes the calling user the
+    /// server's admin (or operator, with <c>is-operator</c>); <c>user-name</c>, <c>user-email</c>
+    /// and <c>user-type</c> override what the token says about the user.
+    /// </summary>
+    private static async Task<IResult> Bootstrap(
+        HttpContext context, ServerRepository server, ICallerAccessor callers, UserService users, IAuthorizer authorizer, AuditLog audit)
     {
-        var body = await ManagementJson.ReadBodyAsync(context.Request);
-        using var document = ManagementJson.TryParse(body, out var error);
-        if (document is null)
+        var (body, error) = await IdentityHttp.ReadAsync(context.Request, IdentityJson.Default.BootstrapRequest);
+        if (body is null)
         {
-            return ManagementErrors.BadRequest(error!).ToResult();
+            return error!;
         }
 
-        if (!document.RootElement.TryGetProperty("accept-terms-of-use", out var accept) || accept.ValueKind != System.Text.Json.JsonValueKind.True)
+        if (body.AcceptTermsOfUse is not true)
         {
             return ManagementErrors.BadRequest("accept-terms-of-use must be true").ToResult();
         }
 
-        var bootstrapped = await server.BootstrapAsync(Guid.CreateVersion7(), "Default Project", context.RequestAborted);
-        return bootstrapped
-            ? TypedResults.NoContent()
-            : new Lakekeeper.Abstractions.Errors.ErrorResponse(409, "AlreadyBootstrappedException", "The server is already bootstrapped").ToResult();
+        var caller = callers.Current;
+        if (!IdentityHttp.TryUserType(body.UserType, caller.UserType, out var userType))
+        {
+            return ManagementErrors.BadRequest("user-type must be 'human' or 'application'").ToResult();
+        }
+
+        if (body.UserName is { Length: 0 or > 512 } || body.UserName?.Any(char.IsControl) == true || body.UserEmail is { Length: > 512 })
+        {
+            return ManagementErrors.BadRequest("user-name must be 1 to 512 characters and user-email at most 512, without control characters").ToResult();
+        }
+
+        var role = body.IsOperator is true ? "operator" : "admin";
+        var bootstrapped = await server.BootstrapAsync(Guid.CreateVersion7(), "Default Project", caller.UserId?.Value, caller.IsAnonymous ? null : role, context.RequestAborted);
+        if (!bootstrapped)
+        {
+            audit.Change(caller, "bootstrap", "server", "refused: already bootstrapped");
+            return new Lakekeeper.Abstractions.Errors.ErrorResponse(409, "AlreadyBootstrappedException", "The server is already bootstrapped").ToResult();
+        }
+
+        if (caller.UserId is { } user)
+        {
+            if (body.UserName is not null || body.UserEmail is not null || body.UserType is not null)
+            {
+                await users.ProvisionAsync(caller, user, body.UserName ?? caller.Name ?? user.Value, body.UserEmail ?? caller.Email, userType, updateIfExists: true, context.RequestAborted);
+            }
+
+            await authorizer.WriteRelationshipsAsync(
+                [new Relationship(AuthzSubject.User(user.Value), role, AuthzObject.Server(IdentityActions.ServerId))], context.RequestAborted);
+        }
+
+        audit.Change(caller, "bootstrap", "server", caller.IsAnonymous ? "done (anonymous: no admin recorded)" : "done as " + role);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> Info(HttpContext context, ServerRepository server, ServiceIdentity identity, IOptions<AuthzOptions> authz)

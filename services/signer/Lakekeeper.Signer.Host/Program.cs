@@ -1,3 +1,4 @@
+using Lakekeeper.Security;
 using Lakekeeper.ServiceDefaults;
 using Lakekeeper.ServiceDefaults.Hosting;
 using Lakekeeper.Signer;
@@ -8,5 +9,6 @@ builder.AddSigner();
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseLakekeeperAuthentication();
 app.MapServiceDefaults();
 return await app.RunCommandAsync(args);

@@ -19,6 +19,7 @@ public static class SignerRegistration
         builder.Services.AddLakekeeperDatabase(builder.Configuration);
         builder.Services.AddLakekeeperStorage(builder.Configuration);
         builder.Services.AddSecretProtection(builder.Configuration);
+        builder.AddLakekeeperAuthentication();
         builder.AddAuthz();
         return builder;
     }

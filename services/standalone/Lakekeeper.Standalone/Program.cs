@@ -2,6 +2,7 @@ using Lakekeeper.Authz;
 using Lakekeeper.Catalog;
 using Lakekeeper.Events;
 using Lakekeeper.Management;
+using Lakekeeper.Security;
 using Lakekeeper.ServiceDefaults;
 using Lakekeeper.ServiceDefaults.Hosting;
 using Lakekeeper.Signer;
@@ -17,6 +18,7 @@ builder.AddEvents();
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseLakekeeperAuthentication();
 app.MapServiceDefaults();
 app.MapCatalogApi();
 app.MapManagementApi();

@@ -1,5 +1,6 @@
 using Lakekeeper.Authz;
 using Lakekeeper.Iceberg;
+using Lakekeeper.Security.Identity;
 
 namespace Lakekeeper.Catalog.Services;
 
@@ -7,13 +8,16 @@ namespace Lakekeeper.Catalog.Services;
 /// Authorization with the visibility rule: a caller who may not even see an object gets its
 /// "does not exist" error (404), one who may see it but not do the action gets 403.
 /// </summary>
-internal sealed class AccessGuard(IAuthorizer authorizer)
+internal sealed class AccessGuard(IAuthorizer authorizer, ICallerAccessor callers)
 {
     /// <summary>
-    /// The caller. Requests are anonymous until an identity provider is configured (authentication
-    /// arrives with the identity issue; with none configured every caller is anonymous).
+    /// The caller of the current request, as the authorizer sees it: the authenticated user (and
+    /// the role it assumed), or anonymous when no identity provider is configured.
     /// </summary>
-    public static Principal Caller => Principal.Anonymous;
+    public Principal Caller => ToPrincipal(callers.Current);
+
+    public static Principal ToPrincipal(Caller caller) =>
+        caller.IsAnonymous ? Principal.Anonymous : new Principal(caller.UserId!.Value.Value, caller.AssumedRole?.ToString());
 
     /// <returns>Null when allowed; otherwise the 403 or the given 404.</returns>
     public async ValueTask<IcebergError?> RequireAsync(
