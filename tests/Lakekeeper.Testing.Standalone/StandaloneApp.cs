@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Lakekeeper.Testing;
 
@@ -37,8 +38,11 @@ public sealed class StandaloneApp : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
-    /// <summary>The settings a test app runs with; <paramref name="overrides"/> may add or replace any.</summary>
-    public static async Task<StandaloneApp> StartAsync(IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <summary>
+    /// The settings a test app runs with; <paramref name="overrides"/> may add or replace any.
+    /// <paramref name="logs"/>, when given, receives every log line of the app.
+    /// </summary>
+    public static async Task<StandaloneApp> StartAsync(IReadOnlyDictionary<string, string?>? overrides = null, CapturedLogs? logs = null)
     {
         var postgres = await PostgresServer.SharedAsync();
         var connectionString = await postgres.CreateDatabaseAsync();
@@ -63,6 +67,11 @@ public sealed class StandaloneApp : IAsyncDisposable
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
+            }
+
+            if (logs is not null)
+            {
+                builder.ConfigureLogging(logging => CapturedLogs.AddTo(logging, logs));
             }
         });
         factory.UseKestrel();

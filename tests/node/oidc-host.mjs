@@ -49,7 +49,8 @@ function createProvider(issuer, keys) {
         }),
       },
     },
-    extraTokenClaims: (_ctx, token) => clientsById.get(token.clientId)?.claims,
+    ttl: { AccessToken: config.accessTokenTtl ?? 3600, ClientCredentials: config.accessTokenTtl ?? 3600 },
+    extraTokenClaims: (_ctx, token) => clientsById.get(token.clientId)?.claims ?? undefined,
     enabledJWA: {
       // Offer every asymmetric algorithm the keys may use.
       authorizationSigningAlgValues: ['RS256', 'PS256', 'ES256', 'ES384', 'RS384', 'RS512', 'PS384', 'PS512', 'ES512', 'EdDSA'],
