@@ -182,7 +182,7 @@ public sealed class RoleRepository(NpgsqlDataSource dataSource)
         {
             var wanted = users.Select(u => u.Value).Distinct(StringComparer.Ordinal).ToArray();
             var found = new HashSet<string>(StringComparer.Ordinal);
-            await using (var query = tx.Command("SELECT user_id FROM users WHERE user_id = ANY($1) FOR SHARE", wanted))
+            await using (var query = tx.Command("SELECT user_id FROM users WHERE user_id = ANY($1) FOR SHARE", (object)wanted))
             await using (var reader = await query.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))

@@ -64,25 +64,6 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    /// <summary>Which of <paramref name="ids"/> exist.</summary>
-    public async Task<HashSet<string>> ExistingAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
-    {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        if (ids.Count == 0)
-        {
-            return found;
-        }
-
-        await using var command = Sql.Command(dataSource, "SELECT user_id FROM users WHERE user_id = ANY($1)", ids.ToArray());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            found.Add(reader.GetString(0));
-        }
-
-        return found;
-    }
-
     /// <summary>Users ordered by id; <paramref name="name"/> filters by a case-insensitive substring of the name.</summary>
     public async Task<Page<UserRecord>> ListAsync(string? name, string? afterId, int pageSize, CancellationToken cancellationToken)
     {
