@@ -81,4 +81,52 @@ public sealed class HostLifecycleTests
         Assert.Equal(0, service.ExitCode);
         Assert.Contains("Application is shutting down", service.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_identity_provider_that_cannot_be_reached_stops_the_start_naming_the_setting_unless_allowed()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var settings = Settings(await postgres.CreateDatabaseAsync());
+        settings["LAKEKEEPER__OPENID_PROVIDER_URI"] = $"http://127.0.0.1:{FreePort.Next()}/realms/nowhere";
+
+        var result = await RunAsync("serve", settings);
+        Assert.Equal(75, result.ExitCode);
+        Assert.Contains("LAKEKEEPER__OPENID_PROVIDER_URI: the identity provider at", result.Output, StringComparison.Ordinal);
+        Assert.Contains("LAKEKEEPER__OPENID_REQUIRE_CONNECTED_ON_STARTUP=false", result.Output, StringComparison.Ordinal);
+
+        settings["LAKEKEEPER__OPENID_REQUIRE_CONNECTED_ON_STARTUP"] = "false";
+        await using var service = await ServiceProcess.StartAsync("standalone", FreePort.Next(), settings);
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+        using var refused = await client.GetAsync("/management/v1/whoami");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Bad_authentication_settings_stop_the_start_naming_each_variable()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var settings = Settings(await postgres.CreateDatabaseAsync());
+        settings["LAKEKEEPER__OPENID_PROVIDER_URI"] = "not a url";
+        settings["LAKEKEEPER__OPENID_PROVIDERS__OKTA__URI"] = "ftp://example.com";
+        settings["LAKEKEEPER__OPENID_PROVIDERS__OKTA__REQUIRED_CLAIMS__GROUP__ANY_OF"] = "admins";
+        settings["LAKEKEEPER__INSTANCE_ADMINS"] = "[\"no-tilde\"]";
+        settings["LAKEKEEPER__ROLE__MAX_NESTING_DEPTH"] = "0";
+
+        var result = await RunAsync("serve", settings);
+
+        Assert.Equal(78, result.ExitCode);
+        Assert.Contains("LAKEKEEPER__OPENID_PROVIDER_URI: must be the http(s) URL", result.Output, StringComparison.Ordinal);
+        Assert.Contains("LAKEKEEPER__OPENID_PROVIDERS__OKTA__URI: must be the http(s) URL", result.Output, StringComparison.Ordinal);
+        Assert.Contains("LAKEKEEPER__OPENID_PROVIDERS__OKTA__REQUIRED_CLAIMS__GROUP__CLAIM is required", result.Output, StringComparison.Ordinal);
+        Assert.Contains("LAKEKEEPER__INSTANCE_ADMINS: 'no-tilde' is not a user id", result.Output, StringComparison.Ordinal);
+        Assert.Contains("LAKEKEEPER__ROLE__MAX_NESTING_DEPTH: must be a whole number from 1 to 100", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_an_identity_provider_the_start_up_log_says_loudly_that_everyone_is_anonymous()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        await using var service = await ServiceProcess.StartAsync("standalone", FreePort.Next(), Settings(await postgres.CreateDatabaseAsync()));
+        Assert.Contains("AUTHENTICATION IS OFF: no identity provider is configured", service.Output, StringComparison.Ordinal);
+    }
 }
