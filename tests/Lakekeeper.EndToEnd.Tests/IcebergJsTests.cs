@@ -13,7 +13,8 @@ public abstract class IcebergJsTests<TTopology>(TTopology topology) : IClassFixt
     [Fact]
     public async Task A_table_lives_its_whole_life_through_iceberg_js()
     {
-        var observed = await RunScenarioAsync(topology.BaseAddress, Guid.NewGuid().ToString("N")[..8]);
+        var token = await topology.Idp.GetTokenAsync(Topology.Engine);
+        var observed = await RunScenarioAsync(topology.BaseAddress, Guid.NewGuid().ToString("N")[..8], token);
 
         Assert.Equal(1, observed.GetProperty("currentSchemaId").GetInt32());
         Assert.Equal(4242, observed.GetProperty("currentSnapshotId").GetInt64());
@@ -26,7 +27,31 @@ public abstract class IcebergJsTests<TTopology>(TTopology topology) : IClassFixt
         Assert.Equal(0, observed.GetProperty("namespacesAtEnd").GetArrayLength());
     }
 
-    private static async Task<JsonElement> RunScenarioAsync(Uri baseAddress, string suffix)
+    [Fact]
+    public async Task Iceberg_js_without_a_token_or_with_a_forged_one_is_refused_with_401()
+    {
+        foreach (var token in new[] { "", topology.Idp.Forge(key: SigningKey.NewRsa()) })
+        {
+            var result = await RunAsync(topology.BaseAddress, "refused", token);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("401", result.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("/catalog/v1/config?warehouse=demo")]
+    [InlineData("/management/v1/whoami")]
+    public async Task Through_the_entry_point_a_call_without_a_token_is_401_with_WWW_Authenticate(string path)
+    {
+        using var client = new HttpClient { BaseAddress = topology.BaseAddress };
+        using var response = await client.GetAsync(path);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(401, body.RootElement.GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    private static async Task<ExternalProcess.Result> RunAsync(Uri baseAddress, string suffix, string token)
     {
         var root = ServiceProcess.RepositoryRoot;
         var script = Path.Combine(root, "tests", "node", "scenarios", "iceberg-js-lifecycle.mjs");
@@ -35,7 +60,12 @@ public abstract class IcebergJsTests<TTopology>(TTopology topology) : IClassFixt
             Assert.Fail("iceberg-js is not installed: run 'npm ci --prefix tests/node' (./lakekeeper test does it).");
         }
 
-        var result = await ExternalProcess.RunAsync("node", [script, new Uri(baseAddress, "/catalog").ToString(), "demo", suffix], TimeSpan.FromMinutes(2));
+        return await ExternalProcess.RunAsync("node", [script, new Uri(baseAddress, "/catalog").ToString(), "demo", suffix, token], TimeSpan.FromMinutes(2));
+    }
+
+    private static async Task<JsonElement> RunScenarioAsync(Uri baseAddress, string suffix, string token)
+    {
+        var result = await RunAsync(baseAddress, suffix, token);
         Assert.True(result.ExitCode == 0, "the iceberg-js scenario failed:\n" + result.Output);
         var lastLine = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         return JsonDocument.Parse(lastLine).RootElement.Clone();
@@ -61,5 +91,34 @@ public sealed class MicroservicesIcebergJsTests(MicroservicesTopology topology) 
 
         using var info = await _topology.Client.GetAsync("/management/v1/info");
         Assert.Contains("\"bootstrapped\":true", await info.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_service_validates_the_token_itself_so_bypassing_the_gateway_gains_nothing()
+    {
+        var token = await _topology.Idp.GetTokenAsync(Topology.Engine);
+        foreach (var (service, path) in new[] { ("catalog", "/catalog/v1/config?warehouse=demo"), ("management", "/management/v1/whoami"), ("signer", "/catalog/v1/sign") })
+        {
+            var process = _topology.Processes.Single(p => p.Name == service);
+            using var client = new HttpClient { BaseAddress = process.BaseAddress };
+            using (var anonymous = await client.GetAsync(path))
+            {
+                Assert.True(anonymous.StatusCode == System.Net.HttpStatusCode.Unauthorized, $"{service}: {(int)anonymous.StatusCode}");
+            }
+
+            // Headers a gateway might add do not stand in for a token.
+            using var spoofed = new HttpRequestMessage(HttpMethod.Get, path);
+            spoofed.Headers.Add("X-Forwarded-User", "oidc~admin");
+            spoofed.Headers.Add("X-Auth-Request-User", "oidc~admin");
+            using (var refused = await client.SendAsync(spoofed))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
+
+            using var authenticated = new HttpRequestMessage(HttpMethod.Get, path);
+            authenticated.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var accepted = await client.SendAsync(authenticated);
+            Assert.NotEqual(System.Net.HttpStatusCode.Unauthorized, accepted.StatusCode);
+        }
     }
 }

@@ -7,11 +7,20 @@ namespace Lakekeeper.EndToEnd.Tests;
 
 /// <summary>
 /// A whole deployment as separate OS processes on loopback: either the standalone host, or every
-/// service behind the gateway. One database, one warehouse folder, the warehouse <c>demo</c>.
+/// service behind the gateway. One database, one warehouse folder, the warehouse <c>demo</c>, and
+/// a real OpenID provider (npm oidc-provider) whose tokens every service validates itself.
+/// <see cref="Client"/> carries the token of <see cref="Admin"/>, who bootstrapped the server.
 /// </summary>
 public abstract class Topology : IAsyncLifetime
 {
+    public static readonly OidcClient Admin = new("admin", "RS256", new Dictionary<string, object> { ["name"] = "Ada Admin" });
+
+    /// <summary>An engine (Spark, iceberg-js, …) with its own client-credentials identity.</summary>
+    public static readonly OidcClient Engine = new("engine", "ES256");
+
     private readonly List<ServiceProcess> _processes = [];
+
+    public OidcProvider Idp { get; private set; } = null!;
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -25,14 +34,18 @@ public abstract class Topology : IAsyncLifetime
     {
         var postgres = await PostgresServer.SharedAsync();
         WarehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-e2e-").FullName;
+        Idp = await OidcProvider.StartAsync([Admin, Engine]);
         var common = new Dictionary<string, string>
         {
             ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = await postgres.CreateDatabaseAsync(),
             ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = WarehouseRoot,
+            ["LAKEKEEPER__OPENID_PROVIDER_URI"] = Idp.IssuerText,
+            ["LAKEKEEPER__OPENID_AUDIENCE"] = OidcProvider.DefaultAudience,
         };
         BaseAddress = await StartAsync(common);
         Client = new HttpClient { BaseAddress = BaseAddress };
+        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await Idp.GetTokenAsync(Admin));
         await CreateDemoWarehouseAsync();
     }
 
@@ -49,7 +62,7 @@ public abstract class Topology : IAsyncLifetime
     {
         using (var bootstrap = await Client.PostAsJsonAsync("/management/v1/bootstrap", new Dictionary<string, object> { ["accept-terms-of-use"] = true }))
         {
-            Assert.True(bootstrap.IsSuccessStatusCode, await bootstrap.Content.ReadAsStringAsync());
+            Assert.True(bootstrap.IsSuccessStatusCode, await bootstrap.Content.ReadAsStringAsync() + ProcessOutputs());
         }
 
         var root = Path.Combine(WarehouseRoot, "demo");
@@ -59,9 +72,11 @@ public abstract class Topology : IAsyncLifetime
             ["warehouse-name"] = "demo",
             ["storage-profile"] = new Dictionary<string, object> { ["type"] = "file", ["root"] = root },
         });
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync() + ProcessOutputs());
         Assert.NotNull(JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("warehouse-id").GetString());
     }
+
+    private string ProcessOutputs() => string.Concat(_processes.Select(p => $"\n--- {p.Name}:\n{p.Output}"));
 
     public async ValueTask DisposeAsync()
     {
@@ -69,6 +84,11 @@ public abstract class Topology : IAsyncLifetime
         foreach (var process in _processes)
         {
             await process.DisposeAsync();
+        }
+
+        if (Idp is not null)
+        {
+            await Idp.DisposeAsync();
         }
 
         try

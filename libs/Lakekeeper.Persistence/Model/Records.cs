@@ -1,6 +1,7 @@
 namespace Lakekeeper.Persistence.Model;
 
-public sealed record ServerRecord(Guid ServerId, DateTimeOffset BootstrappedAt, bool TermsAccepted);
+/// <summary>The server row; <paramref name="BootstrappedBy"/> is the user who bootstrapped it (null when anonymous), as <paramref name="BootstrappedAs"/>.</summary>
+public sealed record ServerRecord(Guid ServerId, DateTimeOffset BootstrappedAt, bool TermsAccepted, string? BootstrappedBy = null, string? BootstrappedAs = null);
 
 public sealed record ProjectRecord(ProjectId Id, string Name, DateTimeOffset CreatedAt);
 

@@ -7,10 +7,11 @@ public sealed class ServerRepository(NpgsqlDataSource dataSource)
 {
     public async Task<ServerRecord?> GetAsync(CancellationToken cancellationToken)
     {
-        await using var command = Sql.Command(dataSource, "SELECT server_id, bootstrapped_at, terms_accepted FROM server");
+        await using var command = Sql.Command(dataSource, "SELECT server_id, bootstrapped_at, terms_accepted, bootstrapped_by, bootstrapped_as FROM server");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new ServerRecord(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetBoolean(2))
+            ? new ServerRecord(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetBoolean(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4))
             : null;
     }
 

@@ -55,6 +55,13 @@ internal static class ServerApi
         var bootstrapped = await server.BootstrapAsync(Guid.CreateVersion7(), "Default Project", caller.UserId?.Value, caller.IsAnonymous ? null : role, context.RequestAborted);
         if (!bootstrapped)
         {
+            // A bootstrap whose authorizer write failed (503) is completed when its user retries.
+            if (caller.UserId is { } retrying && await server.GetAsync(context.RequestAborted) is { BootstrappedBy: { } by, BootstrappedAs: { } kind } && by == retrying.Value)
+            {
+                await authorizer.WriteRelationshipsAsync(
+                    [new Relationship(AuthzSubject.User(by), kind, AuthzObject.Server(IdentityActions.ServerId))], context.RequestAborted);
+            }
+
             audit.Change(caller, "bootstrap", "server", "refused: already bootstrapped");
             return new Lakekeeper.Abstractions.Errors.ErrorResponse(409, "AlreadyBootstrappedException", "The server is already bootstrapped").ToResult();
         }

@@ -1,12 +1,12 @@
 // A real third-party client (iceberg-js) drives a table through its life against a running catalog:
 // namespace, table, schema change, snapshot append, conditional load, rename, drop.
-// Usage: node iceberg-js-lifecycle.mjs <catalog base url> <warehouse> <suffix>
+// Usage: node iceberg-js-lifecycle.mjs <catalog base url> <warehouse> <suffix> [bearer token]
 // Prints one JSON object with what it observed; exits non-zero on the first failure.
 import { IcebergRestCatalog, IcebergError } from 'iceberg-js'
 import assert from 'node:assert/strict'
 
-const [baseUrl, warehouse, suffix] = process.argv.slice(2)
-const catalog = new IcebergRestCatalog({ baseUrl, warehouse })
+const [baseUrl, warehouse, suffix, token] = process.argv.slice(2)
+const catalog = new IcebergRestCatalog({ baseUrl, warehouse, ...(token ? { auth: { type: 'bearer', token } } : {}) })
 const ns = { namespace: [`e2e_${suffix}`, 'nested level'] }
 const observed = {}
 
