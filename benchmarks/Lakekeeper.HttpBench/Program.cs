@@ -1,7 +1,7 @@
 using Lakekeeper.HttpBench;
 using Lakekeeper.HttpBench.Scenarios;
 
-IScenario[] scenarios = [new GatewayScenario(), new CatalogScenario(), new FloorServerScenario(), new GetScenario()];
+IScenario[] scenarios = [new GatewayScenario(), new CatalogScenario(), new AuthScenario(), new FloorServerScenario(), new GetScenario()];
 
 BenchOptions? options;
 try
@@ -30,6 +30,7 @@ if (options is null || scenario is null)
     Console.WriteLine("gateway:        --baseline (also measure a bare forwarder)  --upstream-cpu <µs>  --allocations  --serve (for wrk)");
     Console.WriteLine("get:            --url <url>");
     Console.WriteLine("catalog:        (no extra options; builds on the Release hosts)");
+    Console.WriteLine("auth:           (no extra options; builds on the Release hosts; needs npm ci --prefix tests/node)");
     return options is null ? 0 : 64;
 }
 

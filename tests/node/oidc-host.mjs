@@ -11,7 +11,7 @@
 // tokens with the client's extra claims, signed with the client's algorithm.
 // Prints {"issuer": "...", "port": N} once it listens on 127.0.0.1. Reads JSON lines on stdin:
 //   {"keys": [ ... ]}  replaces the signing keys (key rotation), answers {"rotated": [kid, ...]}
-// and exits when stdin closes.
+// and exits when stdin closes, unless the config says "daemon": true (`./lakekeeper up --oidc`).
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import readline from 'node:readline'
@@ -41,7 +41,8 @@ function createProvider(issuer, keys) {
         defaultResource: () => 'urn:lakekeeper',
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, _resource, client) => ({
-          scope: 'lakekeeper openid profile email',
+          // 'catalog' is the scope Iceberg clients (PyIceberg, Spark) ask for by default.
+          scope: 'lakekeeper catalog openid profile email',
           audience: config.audience,
           accessTokenTTL: config.accessTokenTtl ?? 3600,
           accessTokenFormat: 'jwt',
@@ -77,5 +78,5 @@ server.listen(config.port ?? 0, '127.0.0.1', () => {
       process.stdout.write(JSON.stringify({ rotated: command.keys.map(k => k.kid) }) + '\n')
     }
   })
-  lines.on('close', () => { server.close(); process.exit(0) })
+  if (!config.daemon) lines.on('close', () => { server.close(); process.exit(0) })
 })
