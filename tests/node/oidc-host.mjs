@@ -4,7 +4,7 @@
 //     "port": 0,                        // 0 picks a free port
 //     "audience": "lakekeeper",         // aud of every access token
 //     "keys": [ <private JWK>, ... ],   // signing keys (RS256 / ES256 / PS256 ...); each with kid and alg
-//     "clients": [ { "client_id": "...", "client_secret": "...", "alg": "RS256",
+//     "clients": [ { "client_id": "...", "client_secret": "...", "alg": "RS256", "auth_method": "client_secret_post",
 //                    "claims": { "name": "...", "email": "...", "roles": [...] } } ]
 //   }
 // Tokens: client-credentials grant at <issuer>/token (HTTP basic client authentication); JWT access
@@ -29,7 +29,8 @@ function createProvider(issuer, keys) {
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_basic',
+      // Iceberg clients (PyIceberg, Spark) send client_id and client_secret in the form body.
+      token_endpoint_auth_method: c.auth_method ?? 'client_secret_basic',
     })),
     features: {
       devInteractions: { enabled: false },

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Lakekeeper.Authz;
+using Lakekeeper.Management.Identity;
+using Lakekeeper.Security.Audit;
+using Lakekeeper.Security.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Microsoft.AspNetCore.Builder;
@@ -21,9 +24,9 @@ internal static class ProjectsApi
         management.MapPost("/project", CreateProject);
         management.MapGet("/project-list", ListProjects);
         management.MapGet("/project", (HttpContext c, ProjectRepository p) => GetProject(c, p, null));
-        management.MapDelete("/project", (HttpContext c, ProjectRepository p, IAuthorizer a) => DeleteProject(c, p, a, null));
+        management.MapDelete("/project", (HttpContext c, ProjectRepository p, IAuthorizer a, ICallerAccessor u, AuditLog l) => DeleteProject(c, p, a, u, l, null));
         management.MapGet("/project/{projectId:guid}", (HttpContext c, ProjectRepository p, Guid projectId) => GetProject(c, p, projectId));
-        management.MapDelete("/project/{projectId:guid}", (HttpContext c, ProjectRepository p, IAuthorizer a, Guid projectId) => DeleteProject(c, p, a, projectId));
+        management.MapDelete("/project/{projectId:guid}", (HttpContext c, ProjectRepository p, IAuthorizer a, ICallerAccessor u, AuditLog l, Guid projectId) => DeleteProject(c, p, a, u, l, projectId));
     }
 
     /// <summary>The project a request is about: the header, else the default project.</summary>
@@ -41,7 +44,7 @@ internal static class ProjectsApi
         return ok;
     }
 
-    private static async Task<IResult> CreateProject(HttpContext context, ProjectRepository projects, IAuthorizer authorizer)
+    private static async Task<IResult> CreateProject(HttpContext context, ProjectRepository projects, IAuthorizer authorizer, ICallerAccessor callers, AuditLog audit)
     {
         var body = await ManagementJson.ReadBodyAsync(context.Request);
         using var document = ManagementJson.TryParse(body, out var error);
@@ -66,12 +69,14 @@ internal static class ProjectsApi
             }
         }
 
-        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Server("lakekeeper"), Relations.CanCreateProject, context.RequestAborted))
+        var caller = callers.Current;
+        if (!await authorizer.CheckAsync(IdentityHttp.ToPrincipal(caller), AuthzObject.Server("lakekeeper"), Relations.CanCreateProject, context.RequestAborted))
         {
             return ManagementErrors.Forbidden("Forbidden: can_create_project").ToResult();
         }
 
         var created = await projects.CreateAsync(new ProjectId(id), name, context.RequestAborted);
+        audit.Change(caller, "create-project", "project:" + id, created is null ? "conflict" : "done");
         if (created is null)
         {
             return ManagementErrors.Conflict($"Project {id} already exists").ToResult();
@@ -118,19 +123,22 @@ internal static class ProjectsApi
             : new JsonResult(200, ManagementJson.Write(w => Describe(w, project)));
     }
 
-    private static async Task<IResult> DeleteProject(HttpContext context, ProjectRepository projects, IAuthorizer authorizer, Guid? explicitId)
+    private static async Task<IResult> DeleteProject(
+        HttpContext context, ProjectRepository projects, IAuthorizer authorizer, ICallerAccessor callers, AuditLog audit, Guid? explicitId)
     {
         if (!Resolve(context, explicitId, out var id))
         {
             return ManagementErrors.BadRequest($"{ProjectHeader} must be a UUID").ToResult();
         }
 
-        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Project(id.ToString()), Relations.CanDelete, context.RequestAborted))
+        if (!await authorizer.CheckAsync(IdentityHttp.ToPrincipal(callers.Current), AuthzObject.Project(id.ToString()), Relations.CanDelete, context.RequestAborted))
         {
             return ManagementErrors.NoSuchProject(id.Value).ToResult();
         }
 
-        return await projects.DeleteAsync(id, context.RequestAborted) switch
+        var outcome = await projects.DeleteAsync(id, context.RequestAborted);
+        audit.Change(callers.Current, "delete-project", "project:" + id, outcome.ToString());
+        return outcome switch
         {
             ProjectDeleteOutcome.Deleted => TypedResults.NoContent(),
             ProjectDeleteOutcome.HasWarehouses => ManagementErrors.NotEmpty($"Project {id} still has warehouses; delete them first").ToResult(),

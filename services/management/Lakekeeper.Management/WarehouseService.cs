@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Authz;
+using Lakekeeper.Management.Identity;
+using Lakekeeper.Security.Audit;
+using Lakekeeper.Security.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.Security.Secrets;
@@ -17,7 +20,7 @@ namespace Lakekeeper.Management;
 /// and only then is the row written. The credential is never returned.
 /// </summary>
 internal sealed class WarehouseService(
-    WarehouseRepository warehouses, ISecretProtector secrets, IStorageValidator validator, IAuthorizer authorizer)
+    WarehouseRepository warehouses, ISecretProtector secrets, IStorageValidator validator, IAuthorizer authorizer, ICallerAccessor callers, AuditLog audit)
 {
     public async Task<(ErrorResponse? Error, WarehouseRecord? Warehouse)> CreateAsync(
         ProjectId defaultProject, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -80,7 +83,7 @@ internal sealed class WarehouseService(
             return (ManagementErrors.BadRequest("Invalid storage settings: " + settings.Describe()), null);
         }
 
-        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Project(project.ToString()), Relations.CanCreateWarehouse, cancellationToken))
+        if (!await authorizer.CheckAsync(IdentityHttp.ToPrincipal(callers.Current), AuthzObject.Project(project.ToString()), Relations.CanCreateWarehouse, cancellationToken))
         {
             return (ManagementErrors.NoSuchProject(project.Value), null);
         }
@@ -108,6 +111,7 @@ internal sealed class WarehouseService(
         var id = WarehouseId.New();
         var secret = credential is null ? null : secrets.Protect(StorageJson.SerializeToUtf8Bytes(credential), WarehouseSecrets.AssociatedData(id));
         var (outcome, created) = await warehouses.CreateAsync(id, project, name, StorageJson.Serialize(profile), secret, deleteProfile, cancellationToken);
+        audit.Change(callers.Current, "create-warehouse", $"warehouse:{id} project:{project}", outcome.ToString());
         switch (outcome)
         {
             case WarehouseCreateOutcome.NameTaken:

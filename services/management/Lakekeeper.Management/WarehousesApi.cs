@@ -1,4 +1,7 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Management.Identity;
+using Lakekeeper.Security.Audit;
+using Lakekeeper.Security.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Microsoft.AspNetCore.Builder;
@@ -36,7 +39,7 @@ internal static class WarehousesApi
             }));
     }
 
-    private static async Task<IResult> ListWarehouses(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer)
+    private static async Task<IResult> ListWarehouses(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, ICallerAccessor callers)
     {
         var project = ProjectId.Default;
         var requested = context.Request.Query["project-id"].ToString();
@@ -55,7 +58,7 @@ internal static class WarehousesApi
         }
 
         var list = await warehouses.ListAsync(project, context.RequestAborted);
-        var visible = await authorizer.ListObjectsAsync(Principal.Anonymous, ObjectTypes.Warehouse, Relations.CanIncludeInList,
+        var visible = await authorizer.ListObjectsAsync(IdentityHttp.ToPrincipal(callers.Current), ObjectTypes.Warehouse, Relations.CanIncludeInList,
             AuthzObject.Project(project.ToString()), context.RequestAborted);
         return new JsonResult(200, ManagementJson.Write(w =>
         {
@@ -71,11 +74,11 @@ internal static class WarehousesApi
         }));
     }
 
-    private static async Task<IResult> GetWarehouse(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId)
+    private static async Task<IResult> GetWarehouse(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, ICallerAccessor callers, Guid warehouseId)
     {
         var warehouse = await warehouses.GetAsync(new WarehouseId(warehouseId), context.RequestAborted);
         if (warehouse is null
-            || !await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanGetMetadata, context.RequestAborted))
+            || !await authorizer.CheckAsync(IdentityHttp.ToPrincipal(callers.Current), AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanGetMetadata, context.RequestAborted))
         {
             return ManagementErrors.NoSuchWarehouse(warehouseId.ToString()).ToResult();
         }
@@ -83,14 +86,17 @@ internal static class WarehousesApi
         return new JsonResult(200, ManagementJson.Write(w => WarehouseService.Describe(w, warehouse)));
     }
 
-    private static async Task<IResult> DeleteWarehouse(HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId)
+    private static async Task<IResult> DeleteWarehouse(
+        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, ICallerAccessor callers, AuditLog audit, Guid warehouseId)
     {
-        if (!await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanDelete, context.RequestAborted))
+        if (!await authorizer.CheckAsync(IdentityHttp.ToPrincipal(callers.Current), AuthzObject.Warehouse(warehouseId.ToString()), Relations.CanDelete, context.RequestAborted))
         {
             return ManagementErrors.NoSuchWarehouse(warehouseId.ToString()).ToResult();
         }
 
-        return await warehouses.DeleteAsync(new WarehouseId(warehouseId), context.RequestAborted) switch
+        var outcome = await warehouses.DeleteAsync(new WarehouseId(warehouseId), context.RequestAborted);
+        audit.Change(callers.Current, "delete-warehouse", "warehouse:" + warehouseId, outcome.ToString());
+        return outcome switch
         {
             WarehouseDeleteOutcome.Deleted => TypedResults.NoContent(),
             WarehouseDeleteOutcome.NotEmpty => ManagementErrors.NotEmpty($"Warehouse {warehouseId} is not empty: drop its namespaces first").ToResult(),
