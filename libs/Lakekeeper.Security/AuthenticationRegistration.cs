@@ -55,6 +55,7 @@ public static class AuthenticationRegistration
         }
 
         services.AddSingleton<IssuerDirectory>();
+        services.AddSingleton<ValidatedTokenCache>();
         services.AddAuthorization(options =>
         {
             var policy = new AuthorizationPolicyBuilder().AddRequirements(new CallerRequirement()).Build();

@@ -53,12 +53,15 @@ internal sealed class AuthScenario : IScenario
             ("es256", Load(authenticated.BaseAddress, tablePath, ecToken)),
         };
         using var load = new LoadGenerator(options.Concurrency);
-        foreach (var (name, send) in targets)
+        using (var probe = new HttpMessageInvoker(new SocketsHttpHandler()))
         {
-            var probe = await load.RunAsync(name, send, TimeSpan.FromSeconds(1), cancellationToken);
-            if (probe.Errors > 0 || probe.Requests == 0)
+            foreach (var (name, send) in targets)
             {
-                throw new InvalidOperationException($"{name}: requests fail before measuring ({probe})");
+                var (outcome, _) = await send(probe, 0, cancellationToken);
+                if (outcome != Outcome.Ok)
+                {
+                    throw new InvalidOperationException($"{name}: loadTable fails before measuring ({outcome})");
+                }
             }
         }
 

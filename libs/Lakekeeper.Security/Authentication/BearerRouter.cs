@@ -21,6 +21,7 @@ internal sealed class BearerRouter(
     UrlEncoder encoder,
     AuthenticationSettings settings,
     IssuerDirectory issuers,
+    ValidatedTokenCache validated,
     AuditLog audit)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -58,12 +59,18 @@ internal sealed class BearerRouter(
         }
 
         string? issuer;
-        switch (TokenShape.Inspect(token.ToString(), out issuer))
+        switch (TokenShape.Inspect(token, out issuer))
         {
             case TokenKind.Encrypted:
                 return Refuse("encrypted tokens (JWE) are not accepted", null);
             case TokenKind.Malformed:
                 return Refuse("the token is malformed", null);
+        }
+
+        var tokenText = token.ToString();
+        if (validated.TryGet(tokenText, out var known))
+        {
+            return Accept(known);
         }
 
         var provider = await issuers.FindAsync(issuer, Context.RequestAborted);
@@ -72,7 +79,13 @@ internal sealed class BearerRouter(
             return await ValidateWithAsync(OidcBearerSetup.SchemeOf(provider.Id), provider.Id, result =>
             {
                 var user = OidcUserMapper.Map(result.Principal!, provider, out var error);
-                return user is null ? Refuse(error!, provider.Id) : Accept(user);
+                if (user is null)
+                {
+                    return Refuse(error!, provider.Id);
+                }
+
+                validated.Remember(tokenText, user, result.Principal!);
+                return Accept(user);
             });
         }
 

@@ -24,7 +24,7 @@ internal static class TokenShape
     /// </summary>
     public const int MaxTokenChars = 16 * 1024;
 
-    public static TokenKind Inspect(string token, out string? issuer)
+    public static TokenKind Inspect(ReadOnlySpan<char> token, out string? issuer)
     {
         issuer = null;
         if (token.Length is 0 or > MaxTokenChars)
@@ -55,14 +55,14 @@ internal static class TokenShape
             return TokenKind.Malformed;
         }
 
-        var first = token.IndexOf('.', StringComparison.Ordinal);
-        var second = token.IndexOf('.', first + 1);
+        var first = token.IndexOf('.');
+        var second = token[(first + 1)..].IndexOf('.') + first + 1;
         if (first == 0 || second == first + 1 || second == token.Length - 1)
         {
             return TokenKind.Malformed;
         }
 
-        var payload = token.AsSpan(first + 1, second - first - 1);
+        var payload = token.Slice(first + 1, second - first - 1);
         var buffer = ArrayPool<byte>.Shared.Rent(Base64Url.GetMaxDecodedLength(payload.Length));
         try
         {
