@@ -1,4 +1,4 @@
-using Lakekeeper.ServiceDefaults.Hosting;
+using Lakekeeper.Abstractions.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 using Lakekeeper.Security.Audit;
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

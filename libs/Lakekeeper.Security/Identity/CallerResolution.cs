@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Lakekeeper.Persistence.Identity;
 using Lakekeeper.Security.Authentication;
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;

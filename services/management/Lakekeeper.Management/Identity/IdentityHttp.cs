@@ -4,7 +4,7 @@ using Lakekeeper.Authz;
 using Lakekeeper.Persistence.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Security.Identity;
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 using Microsoft.AspNetCore.Http;
 
 namespace Lakekeeper.Management.Identity;

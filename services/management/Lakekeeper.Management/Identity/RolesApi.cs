@@ -3,7 +3,7 @@ using Lakekeeper.Persistence.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Security.Authentication;
 using Lakekeeper.Security.Identity;
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

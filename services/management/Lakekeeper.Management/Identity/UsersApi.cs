@@ -1,7 +1,7 @@
 using Lakekeeper.Authz;
 using Lakekeeper.Persistence.Identity;
 using Lakekeeper.Security.Identity;
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

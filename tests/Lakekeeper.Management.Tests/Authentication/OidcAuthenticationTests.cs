@@ -7,7 +7,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
 
-namespace Lakekeeper.Security.Tests.Authentication;
+namespace Lakekeeper.Management.Tests.Authentication;
 
 /// <summary>
 /// Bearer tokens against the standalone server with real OpenID providers: what is accepted, the

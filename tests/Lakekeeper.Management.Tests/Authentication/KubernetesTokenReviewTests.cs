@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Lakekeeper.Testing;
 
-namespace Lakekeeper.Security.Tests.Authentication;
+namespace Lakekeeper.Management.Tests.Authentication;
 
 /// <summary>
 /// Kubernetes service-account tokens checked through the TokenReview API — against a FAKE

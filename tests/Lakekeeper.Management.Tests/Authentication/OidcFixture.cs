@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Lakekeeper.Testing;
 
-namespace Lakekeeper.Security.Tests.Authentication;
+namespace Lakekeeper.Management.Tests.Authentication;
 
 /// <summary>
 /// The standalone server with two real OpenID providers (npm oidc-provider): the primary one

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Lakekeeper.Security.Tests.Authentication;
+namespace Lakekeeper.Management.Tests.Authentication;
 
 /// <summary>
 /// A FAKE Kubernetes API server (no cluster can run here): HTTPS with its own self-signed CA
