@@ -196,6 +196,16 @@ imagePullSecrets:
 {{- if and .Values.events.kafka.topic (not (index .Values.events.kafka.config "bootstrap.servers")) -}}
 {{- $errors = append $errors "events.kafka.config.bootstrap.servers is required when events.kafka.topic is set" -}}
 {{- end -}}
+{{- range $name, $_ := .Values.config.env -}}
+{{- if regexMatch "(?i)(password|secret|token|encryptionkey|previouskeys|api_key)" (regexReplaceAll "(?i)(_endpoint|_file|_uri|_claim)$" $name "") -}}
+{{- $errors = append $errors (printf "config.env.%s looks like a secret and would be stored in a ConfigMap: set it in <service>.extraEnv with valueFrom.secretKeyRef" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- range $name, $_ := .Values.events.kafka.config -}}
+{{- if regexMatch "(?i)(password|secret|token|ssl.key|keystore)" $name -}}
+{{- $errors = append $errors (printf "events.kafka.config.%s would be stored in a ConfigMap: move it to events.kafka.secretConfig (a Secret reference)" $name) -}}
+{{- end -}}
+{{- end -}}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) -}}
 {{- $errors = append $errors "metrics.serviceMonitor.enabled needs metrics.enabled (the port it scrapes)" -}}
 {{- end -}}
