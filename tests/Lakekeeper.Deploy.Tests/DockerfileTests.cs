@@ -121,11 +121,27 @@ public sealed partial class DockerfileTests
             }
         }
 
-        // The projects the publish step builds read these.
+        // The projects the publish step builds read these; restoring a solution filter reads its solution.
         var copied = copies.SelectMany(c => c.Arguments.Split(' ')).ToHashSet(StringComparer.Ordinal);
-        foreach (var needed in new[] { "global.json", "Directory.Build.props", "Directory.Packages.props", "VERSION", "libs/", "services/", "protos/" })
+        foreach (var needed in new[] { "global.json", "Directory.Build.props", "Directory.Packages.props", "VERSION", ".editorconfig", "libs/", "services/", "protos/" })
         {
             Assert.Contains(needed, copied);
+        }
+
+        var restore = build.Instructions.Single(i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet restore", StringComparison.Ordinal));
+        var filter = SolutionFilter().Match(restore.Arguments).Value;
+        using var json = JsonDocument.Parse(System.IO.File.ReadAllText(Path.Combine(Repository.Root, filter)));
+        var solution = Path.GetRelativePath(Repository.Root, Path.GetFullPath(Path.Combine(Repository.Root, Path.GetDirectoryName(filter)!, json.RootElement.GetProperty("solution").GetProperty("path").GetString()!)));
+        Assert.Contains(solution, copied);
+
+        // Every project the hosts reference lives under a copied folder.
+        foreach (var project in Directory.GetFiles(Path.Combine(Repository.Root, "services"), "*.csproj", SearchOption.AllDirectories))
+        {
+            foreach (Match reference in ProjectReference().Matches(System.IO.File.ReadAllText(project)))
+            {
+                var target = Path.GetRelativePath(Repository.Root, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, reference.Groups["path"].Value)));
+                Assert.True(copied.Any(c => c.EndsWith('/') && target.Replace('\\', '/').StartsWith(c, StringComparison.Ordinal)), $"{project} references {target}, which the image build does not copy");
+            }
         }
     }
 
@@ -154,4 +170,10 @@ public sealed partial class DockerfileTests
 
     [GeneratedRegex(@"services/[A-Za-z/.]+\.csproj")]
     private static partial Regex CsprojPath();
+
+    [GeneratedRegex(@"[A-Za-z/.]+\.slnf")]
+    private static partial Regex SolutionFilter();
+
+    [GeneratedRegex("<ProjectReference Include=\"(?<path>[^\"]+)\"")]
+    private static partial Regex ProjectReference();
 }
