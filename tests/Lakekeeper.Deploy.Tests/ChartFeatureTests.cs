@@ -104,6 +104,8 @@ public sealed class ChartFeatureTests
         Assert.DoesNotContain("LAKEKEEPER__AUTHZ__ENDPOINT", settings.Keys);
         Assert.DoesNotContain(settings.Keys, k => k.StartsWith("LAKEKEEPER__GATEWAY__", StringComparison.Ordinal));
         Assert.Equal("allowall", settings["LAKEKEEPER__AUTHZ__BACKEND"]);
+        Assert.Equal("0", settings["LAKEKEEPER__METRICS_PORT"]); // metrics.enabled: false turns the services' default 9000 off
+        Assert.DoesNotContain(container.Seq("ports"), p => p.Str("name") == "metrics");
         Assert.DoesNotContain("LAKEKEEPER__SERVICE_TOKEN", PodSpec.Env(container).Keys);
         Assert.Equal("lk-lakekeeper", Assert.Single(manifests.OfKind("Service")).Str("metadata", "name"));
 

@@ -106,6 +106,7 @@ public sealed partial class ChartOnOneMachineTests
                 {
                     "http" => "LAKEKEEPER__SERVER__LISTENPORT",
                     "grpc" => "LAKEKEEPER__SERVER__INTERNALPORT",
+                    "metrics" => "LAKEKEEPER__METRICS_PORT",
                     _ => null,
                 };
                 if (setting is not null)
@@ -114,6 +115,11 @@ public sealed partial class ChartOnOneMachineTests
                     Assert.Equal(port.Str("containerPort"), environment[setting]);
                     environment[setting] = local;
                 }
+            }
+
+            if (container.Seq("ports").All(p => p.Str("name") != "metrics"))
+            {
+                Assert.Equal("0", environment["LAKEKEEPER__METRICS_PORT"]); // no port declared, none opened
             }
 
             var pod = ServicePod.Start(component, Arguments(container), environment);

@@ -68,9 +68,7 @@ becomes which variable.
 {{- $_ := set $env "LAKEKEEPER__SERVER__SHUTDOWNTIMEOUTSECONDS" (include "lakekeeper.int" $v.config.shutdownTimeoutSeconds) -}}
 {{- $_ := set $env "LAKEKEEPER__LOG__FORMAT" (toString $v.config.log.format) -}}
 {{- $_ := set $env "LAKEKEEPER__LOG__LEVEL" (toString $v.config.log.level) -}}
-{{- if $v.metrics.enabled -}}
-{{- $_ := set $env "LAKEKEEPER__METRICS_PORT" (include "lakekeeper.int" $v.metrics.port) -}}
-{{- end -}}
+{{- $_ := set $env "LAKEKEEPER__METRICS_PORT" (ternary (include "lakekeeper.int" $v.metrics.port) "0" (eq (toString $v.metrics.enabled) "true")) -}}
 {{- with $v.telemetry.otlp -}}
 {{- if .endpoint -}}
 {{- $_ := set $env "LAKEKEEPER__TELEMETRY__OTLPENDPOINT" (toString .endpoint) -}}
