@@ -94,8 +94,11 @@ public sealed class EntrypointScriptTests : IAsyncLifetime
         var nothing = await RunAsync(["healthcheck"], ("LAKEKEEPER__SERVER__LISTENPORT", closed));
 
         Assert.True(live.ExitCode == 0, live.Output);
-        Assert.Equal(1, ready.ExitCode); // 503 on the first call
+        Assert.Contains("healthy: GET /health/live answered 200", live.Output);
+        Assert.Equal(1, ready.ExitCode);
+        Assert.Contains("unhealthy: GET /health/ready answered 503", ready.Output); // 503 on the first call
         Assert.Equal(1, nothing.ExitCode);
+        Assert.Contains("unhealthy: no answer", nothing.Output);
     }
 
     [Fact]
@@ -137,9 +140,10 @@ public sealed class EntrypointScriptTests : IAsyncLifetime
         Assert.Equal(Path.GetFileName(dll), EntrypointScript.HostAssemblies()[service]);
     }
 
+    /// <summary>Runs the script; one GET may wait 30 s (not the image's 5 s) because the test machine may be loaded.</summary>
     internal static Task<ExternalProcess.Result> RunAsync(string[] arguments, params (string Key, string Value)[] environment) =>
-        ExternalProcess.RunAsync("bash", [Repository.EntrypointScript, .. arguments], TimeSpan.FromSeconds(60),
-            environment: environment.ToDictionary(e => e.Key, e => e.Value));
+        ExternalProcess.RunAsync("bash", [Repository.EntrypointScript, .. arguments], TimeSpan.FromSeconds(120),
+            environment: environment.Prepend((Key: "LAKEKEEPER_HTTP_TIMEOUT_SECONDS", Value: "30")).ToDictionary(e => e.Key, e => e.Value));
 
     private static int ClosedPort()
     {
