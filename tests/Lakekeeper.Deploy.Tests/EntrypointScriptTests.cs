@@ -129,11 +129,15 @@ public sealed class EntrypointScriptTests : IAsyncLifetime
     {
         var dll = ServiceProcess.HostDll(service);
 
-        // Settings are validated before any command runs; these two are all three hosts require.
-        var result = await RunAsync([service, "help"],
+        // Settings are validated before any command runs: give what these hosts require (nothing is contacted).
+        (string, string)[] settings =
+        [
             ("LAKEKEEPER_APP_DIR", Path.GetDirectoryName(dll)!),
             ("LAKEKEEPER__DATABASE__CONNECTIONSTRING", "Host=127.0.0.1;Database=unused"),
-            ("LAKEKEEPER__SECRETS__ENCRYPTIONKEY", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))));
+            ("LAKEKEEPER__SECRETS__ENCRYPTIONKEY", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))),
+            .. service == "catalog" ? [("LAKEKEEPER__AUTHZ__ENDPOINT", "http://127.0.0.1:9")] : Array.Empty<(string, string)>(),
+        ];
+        var result = await RunAsync([service, "help"], settings);
 
         Assert.True(result.ExitCode == 0, result.Output);
         Assert.Contains("Commands:", result.Output);
