@@ -122,8 +122,8 @@ public sealed class ChartFeatureTests
         var settings = manifests.ConfigMapEntries().GroupBy(e => e.ConfigMap).ToDictionary(g => g.Key, g => g.ToDictionary(e => e.Key, e => e.Value));
         string? Setting(string component, string key) => settings[$"lk-lakekeeper-{component}"].GetValueOrDefault(key);
 
-        // OIDC and Kubernetes tokens: every service that authenticates callers.
-        foreach (var component in new[] { "gateway", "catalog", "signer", "management" })
+        // OIDC and Kubernetes tokens: every service that authenticates callers (the gateway passes tokens through).
+        foreach (var component in new[] { "catalog", "signer", "management" })
         {
             Assert.Equal("https://idp.example.com/realms/lake", Setting(component, "LAKEKEEPER__OPENID_PROVIDER_URI"));
             Assert.Equal("lakekeeper,trino", Setting(component, "LAKEKEEPER__OPENID_AUDIENCE"));
@@ -132,11 +132,15 @@ public sealed class ChartFeatureTests
             Assert.Equal("true", PodSpec.Of(manifests.ForComponent("Deployment", component)!).Spec.Str("automountServiceAccountToken"));
         }
 
-        Assert.Null(Setting("events", "LAKEKEEPER__OPENID_PROVIDER_URI"));
-        Assert.Equal("false", PodSpec.Of(manifests.ForComponent("Deployment", "events")!).Spec.Str("automountServiceAccountToken"));
+        foreach (var component in new[] { "gateway", "authz", "events" })
+        {
+            Assert.Null(Setting(component, "LAKEKEEPER__OPENID_PROVIDER_URI"));
+            Assert.Equal("false", PodSpec.Of(manifests.ForComponent("Deployment", component)!).Spec.Str("automountServiceAccountToken"));
+        }
+
         var binding = Assert.Single(manifests.OfKind("ClusterRoleBinding"));
         Assert.Equal("system:auth-delegator", binding.Str("roleRef", "name"));
-        Assert.Equal(["lk-lakekeeper-catalog", "lk-lakekeeper-gateway", "lk-lakekeeper-management", "lk-lakekeeper-signer"],
+        Assert.Equal(["lk-lakekeeper-catalog", "lk-lakekeeper-management", "lk-lakekeeper-signer"],
             binding.Seq("subjects").Select(s => s.Str("name")).Order(StringComparer.Ordinal));
 
         // OpenFGA: only the engine, with the client credentials from their Secret.

@@ -70,14 +70,14 @@ What each service needs (roles):
   authzClient asks the authz service over gRPC (LAKEKEEPER__AUTHZ__ENDPOINT)
   authzEngine runs the authorization engine (backend settings, OpenFGA)
   grpc        serves the internal gRPC port
-  auth        authenticates callers (OIDC, Kubernetes tokens)
+  auth        authenticates callers itself (OIDC, Kubernetes tokens; the gateway passes tokens through)
   publicApi   serves part of the public API behind the gateway
   events      publishes change events (NATS, Kafka)
   internal    takes part in service-to-service calls (the internal token)
 */}}
 {{- define "lakekeeper.roles" -}}
 {{- $c := .component -}}
-{{- if eq $c "gateway" -}}public gateway auth internal
+{{- if eq $c "gateway" -}}public gateway internal
 {{- else if has $c (list "catalog" "signer" "management") -}}db secrets authzClient auth publicApi internal
 {{- else if eq $c "authz" -}}db authzEngine grpc internal
 {{- else if eq $c "events" -}}db events internal
