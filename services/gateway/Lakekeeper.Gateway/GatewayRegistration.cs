@@ -1,36 +1,42 @@
 using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Gateway.Configuration;
-using Lakekeeper.Gateway.Forwarding;
-using Lakekeeper.Gateway.Routing;
+using Lakekeeper.Gateway.Proxy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Lakekeeper.Gateway;
 
-/// <summary>Adds the gateway: the validated route table, the forwarder and its connection pool.</summary>
+/// <summary>Adds the gateway: YARP with the validated routes and clusters, the gateway's transforms and error answers.</summary>
 public static class GatewayRegistration
 {
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddValidatedOptions<GatewayOptions>(builder.Configuration, GatewayOptions.Section);
-        services.AddSingleton<RouteTable>();
-        services.AddSingleton(provider =>
-        {
-            var handler = ForwarderHandlerFactory.Create(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.HttpClient);
-            return new HttpForwarder(new HttpMessageInvoker(handler, disposeHandler: true), ForwarderHandlerFactory.PropagatesTraceContext(handler));
-        });
-        services.AddSingleton<GatewayProxy>();
-        services.AddSingleton<GatewayEndpointDataSource>();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, SelfDestinationCheck>();
+        services.AddSingleton<LoopGuard>();
+        services.AddReverseProxy().AddTransforms<GatewayTransforms>();
+        services.AddSingleton<IProxyConfigProvider, GatewayProxyConfig>();
+        services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
+        // YARP logs every forwarded request at Information; failures are logged by ProxyErrorMiddleware.
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         return builder;
     }
 
-    /// <summary>Maps every configured route (by default <c>/catalog/**</c>, the S3 sign paths, <c>/management/**</c>).</summary>
+    /// <summary>Maps every configured route (by default the catalog, signer and management paths).</summary>
     public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.DataSources.Add(endpoints.ServiceProvider.GetRequiredService<GatewayEndpointDataSource>());
+        endpoints.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<ProxyErrorMiddleware>();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         return endpoints;
     }
 }

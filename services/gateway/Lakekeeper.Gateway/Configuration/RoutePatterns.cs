@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Microsoft.AspNetCore.Routing.Patterns;
 
-namespace Lakekeeper.Gateway.Routing;
+namespace Lakekeeper.Gateway.Configuration;
 
 /// <summary>
 /// The path patterns a gateway route may use: literal segments, <c>{param}</c> (exactly one segment)
