@@ -3,6 +3,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Lakekeeper.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Gateway.Tests;
 
@@ -113,6 +116,47 @@ public sealed class FailureTests
 
         Assert.Equal(400, response.Status);
         Assert.Contains("\"type\":\"BadRequestException\"", response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_body_that_stops_arriving_answers_408_in_the_error_contract_after_the_activity_timeout()
+    {
+        await using var upstream = await UpstreamServer.StartAsync("catalog");
+        var settings = new Settings().Cluster("catalog", upstream.Address).Cluster("signer", upstream.Address).Cluster("management", upstream.Address);
+        settings["Gateway:Clusters:catalog:HttpRequest:ActivityTimeout"] = "00:00:00.5";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+
+        // Content-Length promises 1000 bytes; 10 arrive, then nothing.
+        var response = await RawHttp.SendWithBodyAsync(gateway.Port, "POST", "/catalog/v1/namespaces", "{\"a\":\"bcd\"",
+            "Content-Type: application/json", "Content-Length: 1000", "Connection: keep-alive");
+
+        Assert.Equal(408, response.Status);
+        AssertErrorBody(response.Body, 408, "BadRequestException");
+    }
+
+    [Fact]
+    public async Task A_client_body_slower_than_the_servers_minimum_rate_answers_408_in_the_error_contract()
+    {
+        await using var upstream = await UpstreamServer.StartAsync("catalog");
+        await using var gateway = await GatewayServer.StartAsync(
+            new Settings().Cluster("catalog", upstream.Address).Cluster("signer", upstream.Address).Cluster("management", upstream.Address),
+            app => app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.MinRequestBodyDataRate =
+                new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(2)));
+
+        var response = await RawHttp.SendWithBodyAsync(gateway.Port, "POST", "/catalog/v1/namespaces", "{\"a\":\"bcd\"",
+            "Content-Type: application/json", "Content-Length: 1000", "Connection: keep-alive");
+
+        Assert.Equal(408, response.Status);
+        AssertErrorBody(response.Body, 408, "BadRequestException");
+    }
+
+    private static void AssertErrorBody(string body, int status, string type)
+    {
+        using var document = JsonDocument.Parse(body);
+        var error = document.RootElement.GetProperty("error");
+        Assert.Equal(status, error.GetProperty("code").GetInt32());
+        Assert.Equal(type, error.GetProperty("type").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
     }
 
     private static async Task HangAsync(HttpContext context, TaskCompletionSource? entered, TaskCompletionSource cancelled)

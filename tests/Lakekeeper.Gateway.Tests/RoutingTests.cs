@@ -28,6 +28,26 @@ public sealed class RoutingTests(ThreeClusters clusters) : IClassFixture<ThreeCl
     }
 
     [Theory]
+    [InlineData("POST", "/catalog/v1/wh-1/namespaces/ns/tables/t/sign", "signer")]
+    [InlineData("POST", "/catalog/v1/wh-1/namespaces/a%1Fb/tables/t%2Fx/sign", "signer")]
+    [InlineData("GET", "/catalog/v1/wh-1/namespaces/ns/tables/t/sign", "catalog")]
+    [InlineData("POST", "/catalog/v1/wh-1/namespaces/ns/tables/t/sign/more", "catalog")]
+    [InlineData("POST", "/catalog/v1/wh-1/namespaces/ns/views/v/sign", "catalog")]
+    [InlineData("GET", "/ui", "management")]
+    [InlineData("GET", "/ui/assets/app.js", "management")]
+    [InlineData("GET", "/api-docs/management/v1/openapi.json", "management")]
+    [InlineData("GET", "/swagger-ui/index.html", "management")]
+    [InlineData("GET", "/", "management")]
+    public async Task Table_signing_the_console_and_api_docs_have_routes_of_their_own(string method, string target, string expectedUpstream)
+    {
+        var (response, seen) = await clusters.SendMethodAsync(method, target);
+
+        Assert.Equal(expectedUpstream, response.Values("X-Upstream").Single());
+        Assert.Equal(target, seen.RawTarget);
+        Assert.Equal(method, seen.Method);
+    }
+
+    [Theory]
     [InlineData("/catalog/v1/wh%1F1/namespaces/a%1Fb+c%2Fd/tables/t%20x?pageToken=a+b%2B%3D&x=%1F")]
     [InlineData("/catalog/v1/warehouse%2Bone/v1/aws/s3/sign")]
     [InlineData("/catalog/v1/wh/namespaces/%C3%A9t%C3%A9/tables/%41")]

@@ -28,10 +28,16 @@ public sealed class ThreeClusters : IAsyncLifetime
     }
 
     /// <summary>Sends a raw request and returns what the upstream that answered saw of it.</summary>
-    internal async Task<(RawResponse Response, SeenRequest Seen)> SendAsync(string target, params string[] headers)
+    internal Task<(RawResponse Response, SeenRequest Seen)> SendAsync(string target, params string[] headers) =>
+        SendMethodAsync("GET", target, headers);
+
+    /// <inheritdoc cref="SendAsync(string, string[])"/>
+    internal async Task<(RawResponse Response, SeenRequest Seen)> SendMethodAsync(string method, string target, params string[] headers)
     {
         var marker = Guid.NewGuid().ToString("N");
-        var response = await RawHttp.SendAsync(Gateway.Port, "GET", target, [.. headers, "X-Test-Marker: " + marker]);
+        var body = method == "POST" ? "{}" : string.Empty;
+        string[] bodyHeaders = method == "POST" ? ["Content-Type: application/json", "Content-Length: 2"] : [];
+        var response = await RawHttp.SendWithBodyAsync(Gateway.Port, method, target, body, [.. headers, .. bodyHeaders, "X-Test-Marker: " + marker]);
         Assert.Equal(200, response.Status);
         var seen = new[] { Catalog, Signer, Management }
             .SelectMany(upstream => upstream.Requests)

@@ -25,10 +25,15 @@ internal sealed record SeenRequest(string Method, string RawTarget, IReadOnlyDic
     };
 }
 
-/// <summary>A real Kestrel server on a loopback port that records every request it receives.</summary>
+/// <summary>
+/// A real Kestrel server on a loopback port that records every request it receives, except the
+/// gateway's health probes (<c>GET /health/ready</c>), which it answers itself, the way a service's
+/// ServiceDefaults would.
+/// </summary>
 internal sealed class UpstreamServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _probes;
 
     private UpstreamServer(string name, WebApplication app)
     {
@@ -44,8 +49,12 @@ internal sealed class UpstreamServer : IAsyncDisposable
 
     public ConcurrentQueue<SeenRequest> Requests { get; } = new();
 
+    /// <summary>Health probes answered so far.</summary>
+    public int Probes => Volatile.Read(ref _probes);
+
     /// <param name="handler">Answers the request after it was recorded; default: drain the body, reply JSON naming this upstream.</param>
-    public static async Task<UpstreamServer> StartAsync(string name, Func<HttpContext, Task>? handler = null)
+    /// <param name="port">Loopback port to listen on; 0 picks a free one.</param>
+    public static async Task<UpstreamServer> StartAsync(string name, Func<HttpContext, Task>? handler = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -53,12 +62,19 @@ internal sealed class UpstreamServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(IPAddress.Loopback, port);
         });
         var app = builder.Build();
         var server = new UpstreamServer(name, app);
         app.Run(async context =>
         {
+            if (context.Request.Path.Value!.EndsWith("/health/ready", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref server._probes);
+                await context.Response.WriteAsJsonAsync(new { status = "Healthy" }, context.RequestAborted);
+                return;
+            }
+
             server.Record(context);
             await (handler ?? server.AnswerAsync)(context);
         });
@@ -91,6 +107,8 @@ internal sealed class UpstreamServer : IAsyncDisposable
         await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
         var body = Encoding.UTF8.GetBytes($$"""{"upstream":"{{Name}}"}""");
         context.Response.Headers["X-Upstream"] = Name;
+        // Like every service's ServiceDefaults: the request id is echoed.
+        context.Response.Headers["X-Request-Id"] = context.Request.Headers["X-Request-Id"];
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, context.RequestAborted);
