@@ -87,11 +87,14 @@ internal sealed class GatewayTransforms(LoopGuard loopGuard) : ITransformProvide
         public override ValueTask ApplyAsync(ResponseTransformContext context)
         {
             var headers = context.HttpContext.Response.Headers;
-            if (context.ProxyResponse is { } upstream)
+            if (context.ProxyResponse is { } upstream && upstream.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var connection))
             {
-                foreach (var name in upstream.Headers.Connection)
+                foreach (var value in connection)
                 {
-                    headers.Remove(name);
+                    foreach (var name in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        headers.Remove(name);
+                    }
                 }
             }
 
