@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Lakekeeper.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Lakekeeper.Gateway.Tests;
 
@@ -103,6 +104,25 @@ public sealed class ProtocolTests
         Assert.Equal(HttpStatusCode.TemporaryRedirect, moved.StatusCode);
         Assert.Equal("/catalog/v1/elsewhere", moved.Headers.Location?.OriginalString);
         Assert.Equal(2, upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Upstreams_get_http_1_1_unless_a_cluster_asks_for_http_2()
+    {
+        await using var http1 = await UpstreamServer.StartAsync("catalog");
+        await using var http2 = await UpstreamServer.StartAsync("management", protocols: HttpProtocols.Http2);
+        var settings = new Settings().Cluster("catalog", http1.Address).Cluster("signer", http1.Address).Cluster("management", http2.Address);
+        settings["Gateway:Clusters:management:HttpRequest:Version"] = "2";
+        settings["Gateway:Clusters:management:HttpRequest:VersionPolicy"] = "RequestVersionExact";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+
+        using var toCatalog = await gateway.Client.GetAsync("/catalog/v1/config", Deadline.Test);
+        using var toManagement = await gateway.Client.GetAsync("/management/v1/info", Deadline.Test);
+
+        Assert.Equal(HttpStatusCode.OK, toCatalog.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, toManagement.StatusCode);
+        Assert.Equal("HTTP/1.1", http1.Requests.Single().Protocol);
+        Assert.Equal("HTTP/2", http2.Requests.Single().Protocol);
     }
 
     private static Task<GatewayServer> StartGatewayAsync(UpstreamServer upstream) =>

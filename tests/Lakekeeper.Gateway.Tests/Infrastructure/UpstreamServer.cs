@@ -7,13 +7,14 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Lakekeeper.Gateway.Tests.Infrastructure;
 
 /// <summary>What an upstream saw of one request.</summary>
-internal sealed record SeenRequest(string Method, string RawTarget, IReadOnlyDictionary<string, string[]> Headers)
+internal sealed record SeenRequest(string Method, string RawTarget, IReadOnlyDictionary<string, string[]> Headers, string Protocol = "HTTP/1.1")
 {
     public string[] Values(string name) => Headers.TryGetValue(name, out var values) ? values : [];
 
@@ -54,7 +55,9 @@ internal sealed class UpstreamServer : IAsyncDisposable
 
     /// <param name="handler">Answers the request after it was recorded; default: drain the body, reply JSON naming this upstream.</param>
     /// <param name="port">Loopback port to listen on; 0 picks a free one.</param>
-    public static async Task<UpstreamServer> StartAsync(string name, Func<HttpContext, Task>? handler = null, int port = 0)
+    /// <param name="protocols">Cleartext HTTP/1.1 by default; <see cref="HttpProtocols.Http2"/> speaks HTTP/2 with prior knowledge only.</param>
+    public static async Task<UpstreamServer> StartAsync(
+        string name, Func<HttpContext, Task>? handler = null, int port = 0, HttpProtocols protocols = HttpProtocols.Http1)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -62,7 +65,7 @@ internal sealed class UpstreamServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(IPAddress.Loopback, port);
+            kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = protocols);
         });
         var app = builder.Build();
         var server = new UpstreamServer(name, app);
@@ -99,7 +102,7 @@ internal sealed class UpstreamServer : IAsyncDisposable
         }
 
         var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
-        Requests.Enqueue(new SeenRequest(context.Request.Method, rawTarget, headers));
+        Requests.Enqueue(new SeenRequest(context.Request.Method, rawTarget, headers, context.Request.Protocol));
     }
 
     private async Task AnswerAsync(HttpContext context)
