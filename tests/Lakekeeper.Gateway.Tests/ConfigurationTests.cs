@@ -82,6 +82,9 @@ public sealed class ConfigurationTests
             ["GATEWAY:CLUSTERS:SIGNER:HEALTHCHECK:ACTIVE:INTERVAL"] = "00:00:03",
             ["GATEWAY:CLUSTERS:MANAGEMENT:DESTINATIONS:D1:ADDRESS"] = "http://management:8181",
             ["GATEWAY:CLUSTERS:MANAGEMENT:HEALTHCHECK:PASSIVE:ENABLED"] = "false",
+            ["GATEWAY:ROUTES:SIGN_TABLE:MATCH:METHODS:0"] = "post",
+            ["GATEWAY:ROUTES:SIGN_TABLE:MATCH:METHODS:1"] = "POST ",
+            ["GATEWAY:ROUTES:SIGN_TABLE:MATCH:METHODS:2"] = "put",
         };
         await using var app = GatewayServer.Build(settings);
 
@@ -106,7 +109,8 @@ public sealed class ConfigurationTests
         Assert.Equal(
             ["/catalog/v1/aws/s3/sign", "/catalog/v1/signer/{**path}", "/catalog/v1/{prefix}/namespaces/{namespace}/tables/{table}/sign", "/catalog/v1/{prefix}/v1/aws/s3/sign"],
             config.Routes.Where(r => r.ClusterId == "signer").Select(r => r.Match.Path).Order(StringComparer.Ordinal));
-        Assert.Equal(["POST"], routes["sign_table"].Match.Methods);
+        Assert.Equal(["POST", "PUT"], routes["sign_table"].Match.Methods);
+        Assert.Null(routes["catalog"].Match.Methods);
         Assert.Equal(
             ["/", "/api-docs/{**path}", "/management/{**path}", "/swagger-ui/{**path}", "/ui/{**path}"],
             config.Routes.Where(r => r.ClusterId == "management").Select(r => r.Match.Path).Order(StringComparer.Ordinal));

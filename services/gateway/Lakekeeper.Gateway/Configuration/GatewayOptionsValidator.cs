@@ -175,7 +175,7 @@ internal static class GatewayOptionsValidator
 
     /// <summary>The configured methods, upper case; a built-in route's own when none are configured.</summary>
     public static string[] EffectiveMethods(GatewayRoute route) =>
-        route.Match.Methods.Count > 0 ? [.. route.Match.Methods.Select(m => m.Trim().ToUpperInvariant())] : route.DefaultMethods;
+        route.Match.Methods.Count > 0 ? [.. route.Match.Methods.Select(m => m.Trim().ToUpperInvariant()).Distinct()] : route.DefaultMethods;
 
     public static bool TryParseAddress(string? address, out Uri uri)
     {
