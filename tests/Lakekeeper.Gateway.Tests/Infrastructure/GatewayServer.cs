@@ -45,6 +45,8 @@ internal sealed class GatewayServer : IAsyncDisposable
         {
             ["Server:ListenPort"] = "0",
             ["Server:BindAddress"] = "127.0.0.1",
+            // No Prometheus listener, also where a test fixes the listen port (it would default to 9000).
+            ["METRICS_PORT"] = "0",
             ["Log:Format"] = "text",
             ["Log:Level"] = "Warning",
         }.With(settings);
