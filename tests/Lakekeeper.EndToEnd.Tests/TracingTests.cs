@@ -95,7 +95,9 @@ public sealed class TracingTests : IAsyncLifetime
             ["warehouse-name"] = "demo",
             ["storage-profile"] = new Dictionary<string, object> { ["type"] = "file", ["root"] = Path.Combine(warehouseRoot, "demo") },
         });
-        var prefix = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("warehouse-id").GetString();
+        var createdBody = await created.Content.ReadAsStringAsync();
+        Assert.True(created.IsSuccessStatusCode, $"creating the warehouse through the gateway: {(int)created.StatusCode} {createdBody}");
+        var prefix = JsonDocument.Parse(createdBody).RootElement.GetProperty("warehouse-id").GetString();
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/catalog/v1/{prefix}/namespaces");
         using (var response = await client.SendAsync(request))
