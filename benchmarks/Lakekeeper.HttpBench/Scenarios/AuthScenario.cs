@@ -52,6 +52,12 @@ internal sealed class AuthScenario : IScenario
             ("rs256", Load(authenticated.BaseAddress, tablePath, rsaToken)),
             ("es256", Load(authenticated.BaseAddress, tablePath, ecToken)),
         };
+        var serverOf = new Dictionary<string, int>
+        {
+            ["anonymous"] = anonymous.ProcessId,
+            ["rs256"] = authenticated.ProcessId,
+            ["es256"] = authenticated.ProcessId,
+        };
         using var load = new LoadGenerator(options.Concurrency);
         using (var probe = new HttpMessageInvoker(new SocketsHttpHandler()))
         {
@@ -72,21 +78,29 @@ internal sealed class AuthScenario : IScenario
         }
 
         var results = targets.ToDictionary(t => t.Name, _ => new List<LoadResult>());
+        var cpu = targets.ToDictionary(t => t.Name, _ => (Time: TimeSpan.Zero, Requests: 0L));
         var ratios = new List<(double Rs, double Es)>();
+        var cpuRatios = new List<(double Rs, double Es)>();
         for (var round = 1; round <= options.Rounds; round++)
         {
             Console.WriteLine($"round {round}");
             var inRound = new Dictionary<string, LoadResult>();
+            var cpuInRound = new Dictionary<string, double>();
             foreach (var (name, send) in targets.Skip(round % targets.Count).Concat(targets.Take(round % targets.Count)))
             {
+                var cpuBefore = ServerCpu(serverOf[name]);
                 var result = await load.RunAsync(name, send, options.Duration, cancellationToken);
-                Console.WriteLine("  " + result);
+                var cpuUsed = ServerCpu(serverOf[name]) - cpuBefore;
+                cpu[name] = (cpu[name].Time + cpuUsed, cpu[name].Requests + result.Requests);
+                cpuInRound[name] = cpuUsed.TotalMicroseconds / Math.Max(1, result.Requests);
+                Console.WriteLine($"  {result}   server CPU {cpuUsed.TotalMicroseconds / Math.Max(1, result.Requests):0} µs/request");
                 results[name].Add(result);
                 inRound[name] = result;
             }
 
             ratios.Add((inRound["rs256"].RequestsPerSecond / inRound["anonymous"].RequestsPerSecond,
                 inRound["es256"].RequestsPerSecond / inRound["anonymous"].RequestsPerSecond));
+            cpuRatios.Add((cpuInRound["anonymous"] / cpuInRound["rs256"], cpuInRound["anonymous"] / cpuInRound["es256"]));
         }
 
         Console.WriteLine();
@@ -107,6 +121,9 @@ internal sealed class AuthScenario : IScenario
             Console.WriteLine($"  {name,-10} {requests / seconds,10:N0} req/s   p50 {LoadResult.Ms(latency.Percentile(50))}   p99 {LoadResult.Ms(latency.Percentile(99))}   errors {list.Sum(r => r.Errors)}");
         }
 
+        double CpuPerRequest(string name) => cpu[name].Time.TotalMicroseconds / Math.Max(1, cpu[name].Requests);
+        Console.WriteLine($"  server CPU per request: anonymous {CpuPerRequest("anonymous"):0} µs, RS256 {CpuPerRequest("rs256"):0} µs, ES256 {CpuPerRequest("es256"):0} µs");
+        Console.WriteLine($"  throughput per server core (anonymous CPU per request / authenticated), median of rounds: RS256 {Median(cpuRatios.Select(r => r.Rs)) * 100:0.0} %, ES256 {Median(cpuRatios.Select(r => r.Es)) * 100:0.0} %");
         Console.WriteLine($"  RS256 validation / anonymous (median of rounds): {rsMedian * 100:0.0} %; goal >= 90 %: {(rsMedian >= 0.9 ? "met" : "MISSED")}");
         Console.WriteLine($"  ES256 validation / anonymous (median of rounds): {esMedian * 100:0.0} %; goal >= 90 %: {(esMedian >= 0.9 ? "met" : "MISSED")}");
         try
@@ -119,6 +136,16 @@ internal sealed class AuthScenario : IScenario
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// User plus system CPU time the server process has used so far. Unlike wall-clock throughput, the
+    /// CPU a request costs the server barely moves when other processes load the machine.
+    /// </summary>
+    private static TimeSpan ServerCpu(int processId)
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(processId);
+        return process.TotalProcessorTime;
     }
 
     private static double Median(IEnumerable<double> values)
