@@ -26,13 +26,11 @@ public sealed class CheckResolver
     /// <summary>OpenFGA's default resolution depth.</summary>
     public const int DefaultMaxDepth = 25;
 
-    private const int NoCut = int.MaxValue;
-
-    private readonly AuthorizationModel _model;
+        private readonly AuthorizationModel _model;
     private readonly ITupleReader _reader;
     private readonly int _maxDepth;
     private readonly Dictionary<Node, Memo> _memo = [];
-    private readonly Dictionary<Node, int> _path = [];
+    private readonly HashSet<Node> _path = [];
 
     public CheckResolver(AuthorizationModel model, ITupleReader reader, FgaUser user, int maxDepth = DefaultMaxDepth)
     {
@@ -61,69 +59,65 @@ public sealed class CheckResolver
     {
         if (depth > _maxDepth)
         {
-            throw new FgaException(FgaErrorCodes.ResolutionTooComplex,
-                $"Authorization Model resolution required too many rewrite rules to be resolved (more than {_maxDepth} levels). Check your authorization model for infinite recursion or too much nesting");
+            throw TooComplex();
         }
 
         if (_memo.TryGetValue(node, out var memo))
         {
+            // A remembered answer was found without meeting any cycle, so resolving it again here would
+            // walk the same relations: past the limit it would fail, so fail.
             if (depth + memo.Height - 1 > _maxDepth)
             {
-                // Resolving it again here would go past the limit: fail as the plain recursion would.
-                return await ResolveUncachedAsync(node, depth, cancellationToken);
+                throw TooComplex();
             }
 
-            return new Result(memo.Value, memo.Height, NoCut);
+            return new Result(memo.Value, memo.Height, CutFree: true);
         }
 
-        if (_path.TryGetValue(node, out var onPathAt))
+        if (_path.Contains(node))
         {
             // A cycle: this relation is already being resolved further up; false on this path.
-            return new Result(false, 1, onPathAt);
+            return new Result(false, 1, CutFree: false);
         }
 
-        return await ResolveUncachedAsync(node, depth, cancellationToken);
-    }
-
-    private async ValueTask<Result> ResolveUncachedAsync(Node node, int depth, CancellationToken cancellationToken)
-    {
         cancellationToken.ThrowIfCancellationRequested();
         Resolutions++;
+        Result result;
         if (User.IsUserset && User.Type == node.Type && User.Id == node.Id && User.Relation == node.Relation)
         {
-            return Remember(node, depth, new Result(true, 1, NoCut));
+            result = new Result(true, 1, CutFree: true);
         }
-
-        if (!_model.TryGetRelation(node.Type, node.Relation, out var relation))
+        else if (!_model.TryGetRelation(node.Type, node.Relation, out var relation))
         {
-            return Remember(node, depth, new Result(false, 1, NoCut));
+            result = new Result(false, 1, CutFree: true);
         }
-
-        _path[node] = depth;
-        Result inner;
-        try
+        else
         {
-            inner = await EvaluateAsync(node, relation, relation.Rewrite, depth, cancellationToken);
-        }
-        finally
-        {
-            _path.Remove(node);
+            _path.Add(node);
+            try
+            {
+                var inner = await EvaluateAsync(node, relation, relation.Rewrite, depth, cancellationToken);
+                result = inner with { Height = inner.Height + 1 };
+            }
+            finally
+            {
+                _path.Remove(node);
+            }
         }
 
-        return Remember(node, depth, new Result(inner.Value, inner.Height + 1, inner.MinCut));
-    }
-
-    private Result Remember(Node node, int depth, Result result)
-    {
-        // A cut at this node itself or below does not depend on the path above: remember the answer.
-        if (result.MinCut >= depth)
+        // Only answers whose resolution met no cycle are remembered: such an answer is the same from
+        // wherever the relation is reached (an answer cut short by a cycle depends on the path).
+        if (result.CutFree)
         {
             _memo[node] = new Memo(result.Value, result.Height);
-            return result with { MinCut = NoCut };
         }
 
         return result;
     }
+
+    private FgaException TooComplex() =>
+        new(FgaErrorCodes.ResolutionTooComplex,
+            $"Authorization Model resolution required too many rewrite rules to be resolved (more than {_maxDepth} levels). Check your authorization model for infinite recursion or too much nesting");
 
     private async ValueTask<Result> EvaluateAsync(Node node, RelationInfo relation, Rewrite rewrite, int depth, CancellationToken cancellationToken)
     {
@@ -140,7 +134,7 @@ public sealed class CheckResolver
 
             case SetRewrite { Kind: RewriteKind.Union } union:
             {
-                var combined = new Result(false, 0, NoCut);
+                var combined = new Result(false, 0, CutFree: true);
                 foreach (var child in union.Children)
                 {
                     var result = await EvaluateAsync(node, relation, child, depth, cancellationToken);
@@ -156,7 +150,7 @@ public sealed class CheckResolver
 
             case SetRewrite intersection:
             {
-                var combined = new Result(true, 0, NoCut);
+                var combined = new Result(true, 0, CutFree: true);
                 foreach (var child in intersection.Children)
                 {
                     var result = await EvaluateAsync(node, relation, child, depth, cancellationToken);
@@ -202,13 +196,13 @@ public sealed class CheckResolver
 
             if (candidate == user || (candidate.IsWildcard && user.IsObject && candidate.Type == user.Type))
             {
-                return new Result(true, 0, NoCut);
+                return new Result(true, 0, CutFree: true);
             }
 
             hasUsersets |= candidate.IsUserset;
         }
 
-        var combined = new Result(false, 0, NoCut);
+        var combined = new Result(false, 0, CutFree: true);
         if (!hasUsersets)
         {
             return combined;
@@ -237,7 +231,7 @@ public sealed class CheckResolver
     {
         var tupleset = _model.Types[node.Type].Relations[ttu.Tupleset];
         var related = await _reader.ReadUsersAsync(node.Type, node.Id, ttu.Tupleset, cancellationToken);
-        var combined = new Result(false, 0, NoCut);
+        var combined = new Result(false, 0, CutFree: true);
         for (var i = 0; i < related.Count; i++)
         {
             var parent = related[i];
@@ -262,12 +256,12 @@ public sealed class CheckResolver
     private readonly record struct Memo(bool Value, int Height);
 
     /// <summary>
-    /// An answer with what it cost: <see cref="Height"/> levels below, and the shallowest depth of a
-    /// relation on the path whose cycle cut this answer short (<see cref="NoCut"/> when none).
+    /// An answer with what it cost: <see cref="Height"/> levels below, and whether its resolution met
+    /// no cycle (<see cref="CutFree"/>).
     /// </summary>
-    private readonly record struct Result(bool Value, int Height, int MinCut)
+    private readonly record struct Result(bool Value, int Height, bool CutFree)
     {
         public Result Join(Result other, bool value) =>
-            new(value, Math.Max(Height, other.Height), Math.Min(MinCut, other.MinCut));
+            new(value, Math.Max(Height, other.Height), CutFree && other.CutFree);
     }
 }

@@ -10,7 +10,10 @@ public readonly record struct UserFilter(string Type, string? Relation = null);
 /// relation downward from the object: stored users, computed relations, tuplesets and usersets, each
 /// (object, relation) once. Usersets met on the way are answers themselves (<c>role:r1#assignee</c>),
 /// as is a wildcard (<c>user:*</c>, "every user"). When the expansion met an intersection or an
-/// exclusion, every candidate is checked before it is returned.
+/// exclusion, every candidate (including the users named on the subtracted side) is checked before it
+/// is returned. A user named in no tuple the expansion reaches answers like the wildcard of its type,
+/// so the answer is complete: every user that holds the relation is listed or covered by a listed
+/// wildcard.
 /// </summary>
 public sealed class UserLister(AuthorizationModel model, ITupleReader reader, int maxDepth = CheckResolver.DefaultMaxDepth)
 {
@@ -115,7 +118,7 @@ public sealed class UserLister(AuthorizationModel model, ITupleReader reader, in
         return false;
     }
 
-    /// <summary>The operands whose users can hold the relation: all but what an exclusion subtracts; intersections and exclusions are reported as markers.</summary>
+    /// <summary>The operands whose users may hold the relation; intersections and exclusions are reported as markers.</summary>
     private static IEnumerable<Rewrite> Operands(Rewrite rewrite)
     {
         switch (rewrite)
@@ -137,7 +140,9 @@ public sealed class UserLister(AuthorizationModel model, ITupleReader reader, in
                 break;
             case DifferenceRewrite difference:
                 yield return difference;
-                foreach (var operand in Operands(difference.Base))
+                // The subtracted side too: a user named only there may hold the relation where the
+                // wildcard does not (an exclusion inside the exclusion). Candidates are all checked.
+                foreach (var operand in Operands(difference.Base).Concat(Operands(difference.Subtract)))
                 {
                     yield return operand;
                 }
