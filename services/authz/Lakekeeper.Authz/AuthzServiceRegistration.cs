@@ -32,6 +32,7 @@ public static class AuthzServiceRegistration
         }
 
         services.AddSingleton<IValidateOptions<AuthzOptions>, BackendValidator>();
+        FgaRegistration.AddFgaEngine(builder);
         services.TryAddSingleton(AuthzBackends.Create);
         services.TryAddSingleton<LocalAuthorizer>();
         services.AddKeyedSingleton<IAuthorizer>(AuthzRegistration.InProcessKey, static (sp, _) => sp.GetRequiredService<LocalAuthorizer>());
@@ -81,6 +82,7 @@ public static class AuthzServiceRegistration
         endpoints.MapGrpcService<AuthzGrpcService>().RequireInternalPort();
         endpoints.MapGrpcService<HealthServiceImpl>().RequireInternalPort();
         endpoints.MapGrpcReflectionService().RequireInternalPort();
+        endpoints.MapOpenFgaApi();
         return endpoints;
     }
 }

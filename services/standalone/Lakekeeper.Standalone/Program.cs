@@ -22,4 +22,5 @@ app.UseLakekeeperAuthentication();
 app.MapServiceDefaults();
 app.MapCatalogApi();
 app.MapManagementApi();
+app.MapOpenFgaApi();
 return await app.RunCommandAsync(args);

@@ -7,11 +7,13 @@ namespace Lakekeeper.Authz.Engines;
 internal static class AuthzBackends
 {
     public const string AllowAll = "allowall";
+    public const string Builtin = "builtin";
+    public const string OpenFga = "openfga";
 
-    public static IReadOnlyList<string> Available { get; } = [AllowAll];
+    public static IReadOnlyList<string> Available { get; } = [AllowAll, Builtin, OpenFga];
 
     /// <summary>Names reserved for engines that are designed but not built yet.</summary>
-    public static IReadOnlyList<string> Planned { get; } = ["builtin", "openfga"];
+    public static IReadOnlyList<string> Planned { get; } = [];
 
     public static bool IsAvailable(string? name) => Available.Contains(Normalize(name));
 
@@ -23,6 +25,8 @@ internal static class AuthzBackends
         return backend switch
         {
             AllowAll => ActivatorUtilities.CreateInstance<AllowAllEngine>(services),
+            Builtin => ActivatorUtilities.CreateInstance<BuiltinEngine>(services),
+            OpenFga => ActivatorUtilities.CreateInstance<OpenFgaEngine>(services),
             _ => throw new InvalidOperationException($"Authorization backend '{backend}' is not available."),
         };
     }

@@ -99,17 +99,17 @@ internal sealed class FgaService(FgaStoreRepository stores, FgaTupleRepository t
     /// <summary>Deletes then writes, atomically; every tuple written is checked against the model first.</summary>
     public async Task<long> WriteAsync(
         string storeId, string? modelId, IReadOnlyList<FgaTuple> writes, IReadOnlyList<FgaTuple> deletes,
-        ConflictMode onDuplicate, ConflictMode onMissing, CancellationToken cancellationToken)
+        ConflictMode onDuplicate, ConflictMode onMissing, CancellationToken cancellationToken, int maxTuples = MaxTuplesPerWrite)
     {
         if (writes.Count + deletes.Count == 0)
         {
             throw new FgaException(FgaErrorCodes.InvalidWriteInput, "Invalid input. Make sure you provide at least one write, or at least one delete");
         }
 
-        if (writes.Count + deletes.Count > MaxTuplesPerWrite)
+        if (writes.Count + deletes.Count > maxTuples)
         {
             throw new FgaException(FgaErrorCodes.ExceededEntityLimit,
-                $"The number of write operations exceeds the allowed limit of {MaxTuplesPerWrite}");
+                $"The number of write operations exceeds the allowed limit of {maxTuples}");
         }
 
         var seen = new HashSet<FgaTuple>();
