@@ -143,7 +143,7 @@ public sealed class AuthzBindingTests
 
     [Theory]
     [InlineData("Authz:Backend", "nope", "LAKEKEEPER__AUTHZ__BACKEND: 'nope' is not a known backend; use one of: allowall")]
-    [InlineData("Authz:Backend", "openfga", "LAKEKEEPER__AUTHZ__BACKEND: 'openfga' is not available in this build yet")]
+    [InlineData("Authz:Backend", "openfga", "LAKEKEEPER__OPENFGA__ENDPOINT is required")]
     [InlineData("Authz:Endpoint", "authz:8182", "LAKEKEEPER__AUTHZ__ENDPOINT")]
     [InlineData("Authz:Endpoint", "ftp://authz:8182", "LAKEKEEPER__AUTHZ__ENDPOINT")]
     [InlineData("Authz:Endpoint", "http://authz:8182/some/path", "LAKEKEEPER__AUTHZ__ENDPOINT")]
