@@ -68,7 +68,7 @@ public sealed class TypeInfo(string name, FrozenDictionary<string, RelationInfo>
 /// <summary>A relation of a type: its rewrite and, when directly assignable, the user types it allows.</summary>
 public sealed class RelationInfo
 {
-    private readonly FrozenSet<string> _allowedUserKeys;
+    private readonly FrozenSet<(string Type, string Relation, bool Wildcard)> _allowed;
 
     internal RelationInfo(string type, string name, Rewrite rewrite, IReadOnlyList<DirectType> directTypes)
     {
@@ -76,7 +76,7 @@ public sealed class RelationInfo
         Name = name;
         Rewrite = rewrite;
         DirectTypes = directTypes;
-        _allowedUserKeys = directTypes.Select(static d => d.Key).ToFrozenSet(StringComparer.Ordinal);
+        _allowed = directTypes.Select(static d => (d.Type, d.Relation ?? string.Empty, d.Wildcard)).ToFrozenSet();
     }
 
     public string Type { get; }
@@ -91,7 +91,7 @@ public sealed class RelationInfo
     public bool IsDirectlyAssignable => DirectTypes.Count > 0;
 
     /// <summary>Whether a tuple with this user may be stored under the relation (the type restrictions).</summary>
-    public bool Allows(in FgaUser user) => _allowedUserKeys.Contains(DirectType.KeyOf(user));
+    public bool Allows(in FgaUser user) => _allowed.Contains((user.Type, user.IsWildcard ? string.Empty : user.Relation, user.IsWildcard));
 
     public override string ToString() => Type + "#" + Name;
 }
