@@ -2,7 +2,7 @@ using Lakekeeper.Authz.Engines;
 using Lakekeeper.Authz.Fga;
 using Lakekeeper.Authz.OpenFgaApi;
 using Lakekeeper.Persistence;
-using Lakekeeper.ServiceDefaults.Configuration;
+using Lakekeeper.Abstractions.Configuration;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
