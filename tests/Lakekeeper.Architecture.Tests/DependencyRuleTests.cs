@@ -55,6 +55,13 @@ public sealed class DependencyRuleTests
     }
 
     [Fact]
+    public void The_authorization_engine_core_references_nothing_of_ours()
+    {
+        // Evaluation of OpenFGA models is pure: storage, caches and HTTP live in Lakekeeper.Authz.
+        Assert.Empty(Graph.Direct("services/authz/Lakekeeper.Fga/Lakekeeper.Fga.csproj"));
+    }
+
+    [Fact]
     public void Abstractions_reference_nothing_of_ours()
     {
         Assert.Empty(Graph.Direct("libs/Lakekeeper.Abstractions/Lakekeeper.Abstractions.csproj"));
