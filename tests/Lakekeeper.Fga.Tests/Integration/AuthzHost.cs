@@ -31,9 +31,29 @@ internal sealed class AuthzHost : IAsyncDisposable
 
     public Uri ApiAddress => new($"http://127.0.0.1:{ApiPort}/");
 
-    public Uri PublicAddress =>
-        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-            .Select(a => new Uri(a)).First(a => a.Port != ApiPort);
+    /// <summary>The public listener: of the two the OS chose, the one that answers an HTTP/1.1 health probe (the internal one speaks HTTP/2 only).</summary>
+    public async Task<Uri> PublicAddressAsync()
+    {
+        using var http = new HttpClient();
+        foreach (var address in _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a)).Where(a => a.Port != ApiPort))
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(address, "/health/live"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return address;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // The internal HTTP/2-only listener.
+            }
+        }
+
+        throw new InvalidOperationException("No public listener answered.");
+    }
 
     public IServiceProvider Services => _app.Services;
 
@@ -102,9 +122,4 @@ public sealed class FgaDatabase : IAsyncLifetime
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-}
-
-internal static class HttpStatus
-{
-    public static bool IsError(HttpStatusCode code) => (int)code >= 400;
 }

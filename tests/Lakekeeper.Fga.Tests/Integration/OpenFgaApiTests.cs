@@ -56,7 +56,7 @@ public sealed class OpenFgaApiTests(FgaDatabase database) : IClassFixture<FgaDat
     public async Task The_api_lives_on_its_own_port_only()
     {
         await using var host = await AuthzHost.StartAsync(database.ConnectionString, api: true);
-        using var publicPort = new HttpClient { BaseAddress = host.PublicAddress };
+        using var publicPort = new HttpClient { BaseAddress = await host.PublicAddressAsync() };
         using var response = await publicPort.PostAsJsonAsync("stores", new { name = "x" }, Ct);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("No route", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
