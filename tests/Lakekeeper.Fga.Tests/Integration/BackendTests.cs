@@ -58,8 +58,8 @@ public sealed class BackendTests(FgaDatabase database) : IClassFixture<FgaDataba
 
         Assert.False(await authorizer.CheckAsync(Principal.Anonymous, table, Relations.CanGetMetadata, Ct));
         Assert.False(await authorizer.CheckAsync(new Principal(Bob.UserId, "readers"), table, Relations.CanGetMetadata, Ct));
-        await Assert.ThrowsAsync<ArgumentException>(async () => await authorizer.CheckAsync(Bob, table, "can_fly", Ct));
-        await Assert.ThrowsAsync<ArgumentException>(async () =>
+        await Assert.ThrowsAsync<AuthzArgumentException>(async () => await authorizer.CheckAsync(Bob, table, "can_fly", Ct));
+        await Assert.ThrowsAsync<AuthzArgumentException>(async () =>
             await authorizer.WriteRelationshipsAsync([new Relationship(AuthzSubject.AllUsers, Relations.Ownership, table)], Ct));
     }
 

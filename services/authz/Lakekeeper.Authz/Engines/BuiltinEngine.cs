@@ -66,7 +66,7 @@ internal sealed partial class BuiltinEngine(LakekeeperStore store, FgaService se
             var model = context.Bound.Model;
             if (!model.TryGetRelation(objectType, relation, out _))
             {
-                throw new ArgumentException($"relation '{objectType}#{relation}' is not part of the permission model.");
+                throw new AuthzArgumentException($"relation '{objectType}#{relation}' is not part of the permission model.");
             }
 
             // Whoever may list everything in the container needs no enumeration (admins, owners of the warehouse).
@@ -165,7 +165,7 @@ internal sealed partial class BuiltinEngine(LakekeeperStore store, FgaService se
     {
         if (!context.Bound.Model.TryGetRelation(target.Type, relation, out _))
         {
-            throw new ArgumentException($"relation '{target.Type}#{relation}' is not part of the permission model.");
+            throw new AuthzArgumentException($"relation '{target.Type}#{relation}' is not part of the permission model.");
         }
     }
 
@@ -177,7 +177,7 @@ internal sealed partial class BuiltinEngine(LakekeeperStore store, FgaService se
         }
         catch (FgaException ex) when (ex.Code != FgaErrorCodes.ResolutionTooComplex)
         {
-            throw new ArgumentException(ex.Message, ex);
+            throw new AuthzArgumentException(ex.Message, ex);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {

@@ -56,7 +56,7 @@ internal sealed partial class OpenFgaEngine(OpenFgaHttpClient client, IOptions<O
                     ?? throw new AuthorizerUnavailableException("OpenFGA's batch-check answer misses a question.");
                 if (result["error"] is JsonObject error)
                 {
-                    throw new ArgumentException($"OpenFGA refused a question: {error["message"]?.GetValue<string>()}");
+                    throw new AuthzArgumentException($"OpenFGA refused a question: {error["message"]?.GetValue<string>()}");
                 }
 
                 answers[i] = result["allowed"]?.GetValue<bool>() ?? false;
@@ -221,7 +221,7 @@ internal sealed partial class OpenFgaEngine(OpenFgaHttpClient client, IOptions<O
         }
         catch (FgaException ex)
         {
-            throw new ArgumentException($"OpenFGA refused the request: {ex.Code}: {ex.Message}", ex);
+            throw new AuthzArgumentException($"OpenFGA refused the request: {ex.Code}: {ex.Message}", ex);
         }
     }
 
