@@ -33,6 +33,8 @@ public sealed class IdentityFixture : IAsyncLifetime
         App = await StandaloneApp.StartAsync(new Dictionary<string, string?>
         {
             ["OPENID_PROVIDER_URI"] = Idp.IssuerText,
+            // Identity, not authorization, is under test: an identity provider alone would select builtin.
+            ["AUTHZ_BACKEND"] = "allowall",
             ["OPENID_AUDIENCE"] = OidcProvider.DefaultAudience,
             ["OPENID_ROLES_CLAIM"] = "roles",
             ["ROLE:MAX_NESTING_DEPTH"] = "2",

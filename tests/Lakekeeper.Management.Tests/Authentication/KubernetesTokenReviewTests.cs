@@ -120,6 +120,8 @@ public sealed class FakeKubernetesFixture : IAsyncLifetime
     public Dictionary<string, string?> Settings(string caFile) => new()
     {
         ["ENABLE_KUBERNETES_AUTHENTICATION"] = "true",
+        // Authentication, not authorization, is under test: Kubernetes authentication alone would select builtin.
+        ["AUTHZ_BACKEND"] = "allowall",
         ["KUBERNETES_AUTHENTICATION_AUDIENCE"] = "lakekeeper",
         ["KUBERNETES:APISERVERURL"] = Kubernetes.Address.ToString(),
         ["KUBERNETES:CAFILE"] = caFile,

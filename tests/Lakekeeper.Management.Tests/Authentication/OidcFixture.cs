@@ -38,6 +38,8 @@ public sealed class OidcFixture : IAsyncLifetime
         App = await StandaloneApp.StartAsync(new Dictionary<string, string?>
         {
             ["OPENID_PROVIDER_URI"] = Primary.IssuerText,
+            // Authentication, not authorization, is under test: an identity provider alone would select builtin.
+            ["AUTHZ_BACKEND"] = "allowall",
             ["OPENID_AUDIENCE"] = OidcProvider.DefaultAudience,
             ["OPENID_PROVIDERS:PARTNER:URI"] = Partner.IssuerText,
             ["OPENID_PROVIDERS:PARTNER:AUDIENCE"] = "other-audience," + OidcProvider.DefaultAudience,
