@@ -21,7 +21,9 @@ internal static partial class OpenFgaApiEndpoints
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        var stores = endpoints.MapGroup("/stores").RequireOpenFgaPort();
+        // The API authenticates its callers itself (preshared keys, OpenFgaGate): the catalog's caller
+        // policy (a token of the identity provider) does not apply here.
+        var stores = endpoints.MapGroup("/stores").RequireOpenFgaPort().AllowAnonymous();
         stores.MapPost("", CreateStore);
         stores.MapGet("", ListStores);
         stores.MapGet("/{storeId}", GetStore);
