@@ -42,6 +42,9 @@ public abstract class Topology : IAsyncLifetime
             ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = WarehouseRoot,
             ["LAKEKEEPER__OPENID_PROVIDER_URI"] = Idp.IssuerText,
             ["LAKEKEEPER__OPENID_AUDIENCE"] = OidcProvider.DefaultAudience,
+            // Until the catalog writes ownership and hierarchy tuples, an identity provider alone would
+            // select builtin and deny everything (docs/authz.md, "Interim").
+            ["LAKEKEEPER__AUTHZ_BACKEND"] = "allowall",
         };
         BaseAddress = await StartAsync(common);
         Client = new HttpClient { BaseAddress = BaseAddress };

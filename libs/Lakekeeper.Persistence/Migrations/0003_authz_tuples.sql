@@ -57,3 +57,17 @@ CREATE TABLE authz_tuple_change (
     PRIMARY KEY (store_id, revision, position)
 );
 CREATE INDEX authz_tuple_change_by_time ON authz_tuple_change (changed_at);
+
+-- Tuple changes that follow a change of the catalog or of management (ownership, hierarchy, cleanup),
+-- written in the transaction of that change and delivered to the authorizer afterwards, in id order
+-- and by one deliverer at a time; a row is deleted once delivered. Tuples are written
+-- 'type:id#relation@type:id[#relation]'; purges name objects whose every tuple goes.
+CREATE TABLE authz_outbox (
+    outbox_id   bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    writes      jsonb       NOT NULL DEFAULT '[]',
+    deletes     jsonb       NOT NULL DEFAULT '[]',
+    purges      jsonb       NOT NULL DEFAULT '[]',
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    attempts    integer     NOT NULL DEFAULT 0,
+    last_error  text
+);
