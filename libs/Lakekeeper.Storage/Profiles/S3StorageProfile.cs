@@ -61,13 +61,25 @@ public sealed record S3StorageProfile : StorageProfile
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Uri? StsEndpoint { get; init; }
 
-    /// <summary>Lifetime of vended credentials, 900 to 43200 seconds (STS's limits); default 3600.</summary>
+    /// <summary>
+    /// Lifetime of vended credentials, 900 to 43200 seconds (STS's limits); unset means 3600 (see
+    /// <see cref="StsTokenLifetimeSeconds"/>). Nullable because the JSON source generator assigns every
+    /// init-only property, so an initialiser would not survive reading a profile without the field.
+    /// </summary>
     [JsonPropertyName("sts-token-validity-seconds")]
-    public long StsTokenValiditySeconds { get; init; } = DefaultStsTokenValiditySeconds;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? StsTokenValiditySeconds { get; init; }
 
-    /// <summary>Engines may have their S3 requests signed by the catalog (default true).</summary>
+    /// <summary>Engines may have their S3 requests signed by the catalog; unset means true (see <see cref="IsRemoteSigningEnabled"/>).</summary>
     [JsonPropertyName("remote-signing-enabled")]
-    public bool RemoteSigningEnabled { get; init; } = true;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? RemoteSigningEnabled { get; init; }
+
+    [JsonIgnore]
+    public long StsTokenLifetimeSeconds => StsTokenValiditySeconds ?? DefaultStsTokenValiditySeconds;
+
+    [JsonIgnore]
+    public bool IsRemoteSigningEnabled => RemoteSigningEnabled ?? true;
 
     /// <summary>How the signer finds the bucket in a URL: <c>auto</c> (default), <c>path</c>, <c>virtual-host</c>.</summary>
     [JsonPropertyName("remote-signing-url-style")]
@@ -168,7 +180,7 @@ public sealed record S3StorageProfile : StorageProfile
             errors.Add(stsEndpointError);
         }
 
-        if (StsTokenValiditySeconds is < MinStsTokenValiditySeconds or > MaxStsTokenValiditySeconds)
+        if (StsTokenLifetimeSeconds is < MinStsTokenValiditySeconds or > MaxStsTokenValiditySeconds)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture,
                 $"sts-token-validity-seconds: must be between {MinStsTokenValiditySeconds} and {MaxStsTokenValiditySeconds} (STS's limits)"));
