@@ -38,6 +38,10 @@ public sealed class StorageOptions : IValidatableObject
     [Range(1, 600, ErrorMessage = "must be between {1} and {2}")]
     public int ValidationTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>Vended credentials kept in memory (one per warehouse, table location and access level).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "must be between {1} and {2}")]
+    public int MaxCachedCredentials { get; set; } = 10_000;
+
     /// <summary>
     /// Default table locations end in <c>-&lt;table uuid&gt;</c> (see docs/storage.md: keeps locations
     /// distinct after renames and drops).

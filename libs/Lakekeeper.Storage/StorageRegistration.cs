@@ -1,6 +1,7 @@
 using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Storage.Objects;
+using Lakekeeper.Storage.S3.Sts;
 using Lakekeeper.Storage.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,8 @@ public static class LakekeeperStorageRegistration
         services.TryAddSingleton<ObjectStoreFactory>();
         services.TryAddSingleton<IObjectStoreFactory>(sp => sp.GetRequiredService<ObjectStoreFactory>());
         services.TryAddSingleton<IStorageValidator, StorageValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IS3CredentialVendor, S3CredentialVendor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExceptionTranslator, StorageExceptionTranslator>());
         return services;
     }
