@@ -199,6 +199,30 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
             : null;
     }
 
+    /// <summary>The live table or view with this id in the warehouse (without its document), or null.</summary>
+    public async Task<TabularRow?> GetByIdAsync(WarehouseId warehouse, TabularId id, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource,
+            $"SELECT {RowColumns} FROM tabular t WHERE t.warehouse_id = $1 AND t.tabular_id = $2 AND t.deleted_at IS NULL",
+            warehouse.Value, id.Value);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader, withMetadata: false) : null;
+    }
+
+    /// <summary>
+    /// The live table or view whose location is one of <paramref name="locations"/> (a location and its
+    /// parent locations, each without a trailing slash): the owner of the files at the deepest of them.
+    /// The longest match wins.
+    /// </summary>
+    public async Task<TabularRow?> FindByLocationAsync(WarehouseId warehouse, IReadOnlyList<string> locations, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource,
+            $"SELECT {RowColumns} FROM tabular t WHERE t.warehouse_id = $1 AND t.location = ANY($2) AND t.deleted_at IS NULL ORDER BY length(t.location) DESC LIMIT 1",
+            warehouse.Value, locations.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader, withMetadata: false) : null;
+    }
+
     public static string TypeName(TabularType type) => type == TabularType.Table ? "table" : "view";
 
     public static TabularType ParseType(string typ) => typ == "view" ? TabularType.View : TabularType.Table;

@@ -11,4 +11,5 @@ var app = builder.Build();
 app.UseServiceDefaults();
 app.UseLakekeeperAuthentication();
 app.MapServiceDefaults();
+app.MapSignerApi();
 return await app.RunCommandAsync(args);

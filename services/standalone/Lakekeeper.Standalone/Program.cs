@@ -22,5 +22,6 @@ app.UseLakekeeperAuthentication();
 app.MapServiceDefaults();
 app.MapCatalogApi();
 app.MapManagementApi();
+app.MapSignerApi();
 app.MapOpenFgaApi();
 return await app.RunCommandAsync(args);

@@ -166,12 +166,8 @@ public static class S3RequestAnalysis
     }
 
     /// <summary>The key part of an <c>s3://bucket/key</c> location in <paramref name="bucket"/>, or null.</summary>
-    private static string? TableKey(StorageLocation location, string bucket)
-    {
-        var text = location.ToString();
-        var start = "s3://" + bucket + "/";
-        return text.StartsWith(start, StringComparison.Ordinal) ? text[start.Length..] : null;
-    }
+    private static string? TableKey(StorageLocation location, string bucket) =>
+        location.Scheme == StorageScheme.S3 && location.Bucket == bucket && location.Path.Length > 0 ? location.Path : null;
 
     private static bool TrySplit(S3RequestUrl url, S3StorageProfile profile, out string bucket, out string rawKey, [NotNullWhen(false)] out S3SignError? error)
     {

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Lakekeeper.Persistence.Model;
+using Lakekeeper.Persistence.Repositories;
+using Lakekeeper.Security.Secrets;
+using Lakekeeper.Storage;
+using Lakekeeper.Storage.Credentials;
+using Lakekeeper.Storage.Profiles;
+using Microsoft.Extensions.Options;
+
+namespace Lakekeeper.Signer.Services;
+
+/// <summary>A warehouse as the signer needs it: its profile and the credential requests are signed with.</summary>
+internal sealed record SignerWarehouse(WarehouseId Id, StorageProfile Profile, StorageCredential? Credential, long Version);
+
+/// <summary>Warehouses by id, cached per process for <see cref="SignerOptions.WarehouseCacheDuration"/> (a sign request then costs no warehouse query).</summary>
+internal sealed class SignerWarehouses(WarehouseRepository warehouses, ISecretProtector secrets, IOptions<SignerOptions> options)
+{
+    private readonly ConcurrentDictionary<WarehouseId, (SignerWarehouse? Warehouse, long ExpiresAt)> _cache = new();
+    private readonly long _ttlTicks = (long)(options.Value.WarehouseCacheDuration.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>The active warehouse with this id, or null (unknown or inactive; remembered as such for the cache duration too).</summary>
+    public async ValueTask<SignerWarehouse?> GetAsync(WarehouseId id, CancellationToken cancellationToken)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (_cache.TryGetValue(id, out var cached) && cached.ExpiresAt > now)
+        {
+            return cached.Warehouse;
+        }
+
+        var record = await warehouses.GetAsync(id, cancellationToken);
+        var warehouse = record is { IsActive: true } ? Build(record) : null;
+        _cache[id] = (warehouse, now + _ttlTicks);
+        return warehouse;
+    }
+
+    private SignerWarehouse Build(WarehouseRecord record)
+    {
+        if (!StorageJson.TryDeserializeProfile(record.StorageProfileJson, out var profile, out var error))
+        {
+            throw new InvalidOperationException($"Warehouse {record.Id} has an unreadable storage profile: {error}");
+        }
+
+        StorageCredential? credential = null;
+        if (record.StorageSecret is { } secret)
+        {
+            var plaintext = secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id));
+            if (!StorageJson.TryDeserializeCredential(plaintext, out credential, out error))
+            {
+                throw new InvalidOperationException($"Warehouse {record.Id} has an unreadable storage credential: {error}");
+            }
+        }
+
+        return new SignerWarehouse(record.Id, profile, credential, record.Version);
+    }
+}
