@@ -1,6 +1,7 @@
 using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Authz;
 using Lakekeeper.Catalog.Api;
+using Lakekeeper.Catalog.Delegation;
 using Lakekeeper.Catalog.Services;
 using Lakekeeper.Persistence;
 using Lakekeeper.Security;
@@ -39,6 +40,7 @@ public static class CatalogRegistration
         services.AddSingleton<CommitRunner>();
         services.AddSingleton<TableMetadataKind>();
         services.AddSingleton<ViewMetadataKind>();
+        services.AddSingleton<StorageDelegation>();
         services.AddHostedService<PurgeWorker>();
         return builder;
     }

@@ -6,6 +6,12 @@ namespace Lakekeeper.Catalog.Api;
 /// </summary>
 internal static class CatalogEndpoints
 {
+    /// <summary>
+    /// The spec's per-table sign route, served by the signer module (the gateway sends it there):
+    /// advertised only for warehouses with remote signing on.
+    /// </summary>
+    public const string SignTable = "POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/sign";
+
     public static IReadOnlyList<string> Advertised { get; } =
     [
         "GET /v1/{prefix}/namespaces",

@@ -3,6 +3,7 @@ using Lakekeeper.Catalog.Http;
 using Lakekeeper.Catalog.Services;
 using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence.Model;
+using Lakekeeper.Storage.Profiles;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -61,7 +62,9 @@ internal static class ConfigApi
             w.WriteStartObject("overrides");
             w.WriteString("prefix", resolved.Id.ToString());
             w.WriteEndObject();
-            w.WriteStringArray("endpoints", CatalogEndpoints.Advertised);
+            w.WriteStringArray("endpoints", resolved.Profile is S3StorageProfile { IsRemoteSigningEnabled: true }
+                ? [.. CatalogEndpoints.Advertised, CatalogEndpoints.SignTable]
+                : CatalogEndpoints.Advertised);
             w.WriteString("idempotency-key-lifetime", System.Xml.XmlConvert.ToString(settings.IdempotencyKeyLifetime));
             w.WriteEndObject();
         }));

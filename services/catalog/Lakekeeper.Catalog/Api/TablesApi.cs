@@ -1,6 +1,8 @@
+using Lakekeeper.Catalog.Delegation;
 using Lakekeeper.Catalog.Http;
 using Lakekeeper.Catalog.Services;
 using Lakekeeper.Iceberg;
+using Lakekeeper.Storage.Profiles;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
@@ -32,32 +34,49 @@ internal static class TablesApi
                 : await tables.ListAsync(warehouse, CatalogRequest.Namespace(context), paging.Value, context.RequestAborted);
         }, Render.Identifiers);
 
-    private static Task<IResult> CreateTable(HttpContext context, TableService tables) =>
-        AccessDelegation.From(context.Request) is { IsFailure: true } badDelegation
-            ? Task.FromResult(Render.Error(badDelegation.Error))
-            : CatalogRequest.MutateAsync<MetadataDocument>(context, "createTable",
-                (warehouse, body, completion) => tables.CreateAsync(warehouse, CatalogRequest.Namespace(context), body, completion, context.RequestAborted),
-                Render.TableForClient);
+    /// <summary>
+    /// createTable. The answer the Idempotency-Key record keeps has the storage settings only; a table
+    /// this request created in an S3 warehouse is answered with the data access it decides
+    /// (docs/signing.md), so vended credentials are never stored.
+    /// </summary>
+    private static async Task<IResult> CreateTable(HttpContext context, TableService tables, StorageDelegation delegations)
+    {
+        (WarehouseContext Warehouse, MetadataDocument Table)? fresh = null;
+        var answer = await CatalogRequest.MutateAsync<MetadataDocument>(context, "createTable",
+            async (warehouse, body, completion) =>
+            {
+                var result = await tables.CreateAsync(warehouse, CatalogRequest.Namespace(context), body, completion, context.RequestAborted);
+                fresh = result.IsSuccess ? (warehouse, result.Value) : null;
+                return result;
+            },
+            Render.TableForClient);
+        if (fresh is not ({ Profile: S3StorageProfile } warehouse, { Created: { } created, MetadataLocation: { } metadataLocation } table)
+            || answer is not CatalogResponse { StatusCode: StatusCodes.Status200OK })
+        {
+            return answer;
+        }
+
+        var delegation = DelegationRequest.From(context);
+        var plan = await delegations.PlanAsync(warehouse, created.Id, delegation, context.RequestAborted);
+        var access = await delegations.ApplyAsync(warehouse, plan, created.Id, created.Location, created.Identifier, delegation, context.RequestAborted);
+        return access.IsFailure
+            ? Render.Error(access.Error)
+            : Render.TableCreated(table, access.Value, VersionTags.Of(metadataLocation, "all", plan.ETagPart));
+    }
 
     private static Task<IResult> RegisterTable(HttpContext context, TableService tables) =>
-        AccessDelegation.From(context.Request) is { IsFailure: true } badDelegation
-            ? Task.FromResult(Render.Error(badDelegation.Error))
-            : CatalogRequest.MutateAsync<MetadataDocument>(context, "registerTable",
-                (warehouse, body, completion) => tables.RegisterAsync(warehouse, CatalogRequest.Namespace(context), body, completion, context.RequestAborted),
-                Render.TableForClient);
+        CatalogRequest.MutateAsync<MetadataDocument>(context, "registerTable",
+            (warehouse, body, completion) => tables.RegisterAsync(warehouse, CatalogRequest.Namespace(context), body, completion, context.RequestAborted),
+            Render.TableForClient);
 
     private static Task<IResult> LoadTable(HttpContext context, TableService tables)
     {
-        if (AccessDelegation.From(context.Request) is { IsFailure: true } badDelegation)
-        {
-            return Task.FromResult(Render.Error(badDelegation.Error));
-        }
-
         var query = context.Request.Query;
         var snapshots = query.ContainsKey("snapshots") ? query["snapshots"].ToString() : null;
+        var delegation = DelegationRequest.From(context);
         return CatalogRequest.ReadAsync(context,
             warehouse => tables.LoadAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), snapshots,
-                context.Request.Headers.IfNoneMatch.ToString(), context.RequestAborted),
+                context.Request.Headers.IfNoneMatch.ToString(), delegation, context.RequestAborted),
             Render.TableLoaded);
     }
 
@@ -87,7 +106,7 @@ internal static class TablesApi
 
     private static Task<IResult> LoadCredentials(HttpContext context, TableService tables) =>
         CatalogRequest.ReadAsync(context, warehouse => tables.CredentialsAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), context.RequestAborted),
-            Render.NoStorageCredentials);
+            Render.StorageCredentials);
 
     private static Task<IResult> ReportMetrics(HttpContext context, TableService tables) =>
         CatalogRequest.ReadAsync(context, async warehouse =>

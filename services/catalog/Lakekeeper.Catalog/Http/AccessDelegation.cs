@@ -1,20 +1,27 @@
-using Lakekeeper.Iceberg;
 using Microsoft.AspNetCore.Http;
 
 namespace Lakekeeper.Catalog.Http;
 
 /// <summary>
-/// The <c>X-Iceberg-Access-Delegation</c> header: the mechanisms a client can use to reach table
-/// data (<c>vended-credentials</c>, <c>remote-signing</c>; Lakekeeper's <c>client-managed</c> too).
-/// The catalog answers with the storage settings engines need either way; which mechanism it
-/// honours comes with the signer (until then, none: no credentials are handed out).
+/// The <c>X-Iceberg-Access-Delegation</c> header: a comma list of the mechanisms a client can use to
+/// reach table data (<c>vended-credentials</c>, <c>remote-signing</c>; Lakekeeper's
+/// <c>client-managed</c> too). Unknown values are ignored, as the spec lets servers do. No header
+/// means the client takes either (<see cref="Requested"/> is false).
 /// </summary>
 internal readonly record struct AccessDelegation(bool VendedCredentials, bool RemoteSigning, bool ClientManaged)
 {
     public const string HeaderName = "X-Iceberg-Access-Delegation";
 
-    /// <summary>Parses the header (absent = no preference); an unknown mechanism is a 400.</summary>
-    public static Result<AccessDelegation> From(HttpRequest request)
+    /// <summary>Whether the client named any known mechanism.</summary>
+    public bool Requested => VendedCredentials || RemoteSigning || ClientManaged;
+
+    /// <summary>Vended credentials are acceptable: asked for, or nothing asked for.</summary>
+    public bool AcceptsVendedCredentials => VendedCredentials || !Requested;
+
+    /// <summary>Remote signing is acceptable: asked for, or nothing asked for.</summary>
+    public bool AcceptsRemoteSigning => RemoteSigning || !Requested;
+
+    public static AccessDelegation From(HttpRequest request)
     {
         var delegation = default(AccessDelegation);
         foreach (var value in request.Headers[HeaderName])
@@ -32,9 +39,6 @@ internal readonly record struct AccessDelegation(bool VendedCredentials, bool Re
                     case "client-managed":
                         delegation = delegation with { ClientManaged = true };
                         break;
-                    default:
-                        return IcebergError.BadRequest(
-                            $"{HeaderName}: unknown mechanism '{(token.Length > 64 ? token[..64] + "…" : token)}'; expected vended-credentials, remote-signing or client-managed");
                 }
             }
         }

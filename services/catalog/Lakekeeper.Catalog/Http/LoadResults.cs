@@ -10,9 +10,11 @@ namespace Lakekeeper.Catalog.Http;
 internal static class LoadResults
 {
     /// <summary>The whole body in one array (for responses that are also stored for idempotency).</summary>
-    public static byte[] Body(string? metadataLocation, ReadOnlySpan<byte> metadata, IReadOnlyDictionary<string, string>? config, bool storageCredentials)
+    public static byte[] Body(
+        string? metadataLocation, ReadOnlySpan<byte> metadata, IReadOnlyDictionary<string, string>? config, bool storageCredentials,
+        Delegation.DelegatedAccess? access = null)
     {
-        var (prefix, suffix) = Frame(metadataLocation, config, storageCredentials);
+        var (prefix, suffix) = Frame(metadataLocation, config, storageCredentials, access);
         var body = new byte[prefix.Length + metadata.Length + suffix.Length];
         prefix.CopyTo(body, 0);
         metadata.CopyTo(body.AsSpan(prefix.Length));
@@ -20,8 +22,19 @@ internal static class LoadResults
         return body;
     }
 
-    public static (byte[] Prefix, byte[] Suffix) Frame(string? metadataLocation, IReadOnlyDictionary<string, string>? config, bool storageCredentials)
+    /// <summary>
+    /// The parts around the metadata document. With <paramref name="access"/>, its config replaces
+    /// <paramref name="config"/>, its credential is the one <c>storage-credentials</c> entry, and
+    /// remote signing adds <c>remote-signing-config</c>.
+    /// </summary>
+    public static (byte[] Prefix, byte[] Suffix) Frame(
+        string? metadataLocation, IReadOnlyDictionary<string, string>? config, bool storageCredentials, Delegation.DelegatedAccess? access = null)
     {
+        if (access is not null)
+        {
+            config = access.Config;
+        }
+
         var prefix = ResponseJson.Write(w =>
         {
             w.WriteStartObject();
@@ -50,7 +63,18 @@ internal static class LoadResults
             if (storageCredentials)
             {
                 w.WriteStartArray("storage-credentials");
+                if (access?.Credential is { } credential)
+                {
+                    WriteCredential(w, credential);
+                }
+
                 w.WriteEndArray();
+            }
+
+            if (access is { RemoteSigningConfig: true })
+            {
+                w.WriteStartObject("remote-signing-config");
+                w.WriteEndObject();
             }
 
             w.WriteEndObject();
@@ -58,6 +82,15 @@ internal static class LoadResults
         // "{…}" becomes ",…}" (or "}" when empty) so it continues the outer object.
         var tail = suffix.Length == 2 ? "}"u8.ToArray() : [(byte)',', .. suffix.AsSpan(1)];
         return (prefix, tail);
+    }
+
+    /// <summary><c>{"prefix": location, "config": {…}}</c>, a <c>StorageCredential</c> of the spec.</summary>
+    public static void WriteCredential(System.Text.Json.Utf8JsonWriter w, Delegation.StorageCredentialEntry credential)
+    {
+        w.WriteStartObject();
+        w.WriteString("prefix", credential.Prefix);
+        w.WriteStringMap("config", credential.Config);
+        w.WriteEndObject();
     }
 }
 

@@ -73,12 +73,31 @@ internal static class Render
             return new NotModifiedResult(load.ETag);
         }
 
-        var (prefix, suffix) = LoadResults.Frame(load.MetadataLocation, warehouse.ClientConfig, storageCredentials: true);
+        var (prefix, suffix) = LoadResults.Frame(load.MetadataLocation, warehouse.ClientConfig, storageCredentials: true, load.Access);
         return new LoadResult(prefix, load.Document, suffix, load.ETag);
     };
 
-    /// <summary>Storage credentials for a table: none are vended yet, and a warehouse's own key never is.</summary>
-    public static CatalogResponse NoStorageCredentials(Done _) => CatalogResponse.Json("""{"storage-credentials":[]}"""u8.ToArray());
+    /// <summary>
+    /// A created table with the data access decided for this request (never the recorded idempotent
+    /// answer, which holds no credentials).
+    /// </summary>
+    public static CatalogResponse TableCreated(MetadataDocument table, Delegation.DelegatedAccess access, string? etag) =>
+        CatalogResponse.Json(LoadResults.Body(table.MetadataLocation, table.Document.Span, null, storageCredentials: true, access), etag);
+
+    /// <summary><c>LoadCredentialsResponse</c>: the vended credential, or none (a warehouse's own key never).</summary>
+    public static CatalogResponse StorageCredentials(Delegation.StorageCredentialEntry? credential) =>
+        CatalogResponse.Json(ResponseJson.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("storage-credentials");
+            if (credential is not null)
+            {
+                LoadResults.WriteCredential(w, credential);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }));
 
     /// <summary><c>LoadViewResult</c> of loadView, with its ETag.</summary>
     public static CatalogResponse ViewLoaded(MetadataDocument view) =>

@@ -24,10 +24,21 @@ internal sealed record PropertiesUpdate(IReadOnlyCollection<string> Updated, IRe
 /// A table's or view's metadata document as it now stands, and the file it is stored in (null for a
 /// staged create, which writes nothing).
 /// </summary>
-internal sealed record MetadataDocument(string? MetadataLocation, ReadOnlyMemory<byte> Document);
+internal sealed record MetadataDocument(string? MetadataLocation, ReadOnlyMemory<byte> Document)
+{
+    /// <summary>Set when this request registered a new table: what data access is computed for (never stored with an idempotent answer).</summary>
+    public CreatedTable? Created { get; init; }
+}
+
+/// <summary>A table this request created: its id, location and name.</summary>
+internal sealed record CreatedTable(Persistence.Model.TabularId Id, string Location, Lakekeeper.Iceberg.TableIdentifier Identifier);
 
 /// <summary>
 /// A table load: the document (all snapshots or only the referenced ones) with its version tag, or
 /// only the tag when the client already holds that version.
 /// </summary>
-internal sealed record TableLoad(string MetadataLocation, ReadOnlyMemory<byte> Document, string ETag, bool NotModified);
+/// <remarks><see cref="Access"/>: the data access the answer carries (null for a 304).</remarks>
+internal sealed record TableLoad(string MetadataLocation, ReadOnlyMemory<byte> Document, string ETag, bool NotModified)
+{
+    public Delegation.DelegatedAccess? Access { get; init; }
+}

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lakekeeper.Authz;
+using Lakekeeper.Catalog.Delegation;
 using Lakekeeper.Catalog.Http;
 using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence;
@@ -28,6 +29,7 @@ internal sealed partial class TableService(
     TabularCreation creation,
     CommitRunner commits,
     TableMetadataKind tableKind,
+    StorageDelegation delegations,
     TimeProvider time,
     ILogger<TableService> logger)
 {
@@ -126,12 +128,13 @@ internal sealed partial class TableService(
                 ? IcebergError.CommitFailed($"Requirement failed: table already exists: UUID {tabularId} is taken")
                 : IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
             new MetadataDocument(metadataLocation, json), completion, cancellationToken);
-        if (result.IsSuccess)
+        if (result.IsFailure)
         {
-            cache.SetTable(metadataLocation, metadata, json.Length);
+            return result;
         }
 
-        return result;
+        cache.SetTable(metadataLocation, metadata, json.Length);
+        return result.Value with { Created = new CreatedTable(tabularId, location.Value.ToString(), id) };
     }
 
     /// <summary>The name is taken: by a view, or by a table (a create commit that lost says so in requirement words).</summary>
@@ -145,7 +148,8 @@ internal sealed partial class TableService(
     /// is read (no document): the client has it.
     /// </summary>
     public async Task<Result<TableLoad>> LoadAsync(
-        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, string? snapshots, string? ifNoneMatch, CancellationToken cancellationToken)
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, string? snapshots, string? ifNoneMatch, DelegationRequest delegation,
+        CancellationToken cancellationToken)
     {
         var mode = snapshots is null or "all" ? "all" : snapshots == "refs" ? "refs" : null;
         if (mode is null)
@@ -169,7 +173,8 @@ internal sealed partial class TableService(
             return denied;
         }
 
-        var etag = VersionTags.Of(row.MetadataLocation, mode);
+        var plan = await delegations.PlanAsync(warehouse, row.Id, delegation, cancellationToken);
+        var etag = VersionTags.Of(row.MetadataLocation, mode, plan.ETagPart);
         if (conditional && VersionTags.Matches(ifNoneMatch, etag))
         {
             return new TableLoad(row.MetadataLocation, ReadOnlyMemory<byte>.Empty, etag, NotModified: true);
@@ -190,7 +195,7 @@ internal sealed partial class TableService(
                     return CatalogErrors.NoSuchTable(id);
                 }
 
-                etag = VersionTags.Of(row.MetadataLocation, mode);
+                etag = VersionTags.Of(row.MetadataLocation, mode, plan.ETagPart);
             }
 
             document = row.Metadata!;
@@ -201,7 +206,8 @@ internal sealed partial class TableService(
             }
         }
 
-        return new TableLoad(row.MetadataLocation, document, etag, NotModified: false);
+        var delegated = await delegations.ApplyAsync(warehouse, plan, row.Id, row.Location, id, delegation, cancellationToken);
+        return delegated.IsFailure ? delegated.Error : new TableLoad(row.MetadataLocation, document, etag, NotModified: false) { Access = delegated.Value };
     }
 
     public async Task<Result<Done>> ExistsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
@@ -455,13 +461,17 @@ internal sealed partial class TableService(
     }
 
     /// <summary>
-    /// Storage credentials for the table. Vended credentials and remote signing come with the signer;
-    /// until then the list is empty, and a warehouse's own key is never handed out.
+    /// Fresh storage credentials for the table: one vended entry when the warehouse vends (STS) and the
+    /// caller may read, else none. A warehouse's own key is never handed out.
     /// </summary>
-    public async Task<Result<Done>> CredentialsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
+    public async Task<Result<StorageCredentialEntry?>> CredentialsAsync(
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
     {
-        var row = await VisibleTableAsync(warehouse, new TableIdentifier(levels, name), Relations.CanReadData, cancellationToken);
-        return row.IsFailure ? row.Error : default(Done);
+        var id = new TableIdentifier(levels, name);
+        var row = await VisibleTableAsync(warehouse, id, Relations.CanReadData, cancellationToken);
+        return row.IsFailure
+            ? row.Error
+            : await delegations.CredentialsAsync(warehouse, row.Value.Id, row.Value.Location, id, cancellationToken);
     }
 
     /// <summary>Stores a scan or commit report sent by an engine.</summary>

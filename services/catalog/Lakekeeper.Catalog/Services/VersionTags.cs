@@ -10,11 +10,15 @@ namespace Lakekeeper.Catalog.Services;
 /// </summary>
 internal static class VersionTags
 {
-    /// <summary>The strong tag (quoted, as an ETag) of a metadata version and load mode.</summary>
-    public static string Of(string metadataLocation, string mode)
+    /// <summary>
+    /// The strong tag (quoted, as an ETag) of a metadata version and load mode and, when given, the
+    /// data-access decision of the answer (mechanism, access level, warehouse settings version), so
+    /// a 304 never lets a caller keep another decision's answer.
+    /// </summary>
+    public static string Of(string metadataLocation, string mode, string? delegation = null)
     {
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(mode + "|" + metadataLocation), hash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(mode + "|" + metadataLocation + (delegation is null ? string.Empty : "|" + delegation)), hash);
         return "\"" + Convert.ToHexStringLower(hash[..16]) + "\"";
     }
 

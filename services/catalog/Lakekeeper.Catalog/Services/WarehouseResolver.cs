@@ -11,9 +11,16 @@ using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Catalog.Services;
 
-/// <summary>A warehouse ready to serve: its storage profile and an object store with its credential.</summary>
+/// <summary>
+/// A warehouse ready to serve: its storage profile, an object store with its credential, the credential
+/// itself (for vending; never sent to a client) and the settings version (changes with the profile or credential).
+/// </summary>
 internal sealed record WarehouseContext(WarehouseId Id, ProjectId ProjectId, string Name, StorageProfile Profile, IObjectStore Store)
 {
+    public StorageCredential? Credential { get; init; }
+
+    public long Version { get; init; }
+
     /// <summary>Storage settings engines need in a table's <c>config</c> (never a secret).</summary>
     public IReadOnlyDictionary<string, string> ClientConfig { get; } = Profile.ClientConfig();
 }
@@ -111,6 +118,10 @@ internal sealed class WarehouseResolver(
             }
         }
 
-        return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, stores.GetStore(profile, credential));
+        return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, stores.GetStore(profile, credential))
+        {
+            Credential = credential,
+            Version = record.Version,
+        };
     }
 }
