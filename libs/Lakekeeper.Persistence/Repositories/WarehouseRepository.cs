@@ -77,6 +77,23 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
         return list;
     }
 
+    /// <summary>
+    /// Replaces the storage profile and credential (already encrypted, bound to <paramref name="id"/>)
+    /// and bumps the version, which the catalog's ETags and credential cache follow. Null when the
+    /// warehouse does not exist.
+    /// </summary>
+    public async Task<WarehouseRecord?> UpdateStorageAsync(WarehouseId id, string storageProfileJson, byte[]? storageSecret, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource,
+            $"""
+            UPDATE warehouse SET storage_profile = $2, storage_secret = $3, version = version + 1, updated_at = now()
+            WHERE warehouse_id = $1
+            RETURNING {Columns}
+            """,
+            id.Value, new Json(storageProfileJson), storageSecret);
+        return await ReadSingleAsync(command, cancellationToken);
+    }
+
     /// <summary>Deletes a warehouse that holds no namespaces, tables or views.</summary>
     public async Task<WarehouseDeleteOutcome> DeleteAsync(WarehouseId id, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using Lakekeeper.Storage.Credentials;
 using Lakekeeper.Storage.Locations;
 using Lakekeeper.Storage.Objects;
 using Lakekeeper.Storage.Profiles;
+using Lakekeeper.Storage.S3.Sts;
 using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Storage.Validation;
@@ -31,7 +32,7 @@ public enum StorageCheckStatus
     Skipped,
 }
 
-/// <summary>One check: <c>settings</c>, <c>write</c>, <c>read</c>, <c>list</c>, <c>delete</c>.</summary>
+/// <summary>One check: <c>settings</c>, <c>write</c>, <c>read</c>, <c>list</c>, <c>delete</c>, and <c>sts</c> for S3 profiles that vend credentials.</summary>
 public sealed record StorageCheckResult(string Check, StorageCheckStatus Status, string Message);
 
 /// <summary>All checks of one validation; never contains a secret.</summary>
@@ -44,7 +45,7 @@ public sealed record StorageValidationReport(IReadOnlyList<StorageCheckResult> C
         string.Join(Environment.NewLine, Checks.Where(c => c.Status == StorageCheckStatus.Failed).Select(c => $"{c.Check}: {c.Message}"));
 }
 
-internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<StorageOptions> options) : IStorageValidator
+internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<StorageOptions> options, IS3CredentialVendor vendor) : IStorageValidator
 {
     internal const string ProbeFolderPrefix = ".lakekeeper-probe-";
 
@@ -76,6 +77,10 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.ValidationTimeoutSeconds));
             await ProbeAsync(store, checks, deadline.Token, cancellationToken);
+            if (profile is S3StorageProfile { StsEnabled: true } s3 && credential is S3AccessKeyCredential key)
+            {
+                await ProbeStsAsync(s3, key, store.BaseLocation, checks, deadline.Token, cancellationToken);
+            }
         }
         finally
         {
@@ -151,6 +156,28 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
         {
             await CleanUpAsync(store, folder, written);
         }
+    }
+
+    /// <summary>
+    /// <c>sts</c>: STS issues credentials scoped to a probe location with the profile's role (run after
+    /// the storage probe passed; the credentials are not used or kept).
+    /// </summary>
+    private async Task ProbeStsAsync(
+        S3StorageProfile profile, S3AccessKeyCredential key, StorageLocation baseLocation, List<StorageCheckResult> checks,
+        CancellationToken deadline, CancellationToken caller)
+    {
+        if (checks.Any(c => c.Status != StorageCheckStatus.Passed))
+        {
+            checks.Add(new StorageCheckResult("sts", StorageCheckStatus.Skipped, "skipped: the storage probe failed"));
+            return;
+        }
+
+        var probe = baseLocation.AppendPath(ProbeFolderPrefix + Guid.NewGuid().ToString("N"));
+        await StepAsync(checks, "sts", "STS issued credentials scoped to a probe location", async () =>
+        {
+            await vendor.VendAsync("validation:" + Guid.NewGuid().ToString("N"), profile, key, probe, S3.Sts.S3AccessLevel.ReadWriteDelete, deadline);
+            return null;
+        }, caller);
     }
 
     /// <summary>Runs one step; a failure becomes a failed check (never a secret, never an exception).</summary>

@@ -21,6 +21,7 @@ public static class ManagementRegistration
         builder.AddLakekeeperAuthentication();
         builder.AddAuthz();
         services.AddSingleton<WarehouseService>();
+        services.AddSingleton<WarehouseStorageService>();
         return builder;
     }
 

@@ -18,6 +18,26 @@ internal static class WarehousesApi
         management.MapGet("/warehouse", ListWarehouses);
         management.MapGet("/warehouse/{warehouseId:guid}", GetWarehouse);
         management.MapDelete("/warehouse/{warehouseId:guid}", DeleteWarehouse);
+        management.MapPost("/warehouse/{warehouseId:guid}/storage", UpdateStorage);
+        management.MapPost("/warehouse/{warehouseId:guid}/storage/validate-profile", ValidateStorage);
+    }
+
+    private static async Task<IResult> UpdateStorage(HttpContext context, WarehouseStorageService service, Guid warehouseId)
+    {
+        var body = await ManagementJson.ReadBodyAsync(context.Request);
+        var (error, _, updated) = await service.UpdateAsync(new WarehouseId(warehouseId), body, dryRun: false, context.RequestAborted);
+        return error is not null
+            ? error.ToResult()
+            : new JsonResult(200, ManagementJson.Write(w => WarehouseService.Describe(w, updated!)));
+    }
+
+    private static async Task<IResult> ValidateStorage(HttpContext context, WarehouseStorageService service, Guid warehouseId)
+    {
+        var body = await ManagementJson.ReadBodyAsync(context.Request);
+        var (error, checks, _) = await service.UpdateAsync(new WarehouseId(warehouseId), body, dryRun: true, context.RequestAborted);
+        return error is not null
+            ? error.ToResult()
+            : new JsonResult(200, ManagementJson.Write(w => WarehouseStorageService.WriteReport(w, checks)));
     }
 
     private static async Task<IResult> CreateWarehouse(HttpContext context, WarehouseService service)

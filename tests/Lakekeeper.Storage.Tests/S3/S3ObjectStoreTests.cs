@@ -206,7 +206,7 @@ public sealed class S3ObjectStoreTests(S3rverFixture server) : IClassFixture<S3r
     [Fact]
     public async Task Validation_succeeds_against_a_working_bucket_and_cleans_up_its_probe()
     {
-        var validator = new StorageValidator(_factory, Options.Create(new StorageOptions()));
+        var validator = new StorageValidator(_factory, Options.Create(new StorageOptions()), Stores.Vendor());
 
         var report = await validator.ValidateAsync(Profile(), Credential, Ct);
 
@@ -218,7 +218,7 @@ public sealed class S3ObjectStoreTests(S3rverFixture server) : IClassFixture<S3r
     [Fact]
     public async Task Validation_against_a_missing_bucket_fails_at_write_with_a_clear_message_and_no_secret()
     {
-        var validator = new StorageValidator(_factory, Options.Create(new StorageOptions()));
+        var validator = new StorageValidator(_factory, Options.Create(new StorageOptions()), Stores.Vendor());
         var credential = Credential with { SecretAccessKey = "S3RVER" };
 
         var report = await validator.ValidateAsync(Profile(bucket: "missing-bucket"), credential, Ct);
@@ -236,7 +236,7 @@ public sealed class S3ObjectStoreTests(S3rverFixture server) : IClassFixture<S3r
     [Fact]
     public async Task Validation_of_an_s3_profile_without_credential_fails_before_any_request()
     {
-        var validator = new StorageValidator(_factory, Options.Create(new StorageOptions()));
+        var validator = new StorageValidator(_factory, Options.Create(new StorageOptions()), Stores.Vendor());
 
         var report = await validator.ValidateAsync(Profile(), null, Ct);
 
