@@ -20,9 +20,11 @@ internal static class SignApi
         catalog.MapPost("/aws/s3/sign", SignWithoutWarehouse);
     }
 
-    /// <summary>Iceberg REST 1.11's <c>signRequest</c>: the table named in the path (found by the location it owns).</summary>
+    /// <summary>Iceberg REST 1.11's <c>signRequest</c>: the table named in the path, strictly.</summary>
     private static Task<IResult> SignTable(HttpContext context, SignService signer, IOptions<SignerOptions> options, string prefix) =>
-        SignAsync(context, signer, options.Value, new SignTarget(prefix, null, "table"));
+        NamedTable(context) is { } table
+            ? SignAsync(context, signer, options.Value, new SignTarget(prefix, null, "table") { Table = table })
+            : Task.FromResult(ErrorResponse.BadRequest("The path must name a namespace and a table, without '.' or '..' segments").ToResult());
 
     /// <summary>Lakekeeper's advertised route: the table by id, falling back to lookup by location.</summary>
     private static Task<IResult> SignTabular(HttpContext context, SignService signer, IOptions<SignerOptions> options, string prefix, string tabularId) =>
@@ -52,6 +54,29 @@ internal static class SignApi
         var (signed, error) = await signer.SignAsync(target, request, context.RequestAborted);
         return error is not null ? error.ToResult() : new SignedResult(signed!);
     }
+
+    /// <summary>
+    /// The namespace and table of <c>/catalog/v1/{prefix}/namespaces/{namespace}/tables/{table}/sign</c>,
+    /// read from the raw request target as the catalog reads them: URL form decoding (<c>+</c> is a
+    /// space) and levels joined by U+001F. Null for a target with dot segments.
+    /// </summary>
+    private static NamedTable? NamedTable(HttpContext context)
+    {
+        var raw = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = query < 0 ? raw : raw[..query];
+        var start = path.IndexOf("/catalog/", StringComparison.OrdinalIgnoreCase);
+        var segments = (start < 0 ? path : path[start..]).Split('/');
+        // "", "catalog", "v1", prefix, "namespaces", namespace, "tables", table, "sign"
+        if (segments.Length != 9 || segments.Any(static s => Decode(s) is "." or ".."))
+        {
+            return null;
+        }
+
+        return new NamedTable(Decode(segments[5]).Split('\u001f'), Decode(segments[7]));
+    }
+
+    private static string Decode(string segment) => Uri.UnescapeDataString(segment.Replace('+', ' '));
 
     private static async Task<(byte[] Bytes, ErrorResponse? Error)> ReadBodyAsync(HttpRequest request, int limit)
     {

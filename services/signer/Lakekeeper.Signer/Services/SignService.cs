@@ -10,8 +10,17 @@ using Microsoft.Extensions.Logging;
 
 namespace Lakekeeper.Signer.Services;
 
-/// <summary>Which route a sign request came by: the warehouse prefix and, on Lakekeeper's table-scoped route, the table id.</summary>
-internal sealed record SignTarget(string Prefix, string? TabularId, string Route);
+/// <summary>A table named by namespace levels and name (the spec's per-table route).</summary>
+internal sealed record NamedTable(IReadOnlyList<string> Namespace, string Name);
+
+/// <summary>
+/// Which route a sign request came by: the warehouse prefix and, on Lakekeeper's table-scoped route,
+/// the table id, or on the spec's route the table's name.
+/// </summary>
+internal sealed record SignTarget(string Prefix, string? TabularId, string Route)
+{
+    public NamedTable? Table { get; init; }
+}
 
 /// <summary>A signed request: the URI to send to and every header to send with it; <see cref="Cacheable"/> for GET/HEAD.</summary>
 internal sealed record SignedRequest(string Uri, IReadOnlyDictionary<string, IReadOnlyList<string>> Headers, bool Cacheable);
@@ -80,7 +89,9 @@ internal sealed partial class SignService(
         var table = await ResolveTableAsync(warehouse.Id, target, s3, cancellationToken);
         if (table is null)
         {
-            return Refuse(target, request, Forbidden($"No table of this warehouse contains {Describe(s3)}"));
+            return Refuse(target, request, target.Table is { } named
+                ? Forbidden($"Table does not exist: {string.Join('.', named.Namespace)}.{named.Name}")
+                : Forbidden($"No table of this warehouse contains {Describe(s3)}"));
         }
 
         if (table.Type == TabularType.View)
@@ -109,12 +120,23 @@ internal sealed partial class SignService(
     }
 
     /// <summary>
-    /// The table the request is for: the one named by id when it contains the request's data, else the
-    /// table whose location contains it (older clients reuse one signer URI for every table; the spec's
-    /// per-table route is resolved this way too, since locations of live tables never overlap).
+    /// The table the request is for.
+    /// <list type="bullet">
+    /// <item>The spec's per-table route: the table of that name, strictly (a client of Iceberg 1.11 signs
+    /// per table, so another table's file through it is refused);</item>
+    /// <item>Lakekeeper's tabular-id route (the one table configs advertise): the table with that id when
+    /// it contains the request's data, else the table whose location does (older PyIceberg reuses one
+    /// signer URI for every table; authorization then applies to the table found);</item>
+    /// <item>the warehouse route: the table whose location contains the data.</item>
+    /// </list>
     /// </summary>
     private async Task<TabularRow?> ResolveTableAsync(WarehouseId warehouse, SignTarget target, S3Access s3, CancellationToken cancellationToken)
     {
+        if (target.Table is { } named)
+        {
+            return await tabulars.GetAsync(warehouse, named.Namespace, named.Name, withMetadata: false, cancellationToken);
+        }
+
         if (target.TabularId is { } text && Guid.TryParse(text, out var id)
             && await tabulars.GetByIdAsync(warehouse, new TabularId(id), cancellationToken) is { } byId
             && StorageLocation.TryParse(byId.Location, out var location, out _)
