@@ -133,7 +133,7 @@ public class SignerApp : IAsyncLifetime
             ["provider"] = provider,
         });
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await App.DisposeAsync();
         await S3.DisposeAsync();
