@@ -266,16 +266,16 @@ internal sealed class CatalogScenario : IScenario
         return Encoding.UTF8.GetBytes(json.ToString());
     }
 
-    private static IEnumerable<(string Name, Uri Url)> Rotate(List<(string Name, Uri Url)> targets, int round) =>
+    internal static IEnumerable<(string Name, Uri Url)> Rotate(List<(string Name, Uri Url)> targets, int round) =>
         targets.Skip(round % targets.Count).Concat(targets.Take(round % targets.Count));
 
-    private static void Record(Dictionary<string, List<LoadResult>> results, LoadResult result)
+    internal static void Record(Dictionary<string, List<LoadResult>> results, LoadResult result)
     {
         Console.WriteLine("  " + result);
         (results.TryGetValue(result.Target, out var list) ? list : results[result.Target] = []).Add(result);
     }
 
-    private static LoadResult Merge(List<LoadResult> rounds)
+    internal static LoadResult Merge(List<LoadResult> rounds)
     {
         var latency = new LatencyHistogram();
         foreach (var round in rounds)
@@ -288,13 +288,13 @@ internal sealed class CatalogScenario : IScenario
         { Conflicts = rounds.Sum(r => r.Conflicts), Bytes = rounds.Sum(r => r.Bytes) };
     }
 
-    private static void Report(string what, double ratio, double goal, string? detail = null) =>
+    internal static void Report(string what, double ratio, double goal, string? detail = null) =>
         Console.WriteLine($"  {what}: {(detail ?? (ratio * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %")}; goal >= {goal * 100:0} %: {(ratio >= goal ? "met" : "MISSED")}");
 
-    private static HttpRequestMessage Post(Uri baseAddress, string path, string json) =>
+    internal static HttpRequestMessage Post(Uri baseAddress, string path, string json) =>
         new(HttpMethod.Post, new Uri(baseAddress, path)) { Content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")) };
 
-    private static async Task<string> SendAsync(HttpClient client, HttpMethod method, string path, string json)
+    internal static async Task<string> SendAsync(HttpClient client, HttpMethod method, string path, string json)
     {
         using var request = new HttpRequestMessage(method, path) { Content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")) };
         using var response = await client.SendAsync(request);

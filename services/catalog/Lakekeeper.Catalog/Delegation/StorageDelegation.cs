@@ -197,12 +197,9 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, IS3Crede
     private async ValueTask<S3AccessLevel?> LevelAsync(TabularId table, CancellationToken cancellationToken)
     {
         var target = AuthzObject.Table(table.ToString());
-        if (await authorizer.CheckAsync(AccessGuard.Caller, target, Relations.CanWriteData, cancellationToken))
-        {
-            return S3AccessLevel.ReadWriteDelete;
-        }
-
-        return await authorizer.CheckAsync(AccessGuard.Caller, target, Relations.CanReadData, cancellationToken) ? S3AccessLevel.Read : null;
+        var answers = await authorizer.BatchCheckAsync(AccessGuard.Caller,
+            [new CheckItem(target, Relations.CanWriteData), new CheckItem(target, Relations.CanReadData)], cancellationToken);
+        return answers[0] ? S3AccessLevel.ReadWriteDelete : answers[1] ? S3AccessLevel.Read : null;
     }
 
     [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "No storage credentials for a table of warehouse {Warehouse}: {Reason}")]

@@ -51,11 +51,6 @@ internal sealed partial class SignService(
             return Refuse(target, request, NoSuchWarehouse(target.Prefix));
         }
 
-        if (!await access.MayUseWarehouseAsync(warehouse.Id.ToString(), cancellationToken))
-        {
-            return Refuse(target, request, Forbidden("Forbidden: can_use on the warehouse"));
-        }
-
         if (warehouse.Profile is not S3StorageProfile profile)
         {
             return Refuse(target, request, ErrorResponse.BadRequest("The warehouse does not store its data in S3: there is nothing to sign"));
@@ -108,9 +103,9 @@ internal sealed partial class SignService(
         }
 
         var relation = s3.Kind == S3AccessKind.Read ? Relations.CanReadData : Relations.CanWriteData;
-        if (!await access.MayAsync(table.Id.ToString(), relation, cancellationToken))
+        if (await access.MissingAsync(warehouse.Id.ToString(), table.Id.ToString(), relation, cancellationToken) is { } missing)
         {
-            return Refuse(target, request, Forbidden($"Forbidden: {relation} on the table"));
+            return Refuse(target, request, Forbidden("Forbidden: " + missing));
         }
 
         var (headers, _) = S3RemoteSigning.Sign(request.Method, url, request.Headers, request.Body,

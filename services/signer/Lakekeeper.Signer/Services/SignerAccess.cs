@@ -15,10 +15,16 @@ internal sealed class SignerAccess(IAuthorizer authorizer)
     /// </summary>
     public static Principal Caller => Principal.Anonymous;
 
-    public ValueTask<bool> MayUseWarehouseAsync(string warehouseId, CancellationToken cancellationToken) =>
-        authorizer.CheckAsync(Caller, AuthzObject.Warehouse(warehouseId), Relations.CanUse, cancellationToken);
-
-    /// <summary>Whether the caller holds <paramref name="relation"/> (<c>can_read_data</c> or <c>can_write_data</c>) on the table.</summary>
-    public ValueTask<bool> MayAsync(string tableId, string relation, CancellationToken cancellationToken) =>
-        authorizer.CheckAsync(Caller, AuthzObject.Table(tableId), relation, cancellationToken);
+    /// <summary>
+    /// Null when the caller may use the warehouse and holds <paramref name="relation"/>
+    /// (<c>can_read_data</c> or <c>can_write_data</c>) on the table; else the action it lacks. One
+    /// round trip to the authorizer (a batch check).
+    /// </summary>
+    public async ValueTask<string?> MissingAsync(string warehouseId, string tableId, string relation, CancellationToken cancellationToken)
+    {
+        var answers = await authorizer.BatchCheckAsync(Caller,
+            [new CheckItem(AuthzObject.Warehouse(warehouseId), Relations.CanUse), new CheckItem(AuthzObject.Table(tableId), relation)],
+            cancellationToken);
+        return !answers[0] ? Relations.CanUse + " on the warehouse" : !answers[1] ? relation + " on the table" : null;
+    }
 }
