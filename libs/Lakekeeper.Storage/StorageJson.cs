@@ -52,6 +52,26 @@ public static class StorageJson
         string json, [NotNullWhen(true)] out StorageCredential? credential, [NotNullWhen(false)] out string? error) =>
         TryDeserializeCredential(System.Text.Encoding.UTF8.GetBytes(json), out credential, out error);
 
+    /// <summary>
+    /// A stored warehouse's profile and (decrypted) credential. They were validated when stored, so a
+    /// failure here is a fault of the database, not of a request: it throws, naming the warehouse.
+    /// </summary>
+    public static (StorageProfile Profile, StorageCredential? Credential) ReadStored(string warehouse, string profileJson, ReadOnlySpan<byte> credentialJson)
+    {
+        if (!TryDeserializeProfile(profileJson, out var profile, out var error))
+        {
+            throw new InvalidOperationException($"Warehouse {warehouse} has an unreadable storage profile: {error}");
+        }
+
+        StorageCredential? credential = null;
+        if (!credentialJson.IsEmpty && !TryDeserializeCredential(credentialJson, out credential, out error))
+        {
+            throw new InvalidOperationException($"Warehouse {warehouse} has an unreadable storage credential: {error}");
+        }
+
+        return (profile, credential);
+    }
+
     private static bool TryDeserialize<T>(
         string json, JsonTypeInfo<T> typeInfo, string what, [NotNullWhen(true)] out T? value, [NotNullWhen(false)] out string? error)
         where T : class

@@ -14,7 +14,7 @@ namespace Lakekeeper.Storage.S3;
 internal sealed class S3ClientFactory : IDisposable
 {
     private readonly StorageOptions _options;
-    private readonly SharedHttpClientFactory _http;
+    private readonly SdkHttpClientFactory _http;
 
     public S3ClientFactory(StorageOptions options)
     {
@@ -30,7 +30,7 @@ internal sealed class S3ClientFactory : IDisposable
             UseCookies = false,
             AllowAutoRedirect = false,
         };
-        _http = new SharedHttpClientFactory(new HttpClient(handler, disposeHandler: true)
+        _http = new SdkHttpClientFactory(new HttpClient(handler, disposeHandler: true)
         {
             Timeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds),
         });
@@ -67,17 +67,4 @@ internal sealed class S3ClientFactory : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
-
-    private sealed class SharedHttpClientFactory(HttpClient client) : HttpClientFactory, IDisposable
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => client;
-
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
-
-        public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
-
-        public void Dispose() => client.Dispose();
-    }
 }

@@ -121,10 +121,7 @@ internal sealed class WarehouseStorageService(
     /// <summary>Why <paramref name="profile"/> would move the warehouse's data, or null.</summary>
     private static string? Incompatibility(WarehouseRecord current, StorageProfile profile)
     {
-        if (!StorageJson.TryDeserializeProfile(current.StorageProfileJson, out var existing, out _))
-        {
-            return null;
-        }
+        var (existing, _) = StorageJson.ReadStored(current.Id.ToString(), current.StorageProfileJson, []);
 
         return (existing, profile) switch
         {
@@ -138,18 +135,9 @@ internal sealed class WarehouseStorageService(
         };
     }
 
-    private StorageCredential? Stored(WarehouseRecord record)
-    {
-        if (record.StorageSecret is not { } secret)
-        {
-            return null;
-        }
-
-        var plaintext = secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id));
-        return StorageJson.TryDeserializeCredential(plaintext, out var credential, out var error)
-            ? credential
-            : throw new InvalidOperationException($"Warehouse {record.Id} has an unreadable storage credential: {error}");
-    }
+    private StorageCredential? Stored(WarehouseRecord record) =>
+        StorageJson.ReadStored(record.Id.ToString(), record.StorageProfileJson,
+            record.StorageSecret is { } secret ? secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id)) : []).Credential;
 
     /// <summary>Lakekeeper's <c>ValidateWarehouseResponse</c>: <c>{"valid": …, "checks": [{"name","status","error"?,"reason"?}]}</c>.</summary>
     public static void WriteReport(Utf8JsonWriter w, IReadOnlyList<ValidationCheck> checks)

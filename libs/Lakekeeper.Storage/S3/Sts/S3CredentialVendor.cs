@@ -42,7 +42,7 @@ internal sealed partial class S3CredentialVendor(IOptions<StorageOptions> option
 
     private readonly ConcurrentDictionary<string, Lazy<Task<VendedS3Credentials>>> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (VendedS3Credentials Credentials, DateTimeOffset RefreshAt)> _cache = new(StringComparer.Ordinal);
-    private readonly HttpClient _http = new(new SocketsHttpHandler
+    private readonly SdkHttpClientFactory _http = new(new HttpClient(new SocketsHttpHandler
     {
         ConnectTimeout = TimeSpan.FromSeconds(options.Value.ConnectTimeoutSeconds),
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
@@ -51,7 +51,7 @@ internal sealed partial class S3CredentialVendor(IOptions<StorageOptions> option
     })
     {
         Timeout = TimeSpan.FromSeconds(options.Value.RequestTimeoutSeconds),
-    };
+    });
 
     public async Task<VendedS3Credentials> VendAsync(
         string cacheScope, S3StorageProfile profile, S3AccessKeyCredential credential, StorageLocation location, S3AccessLevel level,
@@ -162,7 +162,7 @@ internal sealed partial class S3CredentialVendor(IOptions<StorageOptions> option
             MaxErrorRetry = options.Value.MaxRetries,
             RetryMode = RequestRetryMode.Standard,
             Timeout = TimeSpan.FromSeconds(options.Value.RequestTimeoutSeconds),
-            HttpClientFactory = new FixedHttpClientFactory(_http),
+            HttpClientFactory = _http,
         };
         var endpoint = profile.StsEndpoint ?? (profile.Flavor == S3Flavor.S3Compat ? profile.Endpoint : null);
         if (endpoint is not null)
@@ -188,15 +188,4 @@ internal sealed partial class S3CredentialVendor(IOptions<StorageOptions> option
 
     [LoggerMessage(EventId = 611, Level = LogLevel.Warning, Message = "STS AssumeRole for {Location} (bucket {Bucket}) failed: {Code}: {Reason}")]
     private static partial void LogFailed(ILogger logger, string location, string bucket, string code, string reason);
-
-    private sealed class FixedHttpClientFactory(HttpClient client) : HttpClientFactory
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => client;
-
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
-
-        public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
-    }
 }

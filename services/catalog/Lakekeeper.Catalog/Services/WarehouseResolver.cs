@@ -103,20 +103,8 @@ internal sealed class WarehouseResolver(
             return null;
         }
 
-        if (!StorageJson.TryDeserializeProfile(record.StorageProfileJson, out var profile, out var error))
-        {
-            throw new InvalidOperationException($"Warehouse {record.Id} has an unreadable storage profile: {error}");
-        }
-
-        StorageCredential? credential = null;
-        if (record.StorageSecret is { } secret)
-        {
-            var plaintext = secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id));
-            if (!StorageJson.TryDeserializeCredential(plaintext, out credential, out error))
-            {
-                throw new InvalidOperationException($"Warehouse {record.Id} has an unreadable storage credential: {error}");
-            }
-        }
+        var (profile, credential) = StorageJson.ReadStored(record.Id.ToString(), record.StorageProfileJson,
+            record.StorageSecret is { } secret ? secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id)) : []);
 
         return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, stores.GetStore(profile, credential))
         {

@@ -36,21 +36,8 @@ internal sealed class SignerWarehouses(WarehouseRepository warehouses, ISecretPr
 
     private SignerWarehouse Build(WarehouseRecord record)
     {
-        if (!StorageJson.TryDeserializeProfile(record.StorageProfileJson, out var profile, out var error))
-        {
-            throw new InvalidOperationException($"Warehouse {record.Id} has an unreadable storage profile: {error}");
-        }
-
-        StorageCredential? credential = null;
-        if (record.StorageSecret is { } secret)
-        {
-            var plaintext = secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id));
-            if (!StorageJson.TryDeserializeCredential(plaintext, out credential, out error))
-            {
-                throw new InvalidOperationException($"Warehouse {record.Id} has an unreadable storage credential: {error}");
-            }
-        }
-
+        var (profile, credential) = StorageJson.ReadStored(record.Id.ToString(), record.StorageProfileJson,
+            record.StorageSecret is { } secret ? secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id)) : []);
         return new SignerWarehouse(record.Id, profile, credential, record.Version);
     }
 }
