@@ -139,7 +139,7 @@ public sealed class SignRoutesTests(SignerApp fixture) : IClassFixture<SignerApp
     }
 
     [Fact]
-    public async Task A_20_megabyte_body_is_refused_and_logged_nowhere_near_the_signer()
+    public async Task A_20_megabyte_body_is_refused_before_it_is_read_and_logged()
     {
         var huge = SignerApp.SignBody("POST", fixture.S3.Endpoint + "bucket?delete", body: new string('x', 20 * 1024 * 1024));
 
@@ -147,6 +147,7 @@ public sealed class SignRoutesTests(SignerApp fixture) : IClassFixture<SignerApp
 
         Assert.Equal(413, status);
         Assert.Contains("larger than", json.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(fixture.Logs.Entries, e => e is { EventId: 620, Level: LogLevel.Warning } && e.Message.Contains("(413)", StringComparison.Ordinal));
     }
 
     [Fact]

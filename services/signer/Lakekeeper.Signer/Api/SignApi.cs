@@ -43,12 +43,12 @@ internal static class SignApi
         var body = await ReadBodyAsync(context.Request, options.MaxRequestBytes);
         if (body.Error is { } tooLarge)
         {
-            return tooLarge.ToResult();
+            return signer.RefuseUnread(target, tooLarge).ToResult();
         }
 
         if (!SignRequestJson.TryParse(body.Bytes, out var request, out var parseError))
         {
-            return ErrorResponse.BadRequest(parseError).ToResult();
+            return signer.RefuseUnread(target, ErrorResponse.BadRequest(parseError)).ToResult();
         }
 
         var (signed, error) = await signer.SignAsync(target, request, context.RequestAborted);

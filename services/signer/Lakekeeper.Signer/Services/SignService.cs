@@ -157,6 +157,13 @@ internal sealed partial class SignService(
     private static string Describe(S3Access s3) =>
         s3.ListPrefix is { } prefix ? $"the listing prefix '{SignRequestJson.Shorten(prefix)}'" : $"'{SignRequestJson.Shorten(s3.LookupLocation?.ToString() ?? s3.Bucket)}'";
 
+    /// <summary>Logs a request refused before it could be read (too large, not a sign request) and returns its error.</summary>
+    public ErrorResponse RefuseUnread(SignTarget target, ErrorResponse error)
+    {
+        LogRefused(logger, error.Code, target.Route, SignRequestJson.Shorten(target.Prefix), "-", "-", error.Message);
+        return error;
+    }
+
     private (SignedRequest?, ErrorResponse?) Refuse(SignTarget target, SignRequest request, ErrorResponse error)
     {
         LogRefused(logger, error.Code, target.Route, target.Prefix, request.Method, SignRequestJson.Shorten(StripQuery(request.Uri)), error.Message);
