@@ -7,7 +7,7 @@ namespace Lakekeeper.EndToEnd.Tests;
 /// A real third-party Iceberg REST client (npm <c>iceberg-js</c>) against a whole deployment: the
 /// lifecycle of notes' "done means" — namespace, table, schema change, snapshot, rename, drop.
 /// </summary>
-public abstract class IcebergJsTests<TTopology>(TTopology topology) : IClassFixture<TTopology>
+public abstract partial class IcebergJsTests<TTopology>(TTopology topology) : IClassFixture<TTopology>
     where TTopology : Topology
 {
     [Fact]

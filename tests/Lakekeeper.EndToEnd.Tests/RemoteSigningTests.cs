@@ -5,25 +5,20 @@ using Lakekeeper.Testing;
 namespace Lakekeeper.EndToEnd.Tests;
 
 /// <summary>
-/// Remote signing as a new user meets it, in both topologies: an <c>s3</c> warehouse on s3rver;
-/// iceberg-js 1.0 loads tables with <c>accessDelegation: ['remote-signing']</c> and gets the signer
-/// config; the AWS SDK for JavaScript, signing through the catalog's sign endpoint, writes, reads,
-/// lists and deletes the table's objects in the bucket; requests outside the table (another
-/// table's file, the warehouse root, a sibling listing) are refused with 403. (s3rver does not verify
-/// signatures: that our signatures are right is proven against botocore in the storage tests.)
+/// Remote signing as a new user meets it, in both topologies (the same deployments as the iceberg-js
+/// lifecycle, so no extra start-up): an <c>s3</c> warehouse on s3rver; iceberg-js 1.0 loads tables
+/// with <c>accessDelegation: ['remote-signing']</c> and gets the signer config; the AWS SDK for
+/// JavaScript, signing through the catalog's sign endpoint, writes, reads, lists and deletes the
+/// table's objects in the bucket; requests outside the table (another table's file, the warehouse
+/// root, a sibling listing) are refused with 403. (s3rver does not verify signatures: that our
+/// signatures are right is proven against botocore in the storage tests.)
 /// </summary>
-public abstract class RemoteSigningTests<TTopology>(TTopology topology) : IClassFixture<TTopology>, IAsyncLifetime
-    where TTopology : Topology
+public abstract partial class IcebergJsTests<TTopology>
 {
-    private S3rverServer _s3 = null!;
-
-    public async ValueTask InitializeAsync() => _s3 = await S3rverServer.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _s3.DisposeAsync();
-
     [Fact]
     public async Task Engines_reach_table_data_through_the_signer_and_nothing_else()
     {
+        await using var s3 = await S3rverServer.StartAsync();
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var warehouse = "signed-" + suffix;
         using (var created = await topology.Client.PostAsJsonAsync("/management/v1/warehouse", new Dictionary<string, object>
@@ -31,7 +26,7 @@ public abstract class RemoteSigningTests<TTopology>(TTopology topology) : IClass
             ["warehouse-name"] = warehouse,
             ["storage-profile"] = new Dictionary<string, object>
             {
-                ["type"] = "s3", ["bucket"] = S3rverServer.Bucket, ["region"] = "us-east-1", ["endpoint"] = _s3.Endpoint.ToString(),
+                ["type"] = "s3", ["bucket"] = S3rverServer.Bucket, ["region"] = "us-east-1", ["endpoint"] = s3.Endpoint.ToString(),
                 ["path-style-access"] = true, ["key-prefix"] = "lake-" + suffix, ["sts-enabled"] = false,
             },
             ["storage-credential"] = new Dictionary<string, object>
@@ -43,7 +38,7 @@ public abstract class RemoteSigningTests<TTopology>(TTopology topology) : IClass
             Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
         }
 
-        var observed = await RunScenarioAsync(new Uri(topology.BaseAddress, "/catalog"), warehouse, suffix);
+        var observed = await RunSigningScenarioAsync(new Uri(topology.BaseAddress, "/catalog"), warehouse, suffix);
 
         var signer = observed.GetProperty("signerConfig");
         Assert.Equal("true", signer.GetProperty("s3.remote-signing-enabled").GetString());
@@ -69,12 +64,12 @@ public abstract class RemoteSigningTests<TTopology>(TTopology topology) : IClass
 
         // The signed requests reached the bucket: the object the SDK wrote is there, readable without the signer.
         using var http = new HttpClient();
-        var listing = await http.GetStringAsync(new Uri(_s3.Endpoint, $"/{S3rverServer.Bucket}?list-type=2&prefix=lake-{suffix}/"));
+        var listing = await http.GetStringAsync(new Uri(s3.Endpoint, $"/{S3rverServer.Bucket}?list-type=2&prefix=lake-{suffix}/"));
         Assert.DoesNotContain("theirs.txt", listing, StringComparison.Ordinal);
         Assert.DoesNotContain("outside.txt", listing, StringComparison.Ordinal);
     }
 
-    private static async Task<JsonElement> RunScenarioAsync(Uri catalog, string warehouse, string suffix)
+    private static async Task<JsonElement> RunSigningScenarioAsync(Uri catalog, string warehouse, string suffix)
     {
         var root = ServiceProcess.RepositoryRoot;
         if (!Directory.Exists(Path.Combine(root, "tests", "node", "node_modules", "@aws-sdk", "client-s3")))
@@ -89,7 +84,3 @@ public abstract class RemoteSigningTests<TTopology>(TTopology topology) : IClass
         return JsonDocument.Parse(lastLine).RootElement.Clone();
     }
 }
-
-public sealed class StandaloneRemoteSigningTests(StandaloneTopology topology) : RemoteSigningTests<StandaloneTopology>(topology);
-
-public sealed class MicroservicesRemoteSigningTests(MicroservicesTopology topology) : RemoteSigningTests<MicroservicesTopology>(topology);
