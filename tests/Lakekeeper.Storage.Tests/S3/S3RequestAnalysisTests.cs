@@ -43,6 +43,12 @@ public sealed class S3RequestAnalysisTests
         Assert.Equal("GetObject", Analyze("GET", "http://127.0.0.1:9000/lake/wh/ns/tbl/x", Compat, "us-east-1").Operation);
         Refused("GET", "http://127.0.0.1:9001/lake/wh/ns/tbl/x", S3SignRefusal.Forbidden, "not the warehouse's S3 endpoint", Compat, "us-east-1");
         Refused("GET", "http://localhost:9000/lake/wh/ns/tbl/x", S3SignRefusal.Forbidden, "not the warehouse's S3 endpoint", Compat, "us-east-1");
+
+        var virtualHosts = Compat with { Endpoint = new Uri("https://minio.example.com:9443"), PathStyleAccess = false };
+        Assert.Equal("GetObject", Analyze("GET", "https://lake.minio.example.com:9443/wh/ns/tbl/x", virtualHosts, "us-east-1").Operation);
+        Assert.Equal("GetObject", Analyze("GET", "https://minio.example.com:9443/lake/wh/ns/tbl/x", virtualHosts, "us-east-1").Operation);
+        Refused("GET", "https://lake.minio.example.com/wh/ns/tbl/x", S3SignRefusal.Forbidden, "not the warehouse's S3 endpoint", virtualHosts, "us-east-1");
+        Refused("GET", "https://other.minio.example.com:9443/wh/ns/tbl/x", S3SignRefusal.Forbidden, "not the warehouse's S3 endpoint", virtualHosts, "us-east-1");
     }
 
     [Theory]

@@ -222,9 +222,9 @@ public static class S3RequestAnalysis
         host ??= url.Host;
         if (profile.Endpoint is { } endpoint)
         {
-            var port = endpoint.IsDefaultPort ? (url.Scheme == "https" ? 443 : 80) : endpoint.Port;
+            var defaultPort = url.Scheme == "https" ? 443 : 80;
             return string.Equals(host, endpoint.IdnHost.ToLowerInvariant(), StringComparison.Ordinal)
-                && url.Authority == host + ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                && (url.Port ?? defaultPort) == (endpoint.IsDefaultPort ? defaultPort : endpoint.Port);
         }
 
         var region = profile.Region.ToLowerInvariant();
@@ -235,8 +235,7 @@ public static class S3RequestAnalysis
         }
 
         var name = host[..^suffix.Length];
-        return name == "s3" && region == "us-east-1"
-            || name == "s3." + region
+        return name == "s3." + region
             || name == "s3-" + region
             || name == "s3.dualstack." + region
             || name == "s3-fips." + region

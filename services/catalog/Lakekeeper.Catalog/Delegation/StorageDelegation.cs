@@ -196,10 +196,14 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, IS3Crede
     /// <summary>The caller's level on the table: write → read-write-delete, read → read-only, else none.</summary>
     private async ValueTask<S3AccessLevel?> LevelAsync(TabularId table, CancellationToken cancellationToken)
     {
+        // Single checks (cached briefly by the gRPC binding), writers first: most callers that get credentials write.
         var target = AuthzObject.Table(table.ToString());
-        var answers = await authorizer.BatchCheckAsync(AccessGuard.Caller,
-            [new CheckItem(target, Relations.CanWriteData), new CheckItem(target, Relations.CanReadData)], cancellationToken);
-        return answers[0] ? S3AccessLevel.ReadWriteDelete : answers[1] ? S3AccessLevel.Read : null;
+        if (await authorizer.CheckAsync(AccessGuard.Caller, target, Relations.CanWriteData, cancellationToken))
+        {
+            return S3AccessLevel.ReadWriteDelete;
+        }
+
+        return await authorizer.CheckAsync(AccessGuard.Caller, target, Relations.CanReadData, cancellationToken) ? S3AccessLevel.Read : null;
     }
 
     [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "No storage credentials for a table of warehouse {Warehouse}: {Reason}")]

@@ -20,12 +20,12 @@ internal static class SignRequestJson
 {
     private const int MaxHeaders = 200;
 
-    public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out SignRequest? request, [NotNullWhen(false)] out string? error)
+    public static bool TryParse(ReadOnlyMemory<byte> json, [NotNullWhen(true)] out SignRequest? request, [NotNullWhen(false)] out string? error)
     {
         request = null;
         try
         {
-            using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

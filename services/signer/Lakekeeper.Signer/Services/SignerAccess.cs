@@ -17,14 +17,17 @@ internal sealed class SignerAccess(IAuthorizer authorizer)
 
     /// <summary>
     /// Null when the caller may use the warehouse and holds <paramref name="relation"/>
-    /// (<c>can_read_data</c> or <c>can_write_data</c>) on the table; else the action it lacks. One
-    /// round trip to the authorizer (a batch check).
+    /// (<c>can_read_data</c> or <c>can_write_data</c>) on the table; else the action it lacks. Single
+    /// checks, not a batch: the gRPC binding caches single check answers briefly
+    /// (<c>LAKEKEEPER__AUTHZ__CHECKCACHEMS</c>), which a sign request per S3 call needs.
     /// </summary>
     public async ValueTask<string?> MissingAsync(string warehouseId, string tableId, string relation, CancellationToken cancellationToken)
     {
-        var answers = await authorizer.BatchCheckAsync(Caller,
-            [new CheckItem(AuthzObject.Warehouse(warehouseId), Relations.CanUse), new CheckItem(AuthzObject.Table(tableId), relation)],
-            cancellationToken);
-        return !answers[0] ? Relations.CanUse + " on the warehouse" : !answers[1] ? relation + " on the table" : null;
+        if (!await authorizer.CheckAsync(Caller, AuthzObject.Warehouse(warehouseId), Relations.CanUse, cancellationToken))
+        {
+            return Relations.CanUse + " on the warehouse";
+        }
+
+        return await authorizer.CheckAsync(Caller, AuthzObject.Table(tableId), relation, cancellationToken) ? null : relation + " on the table";
     }
 }
