@@ -3,7 +3,7 @@ using Lakekeeper.Authz;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.Security.Secrets;
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Storage;
 using Lakekeeper.Storage.Credentials;
 using Lakekeeper.Storage.Objects;

@@ -1,7 +1,7 @@
+using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Authz;
 using Lakekeeper.Persistence;
 using Lakekeeper.Security;
-using Lakekeeper.ServiceDefaults.Configuration;
 using Lakekeeper.Signer.Api;
 using Lakekeeper.Signer.Services;
 using Lakekeeper.Storage;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Signer.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

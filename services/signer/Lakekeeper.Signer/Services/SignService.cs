@@ -1,7 +1,7 @@
 using Lakekeeper.Authz;
 using Lakekeeper.Persistence.Catalog;
 using Lakekeeper.Persistence.Model;
-using Lakekeeper.ServiceDefaults.Errors;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Storage.Credentials;
 using Lakekeeper.Storage.Locations;
 using Lakekeeper.Storage.Profiles;
