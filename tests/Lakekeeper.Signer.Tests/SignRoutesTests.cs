@@ -1,4 +1,3 @@
-
 namespace Lakekeeper.Signer.Tests;
 
 /// <summary>The sign routes on an S3 warehouse: what is signed, by which route, and every hostile request refused and logged.</summary>
@@ -147,7 +146,7 @@ public sealed class SignRoutesTests(SignerApp fixture) : IClassFixture<SignerApp
 
         Assert.Equal(413, status);
         Assert.Contains("larger than", json.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Contains(fixture.Logs.Entries, e => e is { EventId: 620, Level: LogLevel.Warning } && e.Message.Contains("(413)", StringComparison.Ordinal));
+        Assert.Contains(fixture.Logs.Lines, line => line.StartsWith("Warning ", StringComparison.Ordinal) && line.Contains("[LogRefused]", StringComparison.Ordinal) && line.Contains("(413)", StringComparison.Ordinal));
     }
 
     [Fact]

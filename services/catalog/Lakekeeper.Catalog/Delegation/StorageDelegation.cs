@@ -50,7 +50,7 @@ internal sealed record DelegatedAccess(IReadOnlyDictionary<string, string> Confi
 /// for callers with <c>can_read_data</c> and read-write-delete for <c>can_write_data</c>; a caller with
 /// neither gets none. A warehouse key is never handed out.
 /// </summary>
-internal sealed partial class StorageDelegation(IAuthorizer authorizer, IS3CredentialVendor vendor, ILogger<StorageDelegation> logger)
+internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGuard access, IS3CredentialVendor vendor, ILogger<StorageDelegation> logger)
 {
     public const string SignerName = "S3V4RestSigner";
 
@@ -198,12 +198,12 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, IS3Crede
     {
         // Single checks (cached briefly by the gRPC binding), writers first: most callers that get credentials write.
         var target = AuthzObject.Table(table.ToString());
-        if (await authorizer.CheckAsync(AccessGuard.Caller, target, Relations.CanWriteData, cancellationToken))
+        if (await authorizer.CheckAsync(access.Caller, target, Relations.CanWriteData, cancellationToken))
         {
             return S3AccessLevel.ReadWriteDelete;
         }
 
-        return await authorizer.CheckAsync(AccessGuard.Caller, target, Relations.CanReadData, cancellationToken) ? S3AccessLevel.Read : null;
+        return await authorizer.CheckAsync(access.Caller, target, Relations.CanReadData, cancellationToken) ? S3AccessLevel.Read : null;
     }
 
     [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "No storage credentials for a table of warehouse {Warehouse}: {Reason}")]

@@ -1,4 +1,5 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Security.Identity;
 
 namespace Lakekeeper.Signer.Services;
 
@@ -7,13 +8,15 @@ namespace Lakekeeper.Signer.Services;
 /// data (GET, HEAD, list) or write it (PUT, POST, DELETE). Lakekeeper's actions, through whichever
 /// <see cref="IAuthorizer"/> is configured.
 /// </summary>
-internal sealed class SignerAccess(IAuthorizer authorizer)
+internal sealed class SignerAccess(IAuthorizer authorizer, ICallerAccessor callers)
 {
     /// <summary>
-    /// The caller. Requests are anonymous until an identity provider is configured (authentication
-    /// arrives with the identity issue, as for the catalog's AccessGuard).
+    /// The caller of the current request, as the authorizer sees it: the authenticated user (and the
+    /// role it assumed), or anonymous when no identity provider is configured.
     /// </summary>
-    public static Principal Caller => Principal.Anonymous;
+    public Principal Caller => callers.Current is { IsAnonymous: false } caller
+        ? new Principal(caller.UserId!.Value.Value, caller.AssumedRole?.ToString())
+        : Principal.Anonymous;
 
     /// <summary>
     /// Null when the caller may use the warehouse and holds <paramref name="relation"/>
