@@ -10,8 +10,9 @@ namespace Lakekeeper.EndToEnd.Tests;
 /// with <c>accessDelegation: ['remote-signing']</c> and gets the signer config; the AWS SDK for
 /// JavaScript, signing through the catalog's sign endpoint, writes, reads, lists and deletes the
 /// table's objects in the bucket; requests outside the table (another table's file, the warehouse
-/// root, a sibling listing) are refused with 403. (s3rver does not verify signatures: that our
-/// signatures are right is proven against botocore in the storage tests.)
+/// root, a sibling listing) are refused with 403; a sign request without a token is 401. Every
+/// caller carries a token of the deployment's OpenID provider. (s3rver does not verify signatures:
+/// that our signatures are right is proven against botocore in the storage tests.)
 /// </summary>
 public abstract partial class IcebergJsTests<TTopology>
 {
@@ -38,7 +39,7 @@ public abstract partial class IcebergJsTests<TTopology>
             Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
         }
 
-        var observed = await RunSigningScenarioAsync(new Uri(topology.BaseAddress, "/catalog"), warehouse, suffix);
+        var observed = await RunSigningScenarioAsync(new Uri(topology.BaseAddress, "/catalog"), warehouse, suffix, await topology.Idp.GetTokenAsync(Topology.Engine));
 
         var signer = observed.GetProperty("signerConfig");
         Assert.Equal("true", signer.GetProperty("s3.remote-signing-enabled").GetString());
@@ -62,14 +63,21 @@ public abstract partial class IcebergJsTests<TTopology>
             refusals.Keys);
         Assert.All(refusals, r => Assert.True(r.Value == "403", $"{r.Key}: {r.Value}"));
 
-        // The signed requests reached the bucket: the object the SDK wrote is there, readable without the signer.
+        // The signer authenticates callers itself: without a token a sign request is 401.
         using var http = new HttpClient();
+        using (var anonymous = await http.PostAsync(new Uri(new Uri(signer.GetProperty("s3.signer.uri").GetString()!), signer.GetProperty("s3.signer.endpoint").GetString()),
+            new StringContent("""{"region":"us-east-1","uri":"http://127.0.0.1/bucket/x","method":"GET","headers":{}}""", System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        // The refused requests never reached the bucket.
         var listing = await http.GetStringAsync(new Uri(s3.Endpoint, $"/{S3rverServer.Bucket}?list-type=2&prefix=lake-{suffix}/"));
         Assert.DoesNotContain("theirs.txt", listing, StringComparison.Ordinal);
         Assert.DoesNotContain("outside.txt", listing, StringComparison.Ordinal);
     }
 
-    private static async Task<JsonElement> RunSigningScenarioAsync(Uri catalog, string warehouse, string suffix)
+    private static async Task<JsonElement> RunSigningScenarioAsync(Uri catalog, string warehouse, string suffix, string token)
     {
         var root = ServiceProcess.RepositoryRoot;
         if (!Directory.Exists(Path.Combine(root, "tests", "node", "node_modules", "@aws-sdk", "client-s3")))
@@ -78,7 +86,7 @@ public abstract partial class IcebergJsTests<TTopology>
         }
 
         var script = Path.Combine(root, "tests", "node", "scenarios", "s3-remote-signing.mjs");
-        var result = await ExternalProcess.RunAsync("node", [script, catalog.ToString(), warehouse, suffix], TimeSpan.FromMinutes(2));
+        var result = await ExternalProcess.RunAsync("node", [script, catalog.ToString(), warehouse, suffix, token], TimeSpan.FromMinutes(2));
         Assert.True(result.ExitCode == 0, "the remote-signing scenario failed:\n" + result.Output);
         var lastLine = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         return JsonDocument.Parse(lastLine).RootElement.Clone();

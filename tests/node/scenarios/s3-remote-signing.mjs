@@ -2,14 +2,15 @@
 // ['remote-signing'] and gets the signer config; the AWS SDK for JavaScript (@aws-sdk/client-s3),
 // with a custom signer that posts each request to the catalog's sign endpoint, writes, reads, lists
 // and deletes a table's objects in the S3 bucket, and is refused outside the table.
-// Usage: node s3-remote-signing.mjs <catalog base url> <warehouse> <suffix>
+// Usage: node s3-remote-signing.mjs <catalog base url> <warehouse> <suffix> [bearer token]
 // Prints one JSON object with what it observed; exits non-zero on the first unexpected failure.
 import { IcebergRestCatalog } from 'iceberg-js'
 import { S3Client, PutObjectCommand, GetObjectCommand, ListObjectsV2Command, DeleteObjectsCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
 import assert from 'node:assert/strict'
 
-const [baseUrl, warehouse, suffix] = process.argv.slice(2)
-const catalog = new IcebergRestCatalog({ baseUrl, warehouse, accessDelegation: ['remote-signing'] })
+const [baseUrl, warehouse, suffix, token] = process.argv.slice(2)
+const catalog = new IcebergRestCatalog({ baseUrl, warehouse, accessDelegation: ['remote-signing'], ...(token ? { auth: { type: 'bearer', token } } : {}) })
+const bearer = token ? { authorization: `Bearer ${token}` } : {}
 const ns = { namespace: [`signing_${suffix}`] }
 const schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', type: 'long', required: true }] }
 const observed = { signCalls: 0, refusals: [] }
@@ -55,7 +56,7 @@ function s3ClientSignedBy (signUrl) {
         observed.signCalls++
         const response = await fetch(signUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...bearer },
           body: JSON.stringify({ region: config['client.region'], uri, method: request.method, headers, body }),
         })
         if (!response.ok) throw new SignerRefused(response.status, await response.text())
@@ -98,7 +99,7 @@ await refusal('outside every table', s3, new PutObjectCommand({ Bucket: bucket, 
 await refusal('sibling listing', s3, new ListObjectsV2Command({ Bucket: bucket, Prefix: keyOf(a, '').slice(0, -2) }))
 
 // The spec's per-table route of table a refuses table b's file.
-const prefix = (await (await fetch(`${baseUrl}/v1/config?warehouse=${encodeURIComponent(warehouse)}`)).json()).overrides.prefix
+const prefix = (await (await fetch(`${baseUrl}/v1/config?warehouse=${encodeURIComponent(warehouse)}`, { headers: bearer })).json()).overrides.prefix
 const perTable = s3ClientSignedBy(`${baseUrl}/v1/${prefix}/namespaces/${encodeURIComponent(ns.namespace[0])}/tables/a/sign`)
 await refusal('table b file through the table a route (write)', perTable, new PutObjectCommand({ Bucket: bucket, Key: keyOf(b, 'data/theirs.txt'), Body: 'b' }))
 await refusal('table b file through the table a route (read)', perTable, new GetObjectCommand({ Bucket: bucket, Key: keyOf(b, 'data/theirs.txt') }))
