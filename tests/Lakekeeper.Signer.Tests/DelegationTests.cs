@@ -7,7 +7,7 @@ using Lakekeeper.Testing;
 namespace Lakekeeper.Signer.Tests;
 
 /// <summary><see cref="SignerApp"/> plus a fake STS (no AWS here; it verifies SigV4 with botocore) and a warehouse <c>vending</c> that vends through it.</summary>
-public sealed class FakeStsSignerApp : SignerApp
+public class FakeStsSignerApp : SignerApp
 {
     public const string Role = "arn:aws:iam::123456789012:role/vend";
 

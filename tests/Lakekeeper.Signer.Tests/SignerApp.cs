@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Lakekeeper.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lakekeeper.Signer.Tests;
 
@@ -25,10 +26,18 @@ public class SignerApp : IAsyncLifetime
 
     public HttpClient Client => App.Client;
 
+    /// <summary>Settings the app runs with besides the test kit's own (none by default).</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
+    /// <summary>Changes the app's services after the host composed them (nothing by default).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public virtual async ValueTask InitializeAsync()
     {
         S3 = await S3rverServer.StartAsync();
-        App = await StandaloneApp.StartAsync(null, Logs);
+        App = await StandaloneApp.StartAsync(Settings, Logs, ConfigureServices);
         (await Client.PostAsJsonAsync("/management/v1/bootstrap", new Dictionary<string, object> { ["accept-terms-of-use"] = true })).EnsureSuccessStatusCode();
         Prefix = await CreateWarehouseAsync("lake", Profile());
         await SendAsync(HttpMethod.Post, $"/catalog/v1/{Prefix}/namespaces", """{"namespace":["ns"]}""");

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 
 namespace Lakekeeper.Testing;
 
@@ -40,9 +41,11 @@ public sealed class StandaloneApp : IAsyncDisposable
 
     /// <summary>
     /// The settings a test app runs with; <paramref name="overrides"/> may add or replace any.
-    /// <paramref name="logs"/>, when given, receives every log line of the app.
+    /// <paramref name="logs"/>, when given, receives every log line of the app. <paramref name="services"/>,
+    /// when given, changes the app's services after the host composed them (e.g. wraps a binding).
     /// </summary>
-    public static async Task<StandaloneApp> StartAsync(IReadOnlyDictionary<string, string?>? overrides = null, CapturedLogs? logs = null)
+    public static async Task<StandaloneApp> StartAsync(
+        IReadOnlyDictionary<string, string?>? overrides = null, CapturedLogs? logs = null, Action<IServiceCollection>? services = null)
     {
         var postgres = await PostgresServer.SharedAsync();
         var connectionString = await postgres.CreateDatabaseAsync();
@@ -73,11 +76,17 @@ public sealed class StandaloneApp : IAsyncDisposable
             {
                 builder.ConfigureLogging(logging => CapturedLogs.AddTo(logging, logs));
             }
+
+            if (services is not null)
+            {
+                builder.ConfigureTestServices(services);
+            }
         });
         factory.UseKestrel();
         factory.StartServer();
         var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        var address = new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)));
+        var address = new Uri(addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"The app listens on no http:// address ({string.Join(", ", addresses)})"));
         return new StandaloneApp(factory, address, connectionString, warehouseRoot);
     }
 
