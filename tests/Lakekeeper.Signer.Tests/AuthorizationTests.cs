@@ -19,7 +19,8 @@ public sealed class DeniedRelations
 
 /// <summary>
 /// The configured authorizer (allow-all in the test kit) with some relations denied. It stands in for an
-/// engine that can say no: the builtin engine is not built yet and an OpenFGA server cannot run here.
+/// engine that can say no: the builtin engine needs the ownership tuples the catalog does not write yet,
+/// and an OpenFGA server cannot run here.
 /// </summary>
 internal sealed class DenyingAuthorizer(IAuthorizer inner, DeniedRelations denied) : IAuthorizer
 {
