@@ -20,7 +20,7 @@ public static class AuthzRegistration
     public const string InProcessKey = "lakekeeper.authz.in-process";
 
     /// <summary>The name of the gRPC client of the authz service in the client factory.</summary>
-    internal const string ClientName = "lakekeeper-authz";
+    public const string ClientName = "lakekeeper-authz";
 
     /// <summary>
     /// Registers <see cref="IAuthorizer"/> for a module (catalog, management, signer): the gRPC client of
@@ -70,7 +70,7 @@ public static class AuthzRegistration
 
     private static void AddClient(IServiceCollection services)
     {
-        services.AddGrpcClient<V1.Authorizer.AuthorizerClient>(ClientName, static (sp, client) =>
+        var client = services.AddGrpcClient<V1.Authorizer.AuthorizerClient>(ClientName, static (sp, client) =>
             {
                 // Resolved when the first call is made, after the settings were validated at start.
                 client.Address = sp.GetRequiredService<IOptions<AuthzOptions>>().Value.EndpointUri;
@@ -89,6 +89,12 @@ public static class AuthzRegistration
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.None,
             });
+        // Every call has a deadline and a failure answers 503 with Retry-After: a resilience pipeline
+        // from the host's HttpClient defaults (timeouts, retries) would race the deadline. Removing it is
+        // the library's documented opt-out, still marked experimental (EXTEXP0001) at 10.10.
+#pragma warning disable EXTEXP0001
+        client.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
     }
 
     /// <summary>Without an endpoint, this host must run an engine itself: otherwise nothing could decide.</summary>

@@ -5,6 +5,7 @@ using Lakekeeper.ServiceDefaults.Configuration;
 using Lakekeeper.ServiceDefaults.Errors;
 using Lakekeeper.ServiceDefaults.Health;
 using Lakekeeper.ServiceDefaults.Hosting;
+using Lakekeeper.ServiceDefaults.Http;
 using Lakekeeper.ServiceDefaults.RequestIds;
 using Lakekeeper.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -22,7 +23,10 @@ using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.ServiceDefaults;
 
-/// <summary>What every Lakekeeper service host shares: settings, logging, telemetry and metrics, health, errors.</summary>
+/// <summary>
+/// What every Lakekeeper service host shares: settings, logging, telemetry and metrics, health, errors,
+/// and outgoing HTTP with service discovery and resilience (Aspire's service-defaults pattern).
+/// </summary>
 public static class ServiceDefaultsRegistration
 {
     /// <param name="service">Short service name: <c>catalog</c>, <c>gateway</c>, <c>standalone</c>, …</param>
@@ -38,6 +42,8 @@ public static class ServiceDefaultsRegistration
         services.AddExceptionHandler<ErrorContractExceptionHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, InternalPortEndpoints.Policy>());
         services.AddSingleton<IConfigureOptions<HostOptions>, ShutdownTimeoutSetup>();
+
+        HttpClientDefaults.AddHttpClientDefaults(services);
 
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
         ConfigureLogging(builder);

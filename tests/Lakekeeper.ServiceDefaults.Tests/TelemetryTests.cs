@@ -254,6 +254,28 @@ public sealed class TelemetryTests
         Assert.Equal("recorded", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task The_standard_otel_variables_name_the_service_and_its_instance()
+    {
+        // What an Aspire app host sets, so that its dashboard ties the telemetry to its resource.
+        using var collector = new OtlpReceiver();
+        await using (var host = await TestHost.StartAsync(map: MapActivityProbe, settings: new()
+        {
+            ["Telemetry:OtlpEndpoint"] = collector.Address.ToString(),
+            ["Telemetry:OtlpProtocol"] = "http/protobuf",
+            ["OTEL_SERVICE_NAME"] = "catalog-resource",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=kbueumhr",
+        }))
+        {
+            Assert.Equal("recorded", await host.Client.GetStringAsync("/activity"));
+        }
+
+        var traces = collector.Received("/v1/traces");
+        Assert.Contains("catalog-resource", traces, StringComparison.Ordinal);
+        Assert.Contains("kbueumhr", traces, StringComparison.Ordinal);
+        Assert.DoesNotContain("lakekeeper-test", traces, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// An OTLP/HTTP collector stand-in on a loopback port (System.Net.HttpListener, so that its own
     /// requests create no ASP.NET Core activities to export): keeps every body by path.

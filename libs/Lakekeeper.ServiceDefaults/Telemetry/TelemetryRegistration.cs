@@ -70,7 +70,12 @@ public static class TelemetryRegistration
             .AddNpgsqlInstrumentation());
 
         var telemetry = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(identity.Name, serviceVersion: identity.Version));
+            .ConfigureResource(resource => resource
+                .AddService(identity.Name, serviceVersion: identity.Version)
+                // The standard variables win over those defaults: OTEL_SERVICE_NAME, and e.g.
+                // service.instance.id in OTEL_RESOURCE_ATTRIBUTES. An Aspire app host sets both to its
+                // resource's name and instance, which is how its dashboard ties telemetry to a resource.
+                .AddEnvironmentVariableDetector());
         if (MetricsOptions.IsOn(configuration))
         {
             telemetry.WithMetrics(metrics => metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeEndpointPath = MetricsPath));
