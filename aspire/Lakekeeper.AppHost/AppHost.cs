@@ -12,6 +12,7 @@ var postgres = builder.AddLocalPostgres("postgres", settings);
 var nats = builder.AddLocalNats("nats", settings);
 
 var migrate = builder.AddProject<Projects.Lakekeeper_Standalone>("migrate", Services.ProjectOptions)
+    .WithEndpointsInEnvironment(static _ => false)
     .WithArgs("migrate")
     .WithCommonSettings(settings, postgres)
     .WithEnvironment("LAKEKEEPER__METRICS_PORT", "0")

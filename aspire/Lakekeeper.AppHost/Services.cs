@@ -30,6 +30,8 @@ internal static class Services
         where TProject : IProjectMetadata, new()
     {
         var service = builder.AddProject<TProject>(name, ProjectOptions)
+            // No ASPNETCORE_URLS: the hosts bind what LAKEKEEPER__SERVER__… says (else Kestrel warns it overrides it).
+            .WithEndpointsInEnvironment(static _ => false)
             .WithHttpEndpoint(port: port, name: "http", isProxied: false);
         service = service
             .WithEnvironment("LAKEKEEPER__SERVER__LISTENPORT", TargetPort(service.GetEndpoint("http")))
