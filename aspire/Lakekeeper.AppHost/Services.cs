@@ -52,7 +52,7 @@ internal static class Services
 
     /// <summary>
     /// The settings every process of <c>./lakekeeper up</c> gets (database, local secret key, file storage
-    /// root, loopback binding, text logs), and the dashboard's OTLP endpoint mapped to
+    /// root, loopback binding, text logs, the Production environment), and the dashboard's OTLP endpoint mapped to
     /// <c>LAKEKEEPER__TELEMETRY__…</c>: the services export only when that is set.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithCommonSettings(
@@ -62,6 +62,10 @@ internal static class Services
         .WithEnvironment("LAKEKEEPER__LOG__FORMAT", "text")
         .WithEnvironment("LAKEKEEPER__SERVER__BINDADDRESS", "127.0.0.1")
         .WithEnvironment("LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0", settings.WarehousesDirectory)
+        // The services run as deployed, whatever environment the app host itself runs in (its processes
+        // inherit its variables, and Development would change ASP.NET Core's defaults).
+        .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
+        .WithEnvironment("DOTNET_ENVIRONMENT", "Production")
         .WithEnvironment(static context =>
         {
             // Aspire sets the standard OTEL_EXPORTER_OTLP_* variables (when a dashboard runs) before this

@@ -79,6 +79,17 @@ public sealed class DependencyRuleTests
     }
 
     [Fact]
+    public void Only_its_smoke_test_references_the_app_host_and_the_app_host_references_only_hosts()
+    {
+        const string appHost = "aspire/Lakekeeper.AppHost/Lakekeeper.AppHost.csproj";
+        Assert.Equal(
+            ["tests/Lakekeeper.Aspire.Tests/Lakekeeper.Aspire.Tests.csproj"],
+            Graph.Projects.Where(p => Graph.Direct(p).Contains(appHost)));
+        // The app host composes processes: it starts the hosts, and never links a module or a library.
+        Assert.All(Graph.Direct(appHost), p => Assert.Matches(@"^services/[a-z]+/Lakekeeper\.([A-Za-z]+\.Host|Standalone)/", p));
+    }
+
+    [Fact]
     public void Nothing_references_a_test_project()
     {
         var offenders = Graph.Projects
