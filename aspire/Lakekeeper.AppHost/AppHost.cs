@@ -34,7 +34,7 @@ var signer = builder.AddService<Projects.Lakekeeper_Signer_Host>("signer", setti
 var management = builder.AddService<Projects.Lakekeeper_Management_Host>("management", settings, postgres, migrate)
     .WithEnvironment("LAKEKEEPER__AUTHZ__ENDPOINT", authzEndpoint)
     .WaitFor(authz);
-builder.AddService<Projects.Lakekeeper_Events_Host>("events", settings, postgres, migrate)
+var events = builder.AddService<Projects.Lakekeeper_Events_Host>("events", settings, postgres, migrate)
     // Change events go to the local NATS, into the JetStream stream the relay creates on first use.
     .WithEnvironment("LAKEKEEPER__NATS_ADDRESS", LocalNats.Address(nats))
     .WithEnvironment("LAKEKEEPER__NATS_TOPIC", "lakekeeper.events")
@@ -49,6 +49,13 @@ var gateway = builder.AddService<Projects.Lakekeeper_Gateway_Host>("gateway", se
     .WaitFor(signer)
     .WaitFor(management)
     .WithUrlForEndpoint("http", url => url.DisplayText = "Iceberg REST catalog: " + url.Url + "/catalog");
+
+// Where clients reach the system, as `./lakekeeper up` sets it for every service: the gateway.
+var publicBaseUri = ReferenceExpression.Create($"http://localhost:{gateway.GetEndpoint("http").Property(EndpointProperty.Port)}");
+foreach (var service in new[] { authz, catalog, signer, management, events, gateway })
+{
+    service.WithEnvironment("LAKEKEEPER__SERVER__PUBLICBASEURI", publicBaseUri);
+}
 
 builder.AddBootstrap("bootstrap", gateway, settings.WarehousesDirectory);
 

@@ -13,7 +13,7 @@ internal sealed record AppHostSettings(
     int? GatewayPort,
     int? PostgresPort,
     int? NatsPort,
-    int MetricsBasePort)
+    int? MetricsBasePort)
 {
     /// <summary>The services in start order, with the offset of their metrics port (as <c>./lakekeeper up</c>).</summary>
     public static readonly IReadOnlyDictionary<string, int> MetricsOffsets = new Dictionary<string, int>
@@ -29,8 +29,9 @@ internal sealed record AppHostSettings(
     /// <summary>
     /// <c>LAKEKEEPER_PORT</c> (gateway, default 8181), <c>LAKEKEEPER_PG_PORT</c> (default 5433),
     /// <c>LAKEKEEPER_NATS_PORT</c> (default 4223), <c>LAKEKEEPER_METRICS_PORT</c> (base, default 9000; the
-    /// services use base+1..base+6; 0 = off), <c>LAKEKEEPER_ASPIRE_STATE</c> (default
-    /// <c>.lakekeeper/aspire</c> in the checkout). A port of 0 means "any free port" (tests).
+    /// services use base+1..base+6; 0 = off, <c>any</c> = each on a free port), <c>LAKEKEEPER_ASPIRE_STATE</c>
+    /// (default <c>.lakekeeper/aspire</c> in the checkout). A port of 0 means "any free port" (tests), except
+    /// for the metrics base, where 0 means off as in <c>./lakekeeper up</c>.
     /// </summary>
     public static AppHostSettings From(IConfiguration configuration, string appHostDirectory)
     {
@@ -44,15 +45,35 @@ internal sealed record AppHostSettings(
             Port(configuration, "LAKEKEEPER_PORT", 8181),
             Port(configuration, "LAKEKEEPER_PG_PORT", 5433),
             Port(configuration, "LAKEKEEPER_NATS_PORT", 4223),
-            Port(configuration, "LAKEKEEPER_METRICS_PORT", 9000) ?? 0);
+            MetricsBase(configuration));
     }
 
-    /// <summary>The fixed metrics port of a service, or 0 when metrics are off.</summary>
-    public int MetricsPort(string service) => MetricsBasePort == 0 ? 0 : MetricsBasePort + MetricsOffsets[service];
+    /// <summary>The fixed metrics port of a service, 0 when metrics are off, null for a free port.</summary>
+    public int? MetricsPort(string service) => MetricsBasePort is { } port
+        ? port == 0 ? 0 : port + MetricsOffsets[service]
+        : null;
 
     public string WarehousesDirectory => Path.Combine(StateDirectory, "warehouses");
 
     public string SecretKeyFile => Path.Combine(StateDirectory, "secret.key");
+
+    /// <summary>The metrics base port: 0 (off) stays 0, <c>any</c> is null (free ports).</summary>
+    private static int? MetricsBase(IConfiguration configuration)
+    {
+        const string name = "LAKEKEEPER_METRICS_PORT";
+        if (string.Equals(configuration[name]?.Trim(), "any", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var port = Port(configuration, name, 9000) ?? 0;
+        if (port > 65535 - MetricsOffsets.Count)
+        {
+            throw new InvalidOperationException($"{name}='{port}' leaves no room for the {MetricsOffsets.Count} service ports after it.");
+        }
+
+        return port;
+    }
 
     /// <summary>null for 0 (a free port chosen when the resource starts).</summary>
     private static int? Port(IConfiguration configuration, string name, int fallback)

@@ -17,7 +17,8 @@ internal static class Services
 
     /// <summary>
     /// A service host: its public HTTP port (<paramref name="port"/>, or any free one) in
-    /// <c>LAKEKEEPER__SERVER__LISTENPORT</c>, its Prometheus port in <c>LAKEKEEPER__METRICS_PORT</c>,
+    /// <c>LAKEKEEPER__SERVER__LISTENPORT</c>, its Prometheus port in <c>LAKEKEEPER__METRICS_PORT</c> (the
+    /// <c>metrics</c> endpoint: fixed as <c>./lakekeeper up</c> assigns them, or any free one),
     /// readiness from <c>/health/ready</c>, the common settings, started after the migration finished.
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddService<TProject>(

@@ -48,6 +48,30 @@ public sealed class AppHostTests(AspireApp aspire) : IClassFixture<AspireApp>
     }
 
     [Fact]
+    public async Task Every_service_serves_Prometheus_metrics_on_its_own_port_with_the_requests_by_route()
+    {
+        using var client = new HttpClient { BaseAddress = aspire.BaseAddress };
+        var prefix = await WarehousePrefixAsync(client, "demo");
+        var ports = new HashSet<int>();
+        foreach (var service in Services)
+        {
+            var metrics = aspire.App.GetEndpoint(service, "metrics");
+            Assert.True(ports.Add(metrics.Port), $"{service}: metrics port {metrics.Port} shared");
+            Assert.NotEqual(aspire.App.GetEndpoint(service, "http").Port, metrics.Port);
+            using var scrape = await client.GetAsync(new Uri(metrics, "/metrics"));
+            Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+            // The app host's health checks of /health/ready are requests like any other.
+            var text = await scrape.Content.ReadAsStringAsync();
+            Assert.True(text.Contains("http_route=\"/health/ready\"", StringComparison.Ordinal), $"{service}:\n{text}");
+        }
+
+        // The config call above went through the gateway to the catalog: counted by its route template.
+        var catalog = await client.GetStringAsync(new Uri(aspire.App.GetEndpoint("catalog", "metrics"), "/metrics"));
+        Assert.Contains("http_route=\"/catalog/v1/config\"", catalog, StringComparison.Ordinal);
+        Assert.NotEmpty(prefix);
+    }
+
+    [Fact]
     public async Task A_table_lives_its_whole_life_through_iceberg_js()
     {
         var observed = await IcebergJsLifecycle.RunAsync(aspire.BaseAddress, "demo", Guid.NewGuid().ToString("N")[..8]);

@@ -6,7 +6,7 @@ namespace Lakekeeper.Aspire.Tests;
 
 /// <summary>
 /// The app host started once for the test class, as a developer starts it but on free ports, in a state
-/// folder of its own and without the dashboard: Postgres (initdb on first start), nats-server, the
+/// folder of its own (metrics on free ports) and without the dashboard: Postgres (initdb on first start), nats-server, the
 /// migration, the six services, the bootstrap of the warehouse <c>demo</c>.
 /// </summary>
 public sealed class AspireApp : IAsyncLifetime
@@ -30,7 +30,7 @@ public sealed class AspireApp : IAsyncLifetime
                 "--LAKEKEEPER_PORT=0",
                 "--LAKEKEEPER_PG_PORT=0",
                 "--LAKEKEEPER_NATS_PORT=0",
-                "--LAKEKEEPER_METRICS_PORT=0",
+                "--LAKEKEEPER_METRICS_PORT=any",
                 "--LAKEKEEPER_ASPIRE_STATE=" + _state,
             ],
             static (options, _) => options.DisableDashboard = true,
