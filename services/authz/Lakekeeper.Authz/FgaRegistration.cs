@@ -57,8 +57,13 @@ public static class FgaRegistration
         {
             services.AddSingleton<IValidateOptions<OpenFgaOptions>, OpenFgaBackendValidator>();
             services.TryAddSingleton(TimeProvider.System);
+            // The call has its own timeout (LAKEKEEPER__AUTHZ__TIMEOUTMS) and failures answer 503: the
+            // host's standard resilience pipeline (retries with backoff) would race it, so it opts out.
+#pragma warning disable EXTEXP0001
             services.AddHttpClient<OpenFgaHttpClient>((sp, http) =>
-                http.Timeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<AuthzOptions>>().Value.TimeoutMs));
+                    http.Timeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<AuthzOptions>>().Value.TimeoutMs))
+                .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         }
     }
 
