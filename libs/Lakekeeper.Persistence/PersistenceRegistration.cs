@@ -42,6 +42,8 @@ public static class PersistenceRegistration
         services.AddSingleton<Catalog.TaskRepository>();
         services.AddSingleton<Identity.UserRepository>();
         services.AddSingleton<Identity.RoleRepository>();
+        services.AddSingleton<Catalog.OutboxRelayRepository>();
+        services.AddSingleton<Catalog.ChangeLogRepository>();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("postgres", tags: [HealthTags.Ready]);
         return services;
     }

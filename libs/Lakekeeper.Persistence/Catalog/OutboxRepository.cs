@@ -2,19 +2,43 @@ using Lakekeeper.Persistence.Model;
 
 namespace Lakekeeper.Persistence.Catalog;
 
-/// <summary>A change event, written in the transaction of the change (transactional outbox).</summary>
-public sealed record OutboxEvent(Guid EventId, WarehouseId? WarehouseId, string EventType, TabularId? TabularId, string PayloadJson);
+/// <summary>
+/// A change event as stored: the CloudEvent in structured mode (<paramref name="EventJson"/>) and
+/// the columns the relay and the events API query.
+/// </summary>
+/// <param name="ObjectType"><c>namespace</c>, <c>table</c> or <c>view</c>.</param>
+/// <param name="ObjectId">The object's id: events of one object are published in the order they were written.</param>
+/// <param name="NameKey">The lower-cased namespace levels and name, for name-prefix filters.</param>
+public sealed record OutboxEvent(
+    Guid EventId,
+    DateTimeOffset CreatedAt,
+    WarehouseId WarehouseId,
+    string EventType,
+    string ObjectType,
+    Guid ObjectId,
+    IReadOnlyList<string> NameKey,
+    string? RequestId,
+    string EventJson);
 
+/// <summary>The transactional outbox: change events are written in the transaction of the change.</summary>
 public static class OutboxRepository
 {
+    /// <summary>The channel <c>NOTIFY</c>-ed when events are written; the relay <c>LISTEN</c>s on it.</summary>
+    public const string Channel = "lakekeeper_outbox";
+
     public static async Task AddAsync(DbTransaction tx, OutboxEvent change, CancellationToken cancellationToken)
     {
+        // One round trip: the row and the wake-up of the relay (delivered at commit, collapsed per transaction).
         await using var command = tx.Command(
-            "INSERT INTO event_outbox (event_id, warehouse_id, event_type, tabular_id, payload) VALUES ($1, $2, $3, $4, $5)",
-            change.EventId, change.WarehouseId?.Value, change.EventType, change.TabularId?.Value, new Repositories.Json(change.PayloadJson));
+            $"""
+            WITH added AS (
+                INSERT INTO event_outbox (event_id, created_at, warehouse_id, event_type, object_type, object_id, name_key, request_id, event)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                RETURNING 1)
+            SELECT pg_notify('{Channel}', '') FROM added
+            """,
+            change.EventId, change.CreatedAt, change.WarehouseId.Value, change.EventType, change.ObjectType, change.ObjectId,
+            change.NameKey.ToArray(), change.RequestId, change.EventJson);
         await command.ExecuteNonQueryAsync(cancellationToken);
-        // Wake the events relay without waiting for its poll.
-        await using var notify = tx.Command("SELECT pg_notify('lakekeeper_outbox', '')");
-        await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -34,6 +34,8 @@ public static class CatalogRegistration
         services.AddSingleton<Identifiers>();
         services.AddSingleton<AccessGuard>();
         services.AddSingleton<IdempotencyGate>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<CatalogEvents>();
         services.AddSingleton<NamespaceService>();
         services.AddSingleton<TableService>();
         services.AddSingleton<ViewService>();

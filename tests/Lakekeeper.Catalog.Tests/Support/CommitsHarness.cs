@@ -329,7 +329,7 @@ internal sealed class CommitsCatalog(HttpClient http, string prefix, string ware
     public async Task<IReadOnlyList<(string Type, Guid? Tabular)>> OutboxAsync()
     {
         await using var connection = await OpenDatabaseAsync();
-        await using var command = Command(connection, "SELECT event_type, tabular_id FROM event_outbox WHERE warehouse_id = $1::uuid ORDER BY event_id", prefix);
+        await using var command = Command(connection, "SELECT event_type, CASE WHEN object_type = 'namespace' THEN NULL ELSE object_id END FROM event_outbox WHERE warehouse_id = $1::uuid ORDER BY seq", prefix);
         await using var reader = await command.ExecuteReaderAsync();
         var list = new List<(string, Guid?)>();
         while (await reader.ReadAsync())

@@ -1,4 +1,3 @@
-using System.Text;
 using Lakekeeper.Authz;
 using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence;
@@ -27,6 +26,7 @@ internal sealed partial class CommitRunner(
     Npgsql.NpgsqlDataSource dataSource,
     AccessGuard access,
     TabularStorage storage,
+    CatalogEvents events,
     TimeProvider time,
     IOptions<CatalogOptions> options,
     ILogger<CommitRunner> logger)
@@ -199,8 +199,9 @@ internal sealed partial class CommitRunner(
             }
 
             await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
-            foreach (var p in changed)
+            for (var i = 0; i < changed.Count; i++)
             {
+                var p = changed[i];
                 var location = StorageLocation.Parse(kind.Location(p.Result));
                 if (kind.Location(p.Result) != kind.Location(p.Current)
                     && await TabularStorage.ClaimAsync(tx, warehouse, location, p.Row.Id, exclusive: true, cancellationToken) is { } overlap)
@@ -219,8 +220,9 @@ internal sealed partial class CommitRunner(
                     return null;
                 }
 
-                await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, p.Row.Id, kind.EventType, p.Change.Id,
-                    Encoding.UTF8.GetString(p.Change.EventBody.Span)), cancellationToken);
+                // One event per changed table or view; a multi-table commit numbers them 0..N-1 under one request id.
+                await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, p.Row.Id, kind.Type, kind.EventType, p.Change.Id, p.Change.EventBody,
+                    sequenceNumber: i, numEvents: changed.Count), cancellationToken);
             }
 
             // Only a transaction has unchanged members next to changed ones, and it answers with no documents.

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Lakekeeper.Authz;
 using Lakekeeper.Catalog.Http;
 using Lakekeeper.Iceberg;
@@ -11,7 +10,7 @@ namespace Lakekeeper.Catalog.Services;
 
 /// <summary>Namespaces: list, create, load, exists, drop, update properties.</summary>
 internal sealed class NamespaceService(
-    NamespaceRepository namespaces, NpgsqlDataSource dataSource, AccessGuard access, Identifiers identifiers)
+    NamespaceRepository namespaces, NpgsqlDataSource dataSource, AccessGuard access, Identifiers identifiers, CatalogEvents events)
 {
     public async Task<Result<NamespacePage>> ListAsync(
         WarehouseContext warehouse, string? parent, Paging paging, CancellationToken cancellationToken)
@@ -63,7 +62,7 @@ internal sealed class NamespaceService(
         }
 
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
-        var (outcome, _) = await NamespaceRepository.CreateAsync(tx, warehouse.Id, levels, properties, cancellationToken);
+        var (outcome, record) = await NamespaceRepository.CreateAsync(tx, warehouse.Id, levels, properties, cancellationToken);
         switch (outcome)
         {
             case NamespaceCreateOutcome.AlreadyExists:
@@ -75,8 +74,7 @@ internal sealed class NamespaceService(
         }
 
         var created = new NamespaceDescription(levels, properties);
-        await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "createNamespace", null,
-            JsonSerializer.Serialize(new { @namespace = levels, properties })), cancellationToken);
+        await OutboxRepository.AddAsync(tx, events.Namespace(warehouse, record!.Id, "createNamespace", levels, body), cancellationToken);
         await completion.CommitAsync(tx, created, cancellationToken);
         return created;
     }
@@ -121,8 +119,7 @@ internal sealed class NamespaceService(
         }
 
         await NamespaceRepository.DeleteAsync(tx, found.Id, cancellationToken);
-        await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "dropNamespace", null,
-            JsonSerializer.Serialize(new { @namespace = found.Name })), cancellationToken);
+        await OutboxRepository.AddAsync(tx, events.Namespace(warehouse, found.Id, "dropNamespace", found.Name, data: null), cancellationToken);
         await completion.CommitAsync(tx, default, cancellationToken);
         return default(Done);
     }
@@ -173,8 +170,7 @@ internal sealed class NamespaceService(
 
         await NamespaceRepository.UpdatePropertiesAsync(tx, found.Id, properties, cancellationToken);
         var update = new PropertiesUpdate(updates.Keys, removed, missing);
-        await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "updateNamespaceProperties", null,
-            JsonSerializer.Serialize(new { @namespace = found.Name, updated = updates.Keys, removed })), cancellationToken);
+        await OutboxRepository.AddAsync(tx, events.Namespace(warehouse, found.Id, "updateNamespaceProperties", found.Name, body), cancellationToken);
         await completion.CommitAsync(tx, update, cancellationToken);
         return update;
     }

@@ -30,6 +30,7 @@ internal sealed partial class TableService(
     CommitRunner commits,
     TableMetadataKind tableKind,
     StorageDelegation delegations,
+    CatalogEvents events,
     TimeProvider time,
     ILogger<TableService> logger)
 {
@@ -101,14 +102,13 @@ internal sealed partial class TableService(
             return new MetadataDocument(null, TableMetadataJson.Write(metadata));
         }
 
-        return await InsertNewAsync(warehouse, ns, id, tabularId, metadata, explicitLocation,
-            JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location }), completion, createViaCommit: false, cancellationToken);
+        return await InsertNewAsync(warehouse, ns, id, tabularId, metadata, explicitLocation, body, completion, createViaCommit: false, cancellationToken);
     }
 
     /// <summary>Writes version 0 of a new table and registers it.</summary>
     private async Task<Result<MetadataDocument>> InsertNewAsync(
         WarehouseContext warehouse, NamespaceRecord ns, TableIdentifier id, TabularId tabularId, TableMetadata metadata,
-        bool explicitLocation, string eventPayload, Completion<MetadataDocument> completion, bool createViaCommit, CancellationToken cancellationToken)
+        bool explicitLocation, ReadOnlyMemory<byte> eventData, Completion<MetadataDocument> completion, bool createViaCommit, CancellationToken cancellationToken)
     {
         var location = TabularStorage.Inside(warehouse, metadata.Location, "table");
         if (location.IsFailure)
@@ -119,7 +119,7 @@ internal sealed partial class TableService(
         var json = TableMetadataJson.Write(metadata);
         var metadataLocation = MetadataFiles.NextTableMetadataLocation(metadata, null);
         var plan = new NewTabularPlan(warehouse, ns, id, TabularType.Table, tabularId, location.Value, explicitLocation, metadataLocation, json,
-            metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "createTable", id, eventPayload))
+            metadata.FormatVersion, events.Tabular(warehouse, tabularId, TabularType.Table, "createTable", id, eventData))
         {
             WriteGzip = MetadataFiles.UseGzip(metadata),
         };
@@ -269,8 +269,8 @@ internal sealed partial class TableService(
         }
 
         var explicitLocation = metadata.Location != defaultLocation.Value.ToString();
-        return await InsertNewAsync(warehouse, ns, id, new TabularId(metadata.TableUuid), metadata, explicitLocation,
-            System.Text.Encoding.UTF8.GetString(body.Span), completion, createViaCommit: true, cancellationToken);
+        return await InsertNewAsync(warehouse, ns, id, new TabularId(metadata.TableUuid), metadata, explicitLocation, body, completion,
+            createViaCommit: true, cancellationToken);
     }
 
     public async Task<Result<Done>> DropAsync(
@@ -298,7 +298,7 @@ internal sealed partial class TableService(
                 JsonSerializer.Serialize(new PurgePayload(row.Location, MetadataFilesOutside(row))), null, cancellationToken);
         }
 
-        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "dropTable", id, JsonSerializer.Serialize(new { purge })), cancellationToken);
+        await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, row.Id, TabularType.Table, "dropTable", id, data: null), cancellationToken);
         await completion.CommitAsync(tx, default, cancellationToken);
         return default(Done);
     }
@@ -368,8 +368,8 @@ internal sealed partial class TableService(
         }
 
         var eventType = type == TabularType.Table ? "renameTable" : "renameView";
-        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, eventType, destination,
-            JsonSerializer.Serialize(new { source = new { @namespace = source.Namespace, name = source.Name }, destination = new { @namespace = destination.Namespace, name = destination.Name } })),
+        await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, row.Id, type, eventType, destination,
+            JsonSerializer.SerializeToUtf8Bytes(new { source = new { @namespace = source.Namespace, name = source.Name }, destination = new { @namespace = destination.Namespace, name = destination.Name } })),
             cancellationToken);
         await completion.CommitAsync(tx, default, cancellationToken);
         return default(Done);
@@ -401,15 +401,14 @@ internal sealed partial class TableService(
 
         var (location, json, metadata, tableLocation) = registered.Value;
         var document = new MetadataDocument(location, json);
-        var eventPayload = JsonSerializer.Serialize(new { metadataLocation = location, overwrite = request.Overwrite });
         var result = request.Overwrite
-            ? await OverwriteAsync(warehouse, id, tableLocation, location, json, metadata.FormatVersion, eventPayload, document, completion, cancellationToken)
+            ? await OverwriteAsync(warehouse, id, tableLocation, location, json, metadata.FormatVersion, document, completion, cancellationToken)
             : null;
         if (result is null)
         {
             var tabularId = TabularId.New();
             var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.Table, tabularId, tableLocation, ExplicitLocation: true,
-                location, json, metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerTable", id, eventPayload));
+                location, json, metadata.FormatVersion, events.Tabular(warehouse, tabularId, TabularType.Table, "registerTable", id, data: null));
             result = await creation.InsertAsync(plan, type => NameTaken(id, type, createViaCommit: false),
                 () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"), document, completion, cancellationToken);
         }
@@ -428,7 +427,7 @@ internal sealed partial class TableService(
     /// </summary>
     private async Task<Result<MetadataDocument>?> OverwriteAsync(
         WarehouseContext warehouse, TableIdentifier id, Storage.Locations.StorageLocation tableLocation, string metadataLocation, byte[] json, int formatVersion,
-        string eventPayload, MetadataDocument registered, Completion<MetadataDocument> completion, CancellationToken cancellationToken)
+        MetadataDocument registered, Completion<MetadataDocument> completion, CancellationToken cancellationToken)
     {
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
         var existing = await TabularRepository.GetForUpdateAsync(tx, warehouse.Id, id.Namespace, id.Name, cancellationToken);
@@ -455,7 +454,7 @@ internal sealed partial class TableService(
 
         await TabularRepository.SwapMetadataAsync(tx, existing.Id, existing.MetadataLocation, metadataLocation, json,
             tableLocation.ToString(), formatVersion, cancellationToken);
-        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, existing.Id, "registerTable", id, eventPayload), cancellationToken);
+        await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, existing.Id, TabularType.Table, "registerTable", id, data: null), cancellationToken);
         await completion.CommitAsync(tx, registered, cancellationToken);
         return registered;
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Lakekeeper.Authz;
 using Lakekeeper.Catalog.Http;
 using Lakekeeper.Iceberg;
@@ -22,6 +21,7 @@ internal sealed class ViewService(
     TableService tables,
     CommitRunner commits,
     ViewMetadataKind viewKind,
+    CatalogEvents events,
     TimeProvider time)
 {
     public async Task<Result<IdentifierPage>> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
@@ -80,7 +80,7 @@ internal sealed class ViewService(
         var json = ViewMetadataJson.Write(metadata);
         var metadataLocation = MetadataFiles.NextViewMetadataLocation(metadata, null);
         var plan = new NewTabularPlan(warehouse, ns, id, TabularType.View, tabularId, location.Value, explicitLocation, metadataLocation, json,
-            metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "createView", id, JsonSerializer.Serialize(new { name = request.Name, location = metadata.Location })))
+            metadata.FormatVersion, events.Tabular(warehouse, tabularId, TabularType.View, "createView", id, body))
         {
             WriteGzip = MetadataFiles.UseGzip(metadata),
         };
@@ -159,7 +159,7 @@ internal sealed class ViewService(
         }
 
         await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken);
-        await OutboxRepository.AddAsync(tx, CatalogEvents.Tabular(warehouse, row.Id, "dropView", id, "{}"), cancellationToken);
+        await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, row.Id, TabularType.View, "dropView", id, data: null), cancellationToken);
         await completion.CommitAsync(tx, default, cancellationToken);
         return default(Done);
     }
@@ -208,7 +208,7 @@ internal sealed class ViewService(
         var (location, json, metadata, viewLocation) = registered.Value;
         var tabularId = TabularId.New();
         var plan = new NewTabularPlan(warehouse, target.Value, id, TabularType.View, tabularId, viewLocation, ExplicitLocation: true, location, json,
-            metadata.FormatVersion, CatalogEvents.Tabular(warehouse, tabularId, "registerView", id, JsonSerializer.Serialize(new { metadataLocation = location })));
+            metadata.FormatVersion, events.Tabular(warehouse, tabularId, TabularType.View, "registerView", id, data: null));
         return await creation.InsertAsync(plan, type => NameTaken(id, type), () => IcebergError.AlreadyExists($"A table or view with UUID {tabularId} already exists"),
             new MetadataDocument(location, json), completion, cancellationToken);
     }

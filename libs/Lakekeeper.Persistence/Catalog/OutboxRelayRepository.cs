@@ -1,0 +1,107 @@
+using Lakekeeper.Persistence.Repositories;
+using Npgsql;
+
+namespace Lakekeeper.Persistence.Catalog;
+
+/// <summary>An unpublished event claimed by a relay: its place in its object's order and its CloudEvent.</summary>
+public sealed record PendingEvent(Guid EventId, long Seq, Guid ObjectId, DateTimeOffset CreatedAt, string EventJson);
+
+/// <summary>
+/// What the events relay does with the outbox. Ownership of an object's events goes with the lock on
+/// its oldest unpublished event (its head): a relay claims heads with <c>FOR UPDATE SKIP LOCKED</c>,
+/// then locks the later events of those objects too. Another relay sees the same heads locked and
+/// skips them, and never considers a later event of an object while its head is unpublished, so one
+/// relay at a time publishes an object's events, in order. Everything stays locked until the relay
+/// has the brokers' acknowledgements and marks the events published in the same transaction: a relay
+/// that dies leaves them unpublished for the next one.
+/// </summary>
+public sealed class OutboxRelayRepository(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// Claims up to <paramref name="maxObjects"/> objects among the oldest <paramref name="window"/>
+    /// pending events, and up to <paramref name="maxEvents"/> of their pending events, oldest first.
+    /// </summary>
+    public static async Task<IReadOnlyList<PendingEvent>> ClaimAsync(
+        DbTransaction tx, int window, int maxObjects, int maxEvents, CancellationToken cancellationToken)
+    {
+        var heads = new List<Guid>();
+        await using (var claim = tx.Command(
+            """
+            WITH oldest AS (
+                SELECT event_id, seq, object_id FROM event_outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1
+            ), heads AS (
+                SELECT DISTINCT ON (object_id) event_id FROM oldest ORDER BY object_id, seq
+            )
+            SELECT e.object_id FROM event_outbox e
+            WHERE e.event_id IN (SELECT event_id FROM heads) AND e.published_at IS NULL
+            ORDER BY e.seq
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+            """,
+            window, maxObjects))
+        {
+            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                heads.Add(reader.GetGuid(0));
+            }
+        }
+
+        if (heads.Count == 0)
+        {
+            return [];
+        }
+
+        var events = new List<PendingEvent>();
+        await using var rows = tx.Command(
+            """
+            SELECT event_id, seq, object_id, created_at, event FROM event_outbox
+            WHERE object_id = ANY($1) AND published_at IS NULL
+            ORDER BY seq
+            LIMIT $2
+            FOR UPDATE
+            """,
+            heads.ToArray(), maxEvents);
+        await using (var reader = await rows.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                events.Add(new PendingEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetGuid(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4)));
+            }
+        }
+
+        return events;
+    }
+
+    public static async Task MarkPublishedAsync(DbTransaction tx, IReadOnlyCollection<Guid> eventIds, CancellationToken cancellationToken)
+    {
+        if (eventIds.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = tx.Command("UPDATE event_outbox SET published_at = now() WHERE event_id = ANY($1)", eventIds.ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>When the oldest unpublished event was written, or null when none waits.</summary>
+    public async Task<DateTimeOffset?> OldestPendingAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource, "SELECT created_at FROM event_outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1");
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
+    /// <summary>Deletes up to <paramref name="limit"/> published events older than <paramref name="retention"/>; returns how many.</summary>
+    public async Task<int> PruneAsync(TimeSpan retention, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource,
+            """
+            DELETE FROM event_outbox WHERE event_id IN (
+                SELECT event_id FROM event_outbox
+                WHERE published_at IS NOT NULL AND published_at < now() - $1 AND created_at < now() - $1
+                LIMIT $2)
+            """,
+            retention, limit);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
