@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Lakekeeper.Testing;
+
+/// <summary>
+/// A real <c>nats-server</c> (Debian's package) with JetStream, on a free loopback port with its own
+/// store folder. It can be stopped and started again on the same port and store, the way a broker
+/// outage looks to clients; JetStream streams survive the restart.
+/// </summary>
+public sealed class NatsServer : IAsyncDisposable
+{
+    private readonly string _binary;
+    private readonly string _store;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    private NatsServer(string binary, string store, int port)
+    {
+        _binary = binary;
+        _store = store;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Url => $"nats://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public static async Task<NatsServer> StartAsync()
+    {
+        var binary = Find() ?? throw new InvalidOperationException(
+            "nats-server was not found on PATH or in /usr/sbin. Install it with 'sudo apt-get install -y nats-server' " +
+            "(./lakekeeper test installs it).");
+        var server = new NatsServer(binary, Directory.CreateTempSubdirectory("lakekeeper-nats-").FullName, FreePort.Next());
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server (again) on the same port and store, and waits until it accepts connections.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (IsRunning)
+        {
+            return;
+        }
+
+        var info = new ProcessStartInfo(_binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "-js", "-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-sd", _store })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start nats-server");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        await Eventually.TrueAsync(async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"nats-server exited with {process.ExitCode}:\n{Output}");
+            }
+
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", Port);
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(20), "nats-server to accept connections");
+    }
+
+    /// <summary>Kills the server at once (SIGKILL): clients see the connection drop.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        try
+        {
+            Directory.Delete(_store, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder; best effort.
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    private static string? Find() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append("/usr/sbin")
+            .Select(folder => Path.Combine(folder, "nats-server"))
+            .FirstOrDefault(File.Exists);
+}
