@@ -8,7 +8,7 @@ namespace Lakekeeper.Persistence.Catalog;
 public readonly record struct ChangeLogPosition(ulong Xid, long Seq);
 
 /// <summary>Which events to read. Null filters match everything; every set filter must match.</summary>
-/// <param name="NamePrefixes">Lower-cased name prefixes: an event matches when its object's name starts with one of them.</param>
+/// <param name="NamePrefixes">Name prefixes (case-insensitive): an event matches when its object's name starts with one of them.</param>
 public sealed record ChangeLogQuery(
     WarehouseId Warehouse,
     ChangeLogPosition? After,
@@ -19,8 +19,8 @@ public sealed record ChangeLogQuery(
     IReadOnlyList<IReadOnlyList<string>>? NamePrefixes,
     int Limit);
 
-/// <summary>A stored event read back: its position, object and CloudEvent.</summary>
-public sealed record ChangeLogEntry(ChangeLogPosition Position, string ObjectType, Guid ObjectId, string EventJson);
+/// <summary>A stored event read back: its position, object (type, id, name as given) and CloudEvent.</summary>
+public sealed record ChangeLogEntry(ChangeLogPosition Position, string ObjectType, Guid ObjectId, IReadOnlyList<string> ObjectName, string EventJson);
 
 /// <summary>
 /// Reads the stored change events for the events API. Only events of transactions older than every
@@ -34,20 +34,20 @@ public sealed class ChangeLogRepository(NpgsqlDataSource dataSource)
 
     public async Task<IReadOnlyList<ChangeLogEntry>> ReadAsync(ChangeLogQuery query, CancellationToken cancellationToken)
     {
-        var prefixes = query.NamePrefixes?.Select(p => string.Concat(p.Select(level => level + LevelSeparator))).ToArray();
+        var prefixes = query.NamePrefixes?.Select(p => string.Concat(p.Select(level => level.ToLowerInvariant() + LevelSeparator))).ToArray();
         await using var command = Sql.Command(dataSource,
             """
-            SELECT xid::text, seq, object_type, object_id, event FROM event_outbox
+            SELECT xid::text AS position, seq, object_type, object_id, object_name, event FROM event_outbox e
             WHERE warehouse_id = $1
-              AND xid < pg_snapshot_xmin(pg_current_snapshot())
-              AND ($2::text IS NULL OR (xid, seq) > ($2::xid8, $3))
+              AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+              AND ($2::text IS NULL OR (e.xid, e.seq) > ($2::xid8, $3))
               AND ($4::timestamptz IS NULL OR created_at >= $4)
               AND ($5::text[] IS NULL OR event_type = ANY($5))
               AND ($6::text[] IS NULL OR object_type = ANY($6))
               AND ($7::uuid[] IS NULL OR object_id = ANY($7))
               AND ($8::text[] IS NULL OR EXISTS (
                     SELECT 1 FROM unnest($8::text[]) p WHERE starts_with(array_to_string(name_key, chr(31)) || chr(31), p)))
-            ORDER BY xid, seq
+            ORDER BY e.xid, e.seq
             LIMIT $9
             """,
             query.Warehouse.Value,
@@ -72,7 +72,7 @@ public sealed class ChangeLogRepository(NpgsqlDataSource dataSource)
         {
             entries.Add(new ChangeLogEntry(
                 new ChangeLogPosition(ulong.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture), reader.GetInt64(1)),
-                reader.GetString(2), reader.GetGuid(3), reader.GetString(4)));
+                reader.GetString(2), reader.GetGuid(3), reader.GetFieldValue<string[]>(4), reader.GetString(5)));
         }
 
         return entries;

@@ -8,7 +8,7 @@ namespace Lakekeeper.Persistence.Catalog;
 /// </summary>
 /// <param name="ObjectType"><c>namespace</c>, <c>table</c> or <c>view</c>.</param>
 /// <param name="ObjectId">The object's id: events of one object are published in the order they were written.</param>
-/// <param name="NameKey">The lower-cased namespace levels and name, for name-prefix filters.</param>
+/// <param name="ObjectName">The namespace levels and the table or view name, as given.</param>
 public sealed record OutboxEvent(
     Guid EventId,
     DateTimeOffset CreatedAt,
@@ -16,7 +16,7 @@ public sealed record OutboxEvent(
     string EventType,
     string ObjectType,
     Guid ObjectId,
-    IReadOnlyList<string> NameKey,
+    IReadOnlyList<string> ObjectName,
     string? RequestId,
     string EventJson);
 
@@ -32,13 +32,13 @@ public static class OutboxRepository
         await using var command = tx.Command(
             $"""
             WITH added AS (
-                INSERT INTO event_outbox (event_id, created_at, warehouse_id, event_type, object_type, object_id, name_key, request_id, event)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                INSERT INTO event_outbox (event_id, created_at, warehouse_id, event_type, object_type, object_id, object_name, name_key, request_id, event)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                 RETURNING 1)
             SELECT pg_notify('{Channel}', '') FROM added
             """,
             change.EventId, change.CreatedAt, change.WarehouseId.Value, change.EventType, change.ObjectType, change.ObjectId,
-            change.NameKey.ToArray(), change.RequestId, change.EventJson);
+            change.ObjectName.ToArray(), change.ObjectName.Select(static p => p.ToLowerInvariant()).ToArray(), change.RequestId, change.EventJson);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -15,7 +15,8 @@ CREATE TABLE event_outbox (
     event_type    text        NOT NULL,
     object_type   text        NOT NULL CHECK (object_type IN ('namespace', 'table', 'view')),
     object_id     uuid        NOT NULL,
-    -- Lower-cased namespace levels and name, for name-prefix filters.
+    -- The namespace levels and the table or view name as given, and lower-cased for name-prefix filters.
+    object_name   text[]      NOT NULL,
     name_key      text[]      NOT NULL,
     request_id    text,
     -- The CloudEvent in structured mode, exactly as built.

@@ -35,6 +35,9 @@ public sealed class CatalogOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan WarehouseCacheDuration { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Serve the change log at <c>POST /v1/{prefix}/events</c> (and advertise it in <c>/config</c>).</summary>
+    public bool EventsApi { get; set; } = true;
+
     /// <summary>Longest identifier (namespace level, table or view name) accepted.</summary>
     [Range(1, 1024)]
     public int MaxNameLength { get; set; } = 256;

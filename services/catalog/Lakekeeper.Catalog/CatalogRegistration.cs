@@ -43,6 +43,7 @@ public static class CatalogRegistration
         services.AddSingleton<TableMetadataKind>();
         services.AddSingleton<ViewMetadataKind>();
         services.AddSingleton<StorageDelegation>();
+        services.AddSingleton<ChangeLogService>();
         services.AddHostedService<PurgeWorker>();
         return builder;
     }
@@ -56,6 +57,11 @@ public static class CatalogRegistration
         catalog.MapTablesApi();
         catalog.MapViewsApi();
         catalog.MapTransactionsApi();
+        if (endpoints.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<CatalogOptions>>().Value.EventsApi)
+        {
+            catalog.MapEventsApi();
+        }
+
         return endpoints;
     }
 }

@@ -40,4 +40,7 @@ internal static class CatalogEndpoints
         "POST /v1/{prefix}/views/rename",
         "POST /v1/{prefix}/namespaces/{namespace}/register-view",
     ];
+
+    /// <summary>The advertised routes with the settings' optional ones.</summary>
+    public static IReadOnlyList<string> For(CatalogOptions options) => options.EventsApi ? [.. Advertised, EventsApi.Route] : Advertised;
 }

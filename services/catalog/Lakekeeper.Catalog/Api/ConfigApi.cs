@@ -63,8 +63,8 @@ internal static class ConfigApi
             w.WriteString("prefix", resolved.Id.ToString());
             w.WriteEndObject();
             w.WriteStringArray("endpoints", resolved.Profile is S3StorageProfile { IsRemoteSigningEnabled: true }
-                ? [.. CatalogEndpoints.Advertised, CatalogEndpoints.SignTable]
-                : CatalogEndpoints.Advertised);
+                ? [.. CatalogEndpoints.For(settings), CatalogEndpoints.SignTable]
+                : CatalogEndpoints.For(settings));
             w.WriteString("idempotency-key-lifetime", System.Xml.XmlConvert.ToString(settings.IdempotencyKeyLifetime));
             w.WriteEndObject();
         }));

@@ -44,13 +44,12 @@ internal sealed class CatalogEvents(IHttpContextAccessor http, AccessGuard acces
         var change = new ChangeEvent(Guid.CreateVersion7(), time.GetUtcNow(), eventType, warehouse.Id.Value, objectType, objectId, levels, name,
             requestId, Actor, data is { Length: > 0 } ? data : null, numEvents, sequenceNumber);
         var json = Encoding.UTF8.GetString(ChangeEventFormat.Encode(ChangeEventFormat.ToCloudEvent(change, Source)).Span);
-        var nameKey = change.FullName.Select(static part => part.ToLowerInvariant()).ToArray();
         var type = objectType switch
         {
             ChangeObjectType.Table => "table",
             ChangeObjectType.View => "view",
             _ => "namespace",
         };
-        return new OutboxEvent(change.Id, change.Time, warehouse.Id, eventType, type, objectId, nameKey, requestId, json);
+        return new OutboxEvent(change.Id, change.Time, warehouse.Id, eventType, type, objectId, change.FullName, requestId, json);
     }
 }
