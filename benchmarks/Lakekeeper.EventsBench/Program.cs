@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Lakekeeper.Events;
+using Lakekeeper.Testing;
+using NATS.Client.Core;
+using Npgsql;
+
+// Change events: commit -> delivered latency at a fixed commit rate, relay throughput with one and two
+// relays, and commit throughput with the relay on and off. Real Postgres (durable), nats-server with
+// JetStream, the Release hosts as processes (standalone catalog with its relay off, events services).
+var rate = Arg("--rate", 200);
+var seconds = Arg("--seconds", 20);
+var backlog = Arg("--backlog", 50_000);
+var rounds = Arg("--rounds", 3);
+var writers = Arg("--writers", 16);
+Console.WriteLine($"EventsBench {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+
+var postgres = await PostgresServer.StartDedicatedAsync(durable: true);
+var database = await postgres.CreateDatabaseAsync();
+await using var nats = await NatsServer.StartAsync();
+var warehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-evbench-").FullName;
+const string Subject = "lakekeeper.bench";
+var common = new Dictionary<string, string>
+{
+    ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = database,
+    ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
+    ["LAKEKEEPER__NATS_ADDRESS"] = nats.Url,
+    ["LAKEKEEPER__NATS_TOPIC"] = Subject,
+    ["LAKEKEEPER__EVENTS__NATSSTREAM"] = "bench",
+};
+await using var catalog = await ServiceProcess.StartAsync("standalone", FreePort.Next(), new Dictionary<string, string>(common)
+{
+    ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+    ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = warehouseRoot,
+    ["LAKEKEEPER__EVENTS__RELAY"] = "false",
+});
+using var http = new HttpClient { BaseAddress = catalog.BaseAddress };
+(await http.PostAsJsonAsync("/management/v1/bootstrap", new Dictionary<string, object> { ["accept-terms-of-use"] = true })).EnsureSuccessStatusCode();
+Directory.CreateDirectory(Path.Combine(warehouseRoot, "bench"));
+var created = await http.PostAsJsonAsync("/management/v1/warehouse", new Dictionary<string, object>
+{
+    ["warehouse-name"] = "bench",
+    ["storage-profile"] = new Dictionary<string, object> { ["type"] = "file", ["root"] = Path.Combine(warehouseRoot, "bench") },
+});
+var prefix = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("warehouse-id").GetString()!;
+(await http.PostAsJsonAsync($"/catalog/v1/{prefix}/namespaces", new { @namespace = new[] { "b" } })).EnsureSuccessStatusCode();
+for (var t = 0; t < 100; t++)
+{
+    (await http.PostAsync($"/catalog/v1/{prefix}/namespaces/b/tables", Json($$"""{"name":"t{{t}}","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}"""))).EnsureSuccessStatusCode();
+}
+
+await using var dataSource = NpgsqlDataSource.Create(database);
+await using (var relay = await StartRelayAsync())
+{
+    await DrainedAsync();
+    await LatencyAsync();
+}
+
+await RelayThroughputAsync();
+await CommitThroughputAsync();
+return 0;
+
+// Commit -> delivered: commits at a fixed rate over 20 tables; a NATS subscriber notes when each event arrives.
+async Task LatencyAsync()
+{
+    await using var connection = new NatsConnection(new NatsOpts { Url = nats.Url });
+    var arrived = new ConcurrentDictionary<string, long>();
+    using var stop = new CancellationTokenSource();
+    var subscriber = Task.Run(async () =>
+    {
+        await foreach (var message in connection.SubscribeAsync<ReadOnlyMemory<byte>>(Subject, cancellationToken: stop.Token))
+        {
+            var now = Stopwatch.GetTimestamp();
+            var requestId = (string?)ChangeEventFormat.Decode(message.Data)[ChangeEventFormat.TraceId];
+            if (requestId is not null)
+            {
+                arrived.TryAdd(requestId, now);
+            }
+        }
+    });
+    await connection.PingAsync();
+
+    var sent = new ConcurrentDictionary<string, (long Sent, long Acknowledged)>();
+    var interval = TimeSpan.FromSeconds(1.0 / rate);
+    var warmup = rate * 5;
+    var total = warmup + (rate * seconds);
+    var start = Stopwatch.GetTimestamp();
+    var commits = new List<Task>();
+    for (var i = 0; i < total; i++)
+    {
+        var due = start + (long)(i * interval.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < due)
+        {
+            await Task.Delay(1);
+        }
+
+        var n = i;
+        commits.Add(Task.Run(async () =>
+        {
+            var id = "lat-" + n.ToString(CultureInfo.InvariantCulture);
+            var before = Stopwatch.GetTimestamp();
+            await CommitAsync(http, $"t{n % 20}", id);
+            if (n >= warmup)
+            {
+                sent[id] = (before, Stopwatch.GetTimestamp());
+            }
+        }));
+    }
+
+    await Task.WhenAll(commits);
+    var achieved = total / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    var deadline = DateTime.UtcNow.AddSeconds(60);
+    while (sent.Keys.Any(k => !arrived.ContainsKey(k)) && DateTime.UtcNow < deadline)
+    {
+        await Task.Delay(100);
+    }
+
+    await stop.CancelAsync();
+    var fromAck = sent.Select(p => Ms(arrived[p.Key] - p.Value.Acknowledged)).Order().ToList();
+    var fromSend = sent.Select(p => Ms(arrived[p.Key] - p.Value.Sent)).Order().ToList();
+    var commitMs = sent.Select(p => Ms(p.Value.Acknowledged - p.Value.Sent)).Order().ToList();
+    Console.WriteLine($"latency at {rate} commits/s (achieved {achieved:N0}/s), {sent.Count} commits over 20 tables, one relay, JetStream acks:");
+    Console.WriteLine($"  commit response -> delivered: p50 {P(fromAck, 50):0.0} ms  p99 {P(fromAck, 99):0.0} ms  max {fromAck[^1]:0.0} ms");
+    Console.WriteLine($"  commit sent     -> delivered: p50 {P(fromSend, 50):0.0} ms  p99 {P(fromSend, 99):0.0} ms");
+    Console.WriteLine($"  commit itself:                p50 {P(commitMs, 50):0.0} ms  p99 {P(commitMs, 99):0.0} ms");
+}
+
+// Relay throughput: a backlog written at once, drained by one relay, then by two; alternated.
+async Task RelayThroughputAsync()
+{
+    var tables = Enumerable.Range(0, 100).Select(_ => Guid.CreateVersion7()).ToArray();
+    var results = new Dictionary<int, List<double>> { [1] = [], [2] = [] };
+    for (var r = 0; r < rounds; r++)
+    {
+        foreach (var count in new[] { 1, 2 })
+        {
+            var relays = new List<ServiceProcess>();
+            for (var i = 0; i < count; i++)
+            {
+                relays.Add(await StartRelayAsync());
+            }
+
+            await DrainedAsync();
+            var start = Stopwatch.GetTimestamp();
+            await WriteBacklogAsync(tables, backlog, prefix);
+            await DrainedAsync();
+            var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            results[count].Add(backlog / elapsed);
+            foreach (var relay in relays)
+            {
+                await relay.DisposeAsync();
+            }
+        }
+    }
+
+    Console.WriteLine($"relay throughput, backlog of {backlog:N0} events over 100 tables, NATS JetStream (median of {rounds}; all rounds):");
+    foreach (var (count, values) in results)
+    {
+        Console.WriteLine($"  {count} relay(s): {Median(values):N0} events/s   [{string.Join(", ", values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))}]");
+    }
+}
+
+// Commit throughput with the relay off and on, alternated; the backlog is drained before an "on" cell.
+async Task CommitThroughputAsync()
+{
+    var off = new List<double>();
+    var on = new List<double>();
+    await RunClosedLoopAsync(TimeSpan.FromSeconds(5)); // warm-up
+    for (var r = 0; r < rounds; r++)
+    {
+        off.Add(await RunClosedLoopAsync(TimeSpan.FromSeconds(seconds / 2)));
+        await using var relay = await StartRelayAsync();
+        await DrainedAsync();
+        on.Add(await RunClosedLoopAsync(TimeSpan.FromSeconds(seconds / 2)));
+        await DrainedAsync();
+    }
+
+    Console.WriteLine($"commit throughput, {writers} writers over 100 tables (median of {rounds}):");
+    Console.WriteLine($"  relay off: {Median(off):N0} commits/s  [{string.Join(", ", off.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))}]");
+    Console.WriteLine($"  relay on:  {Median(on):N0} commits/s  [{string.Join(", ", on.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))}]");
+    var ratios = off.Zip(on, (a, b) => b / a).ToList();
+    Console.WriteLine($"  on/off: {Median(ratios):P1} (per round: {string.Join(", ", ratios.Select(v => v.ToString("P1", CultureInfo.InvariantCulture)))})");
+}
+
+async Task<double> RunClosedLoopAsync(TimeSpan duration)
+{
+    var done = 0;
+    var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+    var start = Stopwatch.GetTimestamp();
+    await Task.WhenAll(Enumerable.Range(0, writers).Select(async w =>
+    {
+        var n = 0;
+        while (Stopwatch.GetTimestamp() < end)
+        {
+            await CommitAsync(http, $"t{(w * 7 + n++) % 100}", null);
+            Interlocked.Increment(ref done);
+        }
+    }));
+    return done / Stopwatch.GetElapsedTime(start).TotalSeconds;
+}
+
+async Task<ServiceProcess> StartRelayAsync() => await ServiceProcess.StartAsync("events", FreePort.Next(), common);
+
+async Task DrainedAsync()
+{
+    while (true)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM event_outbox WHERE published_at IS NULL");
+        if ((long)(await command.ExecuteScalarAsync())! == 0)
+        {
+            return;
+        }
+
+        await Task.Delay(20);
+    }
+}
+
+async Task WriteBacklogAsync(Guid[] tables, int count, string warehouse)
+{
+    await using var connection = await dataSource.OpenConnectionAsync();
+    await using var tx = await connection.BeginTransactionAsync();
+    await using (var copy = await connection.BeginBinaryImportAsync(
+        "COPY event_outbox (event_id, created_at, warehouse_id, event_type, object_type, object_id, object_name, name_key, request_id, event) FROM STDIN (FORMAT BINARY)"))
+    {
+        var source = ChangeEventFormat.Source("bench");
+        var data = Encoding.UTF8.GetBytes("""{"requirements":[],"updates":[{"action":"set-properties","updates":{"k":"v"}}]}""");
+        for (var i = 0; i < count; i++)
+        {
+            var table = tables[i % tables.Length];
+            var change = new ChangeEvent(Guid.CreateVersion7(), DateTimeOffset.UtcNow, "updateTable", Guid.Parse(warehouse), ChangeObjectType.Table, table,
+                ["b"], "x" + (i % tables.Length).ToString(CultureInfo.InvariantCulture), "backlog", ChangeActor.Anonymous, data);
+            await copy.StartRowAsync();
+            await copy.WriteAsync(change.Id, NpgsqlTypes.NpgsqlDbType.Uuid);
+            await copy.WriteAsync(change.Time, NpgsqlTypes.NpgsqlDbType.TimestampTz);
+            await copy.WriteAsync(change.WarehouseId, NpgsqlTypes.NpgsqlDbType.Uuid);
+            await copy.WriteAsync(change.Type, NpgsqlTypes.NpgsqlDbType.Text);
+            await copy.WriteAsync("table", NpgsqlTypes.NpgsqlDbType.Text);
+            await copy.WriteAsync(table, NpgsqlTypes.NpgsqlDbType.Uuid);
+            await copy.WriteAsync(change.FullName.ToArray(), NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text);
+            await copy.WriteAsync(change.FullName.ToArray(), NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text);
+            await copy.WriteAsync("backlog", NpgsqlTypes.NpgsqlDbType.Text);
+            await copy.WriteAsync(Encoding.UTF8.GetString(ChangeEventFormat.Encode(ChangeEventFormat.ToCloudEvent(change, source)).Span), NpgsqlTypes.NpgsqlDbType.Text);
+        }
+
+        await copy.CompleteAsync();
+    }
+
+    await using (var notify = new NpgsqlCommand("SELECT pg_notify('lakekeeper_outbox', '')", connection, tx))
+    {
+        await notify.ExecuteNonQueryAsync();
+    }
+
+    await tx.CommitAsync();
+}
+
+async Task CommitAsync(HttpClient client, string table, string? requestId)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Post, $"/catalog/v1/{prefix}/namespaces/b/tables/{table}")
+    {
+        Content = Json("""{"requirements":[],"updates":[{"action":"set-properties","updates":{"k":"v"}}]}"""),
+    };
+    if (requestId is not null)
+    {
+        request.Headers.Add("X-Request-Id", requestId);
+    }
+
+    using var response = await client.SendAsync(request);
+    response.EnsureSuccessStatusCode();
+}
+
+static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+
+static double P(List<double> sorted, double percentile) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percentile / 100 * sorted.Count) - 1)];
+
+static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
