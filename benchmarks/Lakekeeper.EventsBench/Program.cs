@@ -50,7 +50,7 @@ var prefix = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonEleme
 (await http.PostAsJsonAsync($"/catalog/v1/{prefix}/namespaces", new { @namespace = new[] { "b" } })).EnsureSuccessStatusCode();
 for (var t = 0; t < 100; t++)
 {
-    (await http.PostAsync($"/catalog/v1/{prefix}/namespaces/b/tables", Json($$"""{"name":"t{{t}}","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}"""))).EnsureSuccessStatusCode();
+    (await http.PostAsync($"/catalog/v1/{prefix}/namespaces/b/tables", Json($$$"""{"name":"t{{{t}}}","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}"""))).EnsureSuccessStatusCode();
 }
 
 await using var dataSource = NpgsqlDataSource.Create(database);
