@@ -41,7 +41,7 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         var files = _catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, ns));
         Assert.Equal([CommitsCatalog.PathOf(winnerLocation)], files);
         Assert.Equal(1L, await _catalog.CountAsync(
-            "SELECT count(*) FROM event_outbox WHERE event_type = 'createTable' AND payload->>'name' = 't' AND payload->'namespace' = '[\"creates\"]'::jsonb"));
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'createTable' AND object_name = ARRAY['creates', 't']"));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal(acknowledged.Count, final.MetadataLogLength);
         Assert.Equal(acknowledged.Count + 1, _catalog.MetadataFiles(CommitsCatalog.PathOf(created.Metadata.GetProperty("location").GetString()!)).Count);
         Assert.Equal(acknowledged.Count, (int)await _catalog.CountAsync(
-            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND tabular_id = $1::uuid", created.Uuid));
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND object_id = $1::uuid", created.Uuid));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal(3, files.Count);
         Assert.Contains(CommitsCatalog.PathOf(final.MetadataLocation), files);
         Assert.Equal(2L, await _catalog.CountAsync(
-            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND tabular_id = $1::uuid", created.Uuid));
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND object_id = $1::uuid", created.Uuid));
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal(200, (await _catalog.LoadAsync(ns, "target")).Status);
         Assert.Equal(12L, await _catalog.CountAsync(
             "SELECT count(*) FROM tabular t JOIN namespace n USING (namespace_id) WHERE n.name = ARRAY['renames']"));
-        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'renameTable' AND payload->>'name' = 'target'"));
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'renameTable' AND object_name[cardinality(object_name)] = 'target'"));
     }
 
     [Fact]
@@ -232,7 +232,7 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
             Assert.Equal("Namespace already exists: ns_race", r.ErrorMessage);
         });
         Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM namespace WHERE name = ARRAY['ns_race']"));
-        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'createNamespace' AND payload->'namespace' = '[\"ns_race\"]'::jsonb"));
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'createNamespace' AND to_jsonb(CASE WHEN object_type = 'namespace' THEN object_name ELSE object_name[1:cardinality(object_name) - 1] END) = '[\"ns_race\"]'::jsonb"));
     }
 
     [Fact]
@@ -422,7 +422,7 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         // One file per landed commit, plus the create's; every losing attempt removed its file.
         Assert.Equal(acknowledged.Count + 1, _catalog.MetadataFiles(CommitsCatalog.PathOf(created.Location)).Count);
         Assert.Equal(acknowledged.Count, (int)await _catalog.CountAsync(
-            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateView' AND tabular_id = $1::uuid", created.Uuid));
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateView' AND object_id = $1::uuid", created.Uuid));
     }
 
     [Fact]
@@ -452,7 +452,7 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal(3, files.Count);
         Assert.Contains(CommitsCatalog.PathOf(final.MetadataLocation), files);
         Assert.Equal(2L, await _catalog.CountAsync(
-            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateView' AND tabular_id = $1::uuid", created.Uuid));
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'updateView' AND object_id = $1::uuid", created.Uuid));
     }
 
     [Fact]

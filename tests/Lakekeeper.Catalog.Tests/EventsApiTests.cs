@@ -71,7 +71,7 @@ public sealed class EventsApiTests(CatalogAppFixture fixture) : IClassFixture<Ca
         }));
 
         var filter = new Dictionary<string, object?> { ["catalog-objects-by-name"] = new[] { new[] { "paging" } } };
-        var (events, pages) = await FollowAsync(filter, written.Count, pageSize: 700);
+        var (events, pages, _) = await FollowAsync(filter, written.Count, pageSize: 700);
         var ids = events.Select(e => e.GetProperty("event-id").GetString()!).ToList();
         Assert.Equal(10_000, ids.Count);
         Assert.Equal(ids.Count, ids.Distinct().Count());
@@ -81,10 +81,10 @@ public sealed class EventsApiTests(CatalogAppFixture fixture) : IClassFixture<Ca
     }
 
     /// <summary>Follows continuation tokens until <paramref name="expected"/> events arrived (an empty page means "nothing new yet").</summary>
-    private async Task<(List<JsonElement> Events, int Pages)> FollowAsync(Dictionary<string, object?> filter, int expected, int pageSize)
+    private async Task<(List<JsonElement> Events, int Pages, string? Token)> FollowAsync(Dictionary<string, object?> filter, int expected, int pageSize)
     {
         var events = new List<JsonElement>();
-        string? token = null;
+        var token = filter.TryGetValue("continuation-token", out var initial) ? initial as string : null;
         var pages = 0;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (events.Count < expected && DateTime.UtcNow < deadline)
@@ -102,7 +102,7 @@ public sealed class EventsApiTests(CatalogAppFixture fixture) : IClassFixture<Ca
             events.AddRange(page.Events);
         }
 
-        return (events, pages);
+        return (events, pages, token);
     }
 
     /// <summary>Writes events in one transaction with COPY (the table's defaults give each its transaction id and order).</summary>
@@ -163,6 +163,9 @@ public sealed class EventsApiTests(CatalogAppFixture fixture) : IClassFixture<Ca
 
         static List<string> Operations(List<JsonElement> events) => [.. events.Select(e => e.GetProperty("operation").GetProperty("operation-type").GetString()!)];
 
+        // Events appear once older transactions on the server are done: wait until all six are visible.
+        await FollowAsync(new() { ["catalog-objects-by-name"] = new[] { new[] { "filters" } } }, expected: 6, pageSize: 100);
+
         // Name prefixes are case-insensitive and match whole parts: ["filters"] covers the namespace and all below it.
         var all = (await AllAsync(new() { ["catalog-objects-by-name"] = new[] { new[] { "filters" } } })).Events;
         Assert.Equal(["create-namespace", "create-namespace", "create-table", "create-table", "update-table", "rename-table"], Operations(all));
@@ -220,7 +223,7 @@ public sealed class EventsApiTests(CatalogAppFixture fixture) : IClassFixture<Ca
     public async Task An_event_is_invisible_until_it_commits_and_a_continuation_token_never_skips_an_event_that_commits_late()
     {
         await _http.CreateNamespaceAsync("late");
-        var start = (await AllAsync(new() { ["catalog-objects-by-name"] = new[] { new[] { "late" } } })).Token;
+        var start = (await FollowAsync(new() { ["catalog-objects-by-name"] = new[] { new[] { "late" } } }, expected: 1, pageSize: 100)).Token;
 
         // A change whose transaction is still open when a later change commits.
         await using var open = await DbTransaction.BeginAsync(DataSource, CancellationToken.None);
@@ -233,7 +236,8 @@ public sealed class EventsApiTests(CatalogAppFixture fixture) : IClassFixture<Ca
         Assert.Empty(during.Events);
 
         await open.CommitAsync(CancellationToken.None);
-        var after = await AllAsync(new() { ["catalog-objects-by-name"] = new[] { new[] { "late" } } }, start);
+        // Other transactions on the server may still hold the horizon a moment: follow the token until both arrived.
+        var after = await FollowAsync(new() { ["catalog-objects-by-name"] = new[] { new[] { "late" } }, ["continuation-token"] = start }, expected: 2, pageSize: 100);
         Assert.Equal(2, after.Events.Count);
         Assert.Equal(lateId.ToString(), after.Events[0].GetProperty("event-id").GetString());
         Assert.Equal("late-request", after.Events[0].GetProperty("request-id").GetString());

@@ -342,7 +342,11 @@ public sealed class FaultTests
         var direct = await postgres.CreateDatabaseAsync();
         await using var proxy = CommitsCutProxy.To(postgres.Port);
         var proxied = new NpgsqlConnectionStringBuilder(direct) { Port = proxy.Port }.ConnectionString;
-        await using var app = await StandaloneApp.StartAsync(new Dictionary<string, string?> { ["Database:ConnectionString"] = proxied, ["Log:Level"] = "Critical" });
+        // No events relay in this process: its own COMMITs would pass the proxy and could be the one cut.
+        await using var app = await StandaloneApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Database:ConnectionString"] = proxied, ["Log:Level"] = "Critical", ["Events:Relay"] = "false",
+        });
         var prefix = await app.CreateWarehouseAsync();
         var catalog = new CommitsCatalog(app.Client, prefix, Path.Combine(app.WarehouseRoot, "demo"), direct);
         var created = await catalog.CreateTableOkAsync("ns", "t");

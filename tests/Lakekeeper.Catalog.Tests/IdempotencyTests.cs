@@ -22,7 +22,7 @@ public sealed class IdempotencyTests(CommitsAppFixture fixture) : IClassFixture<
     }
 
     private Task<long> EventsAsync(string type, string ns) =>
-        _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = $1 AND payload->'namespace' = $2::jsonb", type, $"[\"{ns}\"]");
+        _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = $1 AND to_jsonb(CASE WHEN object_type = 'namespace' THEN object_name ELSE object_name[1:cardinality(object_name) - 1] END) = $2::jsonb", type, $"[\"{ns}\"]");
 
     [Fact]
     public async Task A_replayed_createNamespace_returns_the_first_outcome_and_creates_once()
@@ -67,7 +67,7 @@ public sealed class IdempotencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Single(final.Snapshots);
         Assert.Equal(1, final.MetadataLogLength);
         Assert.Equal(2, _catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, "idem_update")).Count);
-        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND tabular_id = $1::uuid", created.Uuid));
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND object_id = $1::uuid", created.Uuid));
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class IdempotencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Single(final.Snapshots);
         Assert.Equal(2, final.MetadataLogLength);
         Assert.Equal(3, _catalog.MetadataFiles(Path.Combine(_catalog.WarehouseFolder, "idem_race_commit")).Count);
-        Assert.Equal(2L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND tabular_id = $1::uuid", created.Uuid));
+        Assert.Equal(2L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND object_id = $1::uuid", created.Uuid));
     }
 
     [Fact]
@@ -267,7 +267,7 @@ public sealed class IdempotencyTests(CommitsAppFixture fixture) : IClassFixture<
         var drop = await _catalog.SendAsync(HttpMethod.Delete, _catalog.Url("namespaces/idem_more"), null, dropKey);
         Assert.Equal(204, drop.Status);
         AssertSameReply(drop, await _catalog.SendAsync(HttpMethod.Delete, _catalog.Url("namespaces/idem_more"), null, dropKey));
-        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'dropNamespace' AND payload->'namespace' = '[\"idem_more\"]'::jsonb"));
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'dropNamespace' AND to_jsonb(CASE WHEN object_type = 'namespace' THEN object_name ELSE object_name[1:cardinality(object_name) - 1] END) = '[\"idem_more\"]'::jsonb"));
     }
 
     [Fact]

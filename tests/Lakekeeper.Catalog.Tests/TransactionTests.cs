@@ -34,7 +34,7 @@ public sealed class TransactionTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal(a.MetadataLocation, (await _catalog.LoadOkAsync("tx_fail", "a")).MetadataLocation);
         Assert.Equal(b.MetadataLocation, (await _catalog.LoadOkAsync("tx_fail", "b")).MetadataLocation);
         Assert.Equal(filesBefore, _catalog.MetadataFiles());
-        Assert.Equal(0L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND tabular_id IN ($1::uuid, $2::uuid)", a.Uuid, b.Uuid));
+        Assert.Equal(0L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND object_id IN ($1::uuid, $2::uuid)", a.Uuid, b.Uuid));
     }
 
     [Fact]
@@ -118,8 +118,8 @@ public sealed class TransactionTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal([single], finalB.MainChain());
         Assert.Single(_catalog.MetadataFiles(Folder(a)));
         Assert.Equal(2, _catalog.MetadataFiles(Folder(b)).Count);
-        Assert.Equal(0L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND tabular_id = $1::uuid", a.Uuid));
-        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND tabular_id = $1::uuid", b.Uuid));
+        Assert.Equal(0L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND object_id = $1::uuid", a.Uuid));
+        Assert.Equal(1L, await _catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'updateTable' AND object_id = $1::uuid", b.Uuid));
     }
 
     [Fact]
