@@ -101,7 +101,7 @@ async Task LatencyAsync()
     var stored = new Dictionary<string, DateTimeOffset>();
     await using (var connection = new NatsConnection(new NatsOpts { Url = nats.Url }))
     {
-        var js = NATS.Net.NatsClientExtensions.CreateJetStreamContext(connection);
+        var js = new NATS.Client.JetStream.NatsJSContext(connection);
         var count = (await js.GetStreamAsync("bench")).Info.State.Messages;
         var consumer = await js.CreateOrderedConsumerAsync("bench", new NATS.Client.JetStream.NatsJSOrderedConsumerOpts());
         var read = 0L;
