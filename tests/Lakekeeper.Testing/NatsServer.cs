@@ -14,14 +14,16 @@ public sealed class NatsServer : IAsyncDisposable
 {
     private readonly string _binary;
     private readonly string _store;
+    private readonly string[] _arguments;
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private NatsServer(string binary, string store, int port)
+    private NatsServer(string binary, string store, int port, string[] arguments)
     {
         _binary = binary;
         _store = store;
         Port = port;
+        _arguments = arguments;
     }
 
     public int Port { get; }
@@ -30,12 +32,13 @@ public sealed class NatsServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    public static async Task<NatsServer> StartAsync()
+    /// <summary>Starts a server; <paramref name="arguments"/> are added to its command line (e.g. <c>--auth</c>).</summary>
+    public static async Task<NatsServer> StartAsync(params string[] arguments)
     {
         var binary = Find() ?? throw new InvalidOperationException(
             "nats-server was not found on PATH or in /usr/sbin. Install it with 'sudo apt-get install -y nats-server' " +
             "(./lakekeeper test installs it).");
-        var server = new NatsServer(binary, Directory.CreateTempSubdirectory("lakekeeper-nats-").FullName, FreePort.Next());
+        var server = new NatsServer(binary, Directory.CreateTempSubdirectory("lakekeeper-nats-").FullName, FreePort.Next(), arguments);
         await server.StartAgainAsync();
         return server;
     }
@@ -54,7 +57,7 @@ public sealed class NatsServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "-js", "-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-sd", _store })
+        foreach (var argument in new[] { "-js", "-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-sd", _store }.Concat(_arguments))
         {
             info.ArgumentList.Add(argument);
         }
