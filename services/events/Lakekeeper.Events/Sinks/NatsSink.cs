@@ -60,7 +60,10 @@ internal sealed partial class NatsSink : IEventSink
         var acknowledged = new int[chains.Count];
         try
         {
-            await _connection.ConnectAsync();
+            // While the client reconnects, ConnectAsync waits for the server however long it takes and
+            // takes no token: the round's timeout bounds the wait (the round then fails and is retried,
+            // and releases its claims, instead of holding them until the broker is back).
+            await _connection.ConnectAsync().AsTask().WaitAsync(cancellationToken);
             _useJetStream ??= await DetectJetStreamAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is NatsException or NpgsqlException or OperationCanceledException or TimeoutException)
