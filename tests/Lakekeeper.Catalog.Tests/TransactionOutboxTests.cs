@@ -65,6 +65,40 @@ public sealed class TransactionOutboxTests(CommitsAppFixture fixture) : IClassFi
         Assert.Equal([("dropNamespace", null)], dropNs);
     }
 
+    [Fact]
+    public async Task Every_successful_view_change_writes_exactly_one_event_of_its_type()
+    {
+        Assert.Equal(200, (await _catalog.CreateNamespaceAsync("outbox_views")).Status);
+        var create = await EventsOfAsync(() => _catalog.CreateViewAsync("outbox_views", "v"), 200);
+        var v = await _catalog.LoadViewOkAsync("outbox_views", "v");
+        var id = Guid.Parse(v.Uuid);
+        Assert.Equal([("createView", id)], create);
+
+        var replace = await EventsOfAsync(() => _catalog.ReplaceViewAsync("outbox_views", "v",
+            CommitsCatalog.SetViewPropertiesBody(v.Uuid, new Dictionary<string, string> { ["owner"] = "me" })), 200);
+        Assert.Equal([("updateView", id)], replace);
+
+        var rename = await EventsOfAsync(() => _catalog.SendAsync(HttpMethod.Post, _catalog.Url("views/rename"),
+            """{"source":{"namespace":["outbox_views"],"name":"v"},"destination":{"namespace":["outbox_views"],"name":"v2"}}"""), 204);
+        Assert.Equal([("renameView", id)], rename);
+
+        var v2 = await _catalog.LoadViewOkAsync("outbox_views", "v2");
+        var drop = await EventsOfAsync(() => _catalog.SendAsync(HttpMethod.Delete, _catalog.ViewUrl("outbox_views", "v2")), 204);
+        Assert.Equal([("dropView", id)], drop);
+
+        // The dropped view's metadata file is still there: register it again under a new name.
+        var register = await EventsOfAsync(() => _catalog.SendAsync(HttpMethod.Post, _catalog.Url("namespaces/outbox_views/register-view"),
+            $$"""{"name":"v3","metadata-location":"{{v2.MetadataLocation}}"}"""), 200);
+        Assert.Equal([("registerView", Guid.Parse(await TabularIdAsync("v3")))], register);
+
+        // A failed view change writes none: replacing with a stale view UUID, renaming onto an existing name.
+        Assert.Empty(await EventsOfAsync(() => _catalog.ReplaceViewAsync("outbox_views", "v3",
+            CommitsCatalog.SetViewPropertiesBody(Guid.NewGuid().ToString(), new Dictionary<string, string> { ["x"] = "y" })), 409));
+        Assert.Equal(200, (await _catalog.CreateViewAsync("outbox_views", "w")).Status);
+        Assert.Empty(await EventsOfAsync(() => _catalog.SendAsync(HttpMethod.Post, _catalog.Url("views/rename"),
+            """{"source":{"namespace":["outbox_views"],"name":"w"},"destination":{"namespace":["outbox_views"],"name":"v3"}}"""), 409));
+    }
+
     private async Task<string> TabularIdAsync(string name)
     {
         await using var connection = await _catalog.OpenDatabaseAsync();
