@@ -8,9 +8,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Lakekeeper.Catalog.Tests;
 
 /// <summary>
-/// The events API returns only events of objects the caller may list. Only the allow-all backend can
-/// run today (OpenFGA cannot run here), so a fake authorizer in front of the real one hides chosen
-/// tables from list-objects; everything else (catalog, outbox, paging) is the real standalone app.
+/// The events API returns only events of objects the caller may list. The catalog does not write
+/// ownership tuples yet (the builtin engine has none to answer from), so a fake authorizer in front of
+/// the app's real one hides chosen tables from list-objects; everything else (catalog, outbox, paging)
+/// is the real standalone app.
 /// </summary>
 public sealed class EventsApiVisibilityTests
 {
