@@ -8,6 +8,7 @@ using Lakekeeper.Security;
 using Lakekeeper.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -57,7 +58,10 @@ public static class CatalogRegistration
         catalog.MapTablesApi();
         catalog.MapViewsApi();
         catalog.MapTransactionsApi();
-        if (endpoints.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<CatalogOptions>>().Value.EventsApi)
+        // Read from configuration, not the validated options: resolving those here would throw on the
+        // first bad catalog setting before start-up reports every bad setting by its variable name.
+        var configuration = endpoints.ServiceProvider.GetRequiredService<IConfiguration>();
+        if (configuration.GetValue(CatalogOptions.Section + ":" + nameof(CatalogOptions.EventsApi), defaultValue: true))
         {
             catalog.MapEventsApi();
         }
