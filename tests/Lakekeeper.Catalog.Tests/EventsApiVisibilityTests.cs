@@ -129,3 +129,25 @@ public sealed class EventsApiVisibilityTests
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 }
+
+/// <summary><c>LAKEKEEPER__CATALOG__EVENTSAPI=false</c>: the events API is neither advertised nor served.</summary>
+public sealed class EventsApiDisabledTests
+{
+    [Fact]
+    public async Task A_disabled_events_api_is_not_advertised_and_not_served()
+    {
+        await using var app = await StandaloneApp.StartAsync(new Dictionary<string, string?> { ["Catalog:EventsApi"] = "false" });
+        var prefix = await app.CreateWarehouseAsync("no-events");
+        using var config = await app.Client.GetAsync("/catalog/v1/config?warehouse=no-events");
+        var text = await config.Content.ReadAsStringAsync();
+        Assert.True(config.IsSuccessStatusCode, text);
+        var endpoints = JsonDocument.Parse(text).RootElement.GetProperty("endpoints").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains("POST /v1/{prefix}/transactions/commit", endpoints);
+        Assert.DoesNotContain("POST /v1/{prefix}/events", endpoints);
+
+        using var events = await app.Client.PostAsync($"/catalog/v1/{prefix}/events", new StringContent("{}", Encoding.UTF8, "application/json"));
+        var refused = await events.Content.ReadAsStringAsync();
+        Assert.True((int)events.StatusCode == 400, refused); // the server's answer to any unmapped route
+        Assert.Contains("No route for request", refused, StringComparison.Ordinal);
+    }
+}
