@@ -1,7 +1,7 @@
 using Lakekeeper.HttpBench;
 using Lakekeeper.HttpBench.Scenarios;
 
-IScenario[] scenarios = [new GatewayScenario(), new CatalogScenario(), new AuthScenario(), new SigningScenario(), new FloorServerScenario(), new GetScenario()];
+IScenario[] scenarios = [new GatewayScenario(), new CatalogScenario(), new AuthScenario(), new SigningScenario(), new ManagementScenario(), new FloorServerScenario(), new GetScenario()];
 
 BenchOptions? options;
 try
@@ -32,6 +32,7 @@ if (options is null || scenario is null)
     Console.WriteLine("catalog:        (no extra options; builds on the Release hosts)");
     Console.WriteLine("auth:           (no extra options; builds on the Release hosts; needs npm ci --prefix tests/node)");
     Console.WriteLine("signing:        (no extra options; needs npm s3rver and Debian's python3-botocore for the fake STS)");
+    Console.WriteLine("management:     (no extra options; builds on the Release hosts)");
     return options is null ? 0 : 64;
 }
 

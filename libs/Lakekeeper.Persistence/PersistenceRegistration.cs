@@ -26,6 +26,7 @@ public static class PersistenceRegistration
         }
 
         services.AddValidatedOptions<DatabaseOptions>(configuration, DatabaseOptions.Section);
+        services.AddValidatedOptions<DefaultProjectOptions>(configuration, string.Empty);
         services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
         services.AddSingleton<SchemaMigrator>();
         services.AddSingleton<DatabaseWaiter>();
@@ -44,7 +45,30 @@ public static class PersistenceRegistration
         services.AddSingleton<Identity.RoleRepository>();
         services.AddSingleton<Catalog.OutboxRelayRepository>();
         services.AddSingleton<Catalog.ChangeLogRepository>();
+        services.AddSingleton<Catalog.EntityLookupRepository>();
+        services.AddSingleton<Statistics.EndpointStatisticsRepository>();
+        services.AddSingleton<Statistics.TabularSearchRepository>();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("postgres", tags: [HealthTags.Ready]);
+        return services;
+    }
+
+    /// <summary>
+    /// Endpoint statistics: the in-memory counter the host's middleware feeds and its background
+    /// flusher, unless <c>LAKEKEEPER__ENDPOINT_STATISTICS_ENABLED=false</c>. Safe to call from several
+    /// modules of one process.
+    /// </summary>
+    public static IServiceCollection AddEndpointStatistics(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(Statistics.EndpointStatisticsCounter)) || !Statistics.EndpointStatisticsOptions.IsOn(configuration))
+        {
+            return services;
+        }
+
+        services.AddValidatedOptions<Statistics.EndpointStatisticsOptions>(configuration, string.Empty);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Statistics.EndpointStatisticsCounter>();
+        services.AddSingleton<Abstractions.Statistics.IEndpointCallCounter>(sp => sp.GetRequiredService<Statistics.EndpointStatisticsCounter>());
+        services.AddHostedService(sp => sp.GetRequiredService<Statistics.EndpointStatisticsCounter>());
         return services;
     }
 

@@ -1,17 +1,17 @@
 using System.Net;
 using Lakekeeper.Abstractions.Configuration;
-using Lakekeeper.Abstractions.Errors;
+using Lakekeeper.Abstractions.Statistics;
 using Lakekeeper.ServiceDefaults.Configuration;
 using Lakekeeper.ServiceDefaults.Errors;
 using Lakekeeper.ServiceDefaults.Health;
 using Lakekeeper.ServiceDefaults.Hosting;
 using Lakekeeper.ServiceDefaults.Http;
 using Lakekeeper.ServiceDefaults.RequestIds;
+using Lakekeeper.ServiceDefaults.Statistics;
 using Lakekeeper.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -53,13 +53,21 @@ public static class ServiceDefaultsRegistration
     }
 
     /// <summary>
-    /// The metrics port's own pipeline (<c>/metrics</c> only), then the request id and the error
-    /// boundary; call before mapping endpoints.
+    /// The metrics port's own pipeline (<c>/metrics</c> only), then the request id, the endpoint
+    /// statistics (when a module counts them) and the error boundary; call before mapping endpoints.
     /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         TelemetryRegistration.UseMetricsEndpoint(app);
         app.UseMiddleware<RequestIdMiddleware>();
+        // Asked without resolving the counter: resolving it would read (and validate) the database
+        // settings here, before the command runner reports bad settings with its own exit code.
+        if (app.Services.GetService<IServiceProviderIsService>()?.IsService(typeof(IEndpointCallCounter)) == true)
+        {
+            // Outside the error boundary: failures are counted with the status they were answered with.
+            app.UseMiddleware<EndpointStatisticsMiddleware>();
+        }
+
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             // Never runs: ErrorContractExceptionHandler answers every exception. The middleware
@@ -72,12 +80,16 @@ public static class ServiceDefaultsRegistration
         return app;
     }
 
-    /// <summary>Health probes and the catch-all answer for unknown routes.</summary>
+    /// <summary>
+    /// Health probes, and the answer for unmatched routes (<see cref="UnmatchedRouteMiddleware"/>: 404,
+    /// or 405 for another method); call after the authentication middleware.
+    /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
+        // After authentication (hosts call this after UseLakekeeperAuthentication): an unknown route
+        // without a valid token is 401 like any other request, with one it is 404.
+        app.UseMiddleware<UnmatchedRouteMiddleware>();
         app.MapHealthEndpoints();
-        app.MapFallback((HttpContext context) =>
-            ErrorResponse.BadRequest($"No route for request: {context.Request.Method} {context.Request.Path}").ToResult());
         return app;
     }
 

@@ -138,7 +138,8 @@ public static class StorageJson
     }
 }
 
-internal sealed class StorageProfileJsonConverter : JsonConverter<StorageProfile>
+/// <summary>Reads and writes storage profiles by their <c>type</c> (public so that other JSON contexts can use it).</summary>
+public sealed class StorageProfileJsonConverter : JsonConverter<StorageProfile>
 {
     public override StorageProfile Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -169,7 +170,8 @@ internal sealed class StorageProfileJsonConverter : JsonConverter<StorageProfile
     }
 }
 
-internal sealed class StorageCredentialJsonConverter : JsonConverter<StorageCredential>
+/// <summary>Reads and writes storage credentials by their <c>type</c> (public so that other JSON contexts can use it).</summary>
+public sealed class StorageCredentialJsonConverter : JsonConverter<StorageCredential>
 {
     public override StorageCredential Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -189,6 +191,21 @@ internal sealed class StorageCredentialJsonConverter : JsonConverter<StorageCred
             }
 
             node.Remove("credential-type");
+        }
+
+        // Lakekeeper's documentation spells the keys with an "aws-" prefix; both spellings are accepted.
+        foreach (var (alias, name) in new[] { ("aws-access-key-id", "access-key-id"), ("aws-secret-access-key", "secret-access-key") })
+        {
+            if (node.TryGetPropertyValue(alias, out var value))
+            {
+                if (node.ContainsKey(name))
+                {
+                    throw new JsonException($"storage credential: give '{name}' or '{alias}', not both");
+                }
+
+                node.Remove(alias);
+                node[name] = value;
+            }
         }
 
         return node.Deserialize(StorageJsonContext.Default.S3AccessKeyCredential)

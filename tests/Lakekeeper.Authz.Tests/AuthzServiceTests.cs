@@ -155,7 +155,7 @@ public sealed class AuthzServiceTests(AuthzServer server) : IClassFixture<AuthzS
         using var content = new ByteArrayContent([0, 0, 0, 0, 0]);
         content.Headers.TryAddWithoutValidation("content-type", "application/grpc");
         using var response = await http.PostAsync(new Uri(server.PublicAddress, path), content, TestToken);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.False(response.Headers.Contains("grpc-status"));
         Assert.Contains("No route", await response.Content.ReadAsStringAsync(TestToken), StringComparison.Ordinal);
     }

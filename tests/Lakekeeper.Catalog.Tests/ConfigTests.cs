@@ -104,7 +104,7 @@ public sealed class ConfigTests(CatalogAppFixture fixture) : IClassFixture<Catal
             var reply = await _http.SendAsync(method, path, method == HttpMethod.Post ? "{}" : null);
             if (method == HttpMethod.Head)
             {
-                // The fallback answers 400; a handler says the object does not exist.
+                // An unmatched route would be 404 too, but without a body; the handler is what answers here.
                 ErrorAssert.HeadStatus(reply, 404);
                 continue;
             }

@@ -76,7 +76,7 @@ public sealed class DefaultWarehouseTests(DefaultWarehouseAppFixture fixture) : 
     {
         ErrorAssert.Exactly(await _http.GetAsync(Plain("namespaces/nowhere")), 404, "NoSuchNamespaceException", "Namespace does not exist: nowhere");
         ErrorAssert.Exactly(await _http.GetAsync(Plain("namespaces/nowhere/tables/t")), 404, "NoSuchTableException", "Table does not exist: nowhere.t");
-        ErrorAssert.Exactly(await _http.GetAsync(Plain("nonsense")), 400, "BadRequestException", "No route for request: GET /catalog/v1/nonsense");
+        ErrorAssert.Exactly(await _http.GetAsync(Plain("nonsense")), 404, "NotFoundException", "No route for request: GET /catalog/v1/nonsense");
     }
 
     /// <summary>A namespace literally called <c>namespaces</c> must not be taken for a prefix.</summary>

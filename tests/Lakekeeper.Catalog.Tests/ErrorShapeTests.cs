@@ -10,24 +10,33 @@ public sealed class ErrorShapeTests(CatalogAppFixture fixture) : IClassFixture<C
     [Theory]
     [InlineData("GET", "/catalog/v1/{prefix}/nonsense")]
     [InlineData("GET", "/catalog/v1/{prefix}/namespaces/ns/tables/t/nonsense")]
-    [InlineData("POST", "/catalog/v1/{prefix}/config")]
     [InlineData("GET", "/catalog/v2/config")]
     [InlineData("GET", "/nonsense")]
-    [InlineData("PUT", "/catalog/v1/{prefix}/namespaces")]
-    [InlineData("PATCH", "/catalog/v1/{prefix}/namespaces/ns/tables/t")]
-    [InlineData("DELETE", "/catalog/v1/{prefix}/tables/rename")]
-    [InlineData("POST", "/catalog/v1/config")]
-    public async Task Unknown_routes_and_methods_are_400_No_route_for_request(string method, string path)
+    [InlineData("POST", "/catalog/v1/{prefix}/config")]
+    public async Task Unknown_routes_are_404_No_route_for_request(string method, string path)
+    {
+        var resolved = path.Replace("{prefix}", fixture.Prefix, StringComparison.Ordinal);
+        var reply = await _http.SendAsync(new HttpMethod(method), resolved, method == "POST" ? "{}" : null);
+        ErrorAssert.Exactly(reply, 404, "NotFoundException", $"No route for request: {method} {resolved}");
+    }
+
+    [Theory]
+    [InlineData("PUT", "/catalog/v1/{prefix}/namespaces", "GET, POST")]
+    [InlineData("PATCH", "/catalog/v1/{prefix}/namespaces/ns/tables/t", "DELETE, GET, HEAD, POST")]
+    [InlineData("DELETE", "/catalog/v1/{prefix}/tables/rename", "POST")]
+    [InlineData("POST", "/catalog/v1/config", "GET")]
+    public async Task Known_routes_with_another_method_are_405_with_Allow(string method, string path, string allowed)
     {
         var resolved = path.Replace("{prefix}", fixture.Prefix, StringComparison.Ordinal);
         var reply = await _http.SendAsync(new HttpMethod(method), resolved, method is "POST" or "PUT" or "PATCH" ? "{}" : null);
-        ErrorAssert.Exactly(reply, 400, "BadRequestException", $"No route for request: {method} {resolved}");
+        ErrorAssert.Exactly(reply, 405, "MethodNotAllowedException", $"Method not allowed: {method} {resolved}");
+        Assert.Equal(allowed, string.Join(", ", reply.ContentHeaders.Allow.Order(StringComparer.Ordinal)));
     }
 
     [Fact]
     public async Task Head_errors_have_no_body()
     {
-        ErrorAssert.HeadStatus(await _http.HeadAsync($"/catalog/v1/{fixture.Prefix}/nonsense"), 400);
+        ErrorAssert.HeadStatus(await _http.HeadAsync($"/catalog/v1/{fixture.Prefix}/nonsense"), 404);
         ErrorAssert.HeadStatus(await _http.HeadAsync($"/catalog/v1/{Guid.NewGuid()}/namespaces/ns"), 404);
         ErrorAssert.HeadStatus(await _http.HeadAsync("/catalog/v1/namespaces/ns"), 400);
         ErrorAssert.HeadStatus(await _http.HeadAsync(_http.ViewUrl(["shape_missing"], "v")), 404);

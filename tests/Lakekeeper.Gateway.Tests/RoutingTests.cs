@@ -66,8 +66,8 @@ public sealed class RoutingTests(ThreeClusters clusters) : IClassFixture<ThreeCl
 
         var response = await clusters.Gateway.Client.GetAsync("/elsewhere/v1/config", Deadline.Test);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("\"code\":400", await response.Content.ReadAsStringAsync(Deadline.Test), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("\"code\":404", await response.Content.ReadAsStringAsync(Deadline.Test), StringComparison.Ordinal);
         Assert.Equal(before, clusters.Catalog.Requests.Count + clusters.Signer.Requests.Count + clusters.Management.Requests.Count);
     }
 

@@ -92,6 +92,12 @@ public sealed class IdentityFixture : IAsyncLifetime
     {
         using var response = await SendAsync(client, method, path, body, project, assumeRole);
         var text = await response.Content.ReadAsStringAsync();
+        if (path.StartsWith("/management/v1/", StringComparison.Ordinal))
+        {
+            // Every identity test is also a contract test of the endpoints it calls.
+            Contracts.ManagementContract.Check(method.Method, path, (int)response.StatusCode, text);
+        }
+
         return ((int)response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 

@@ -194,9 +194,25 @@ public sealed class ServiceDefaultsTests
         using var response = await host.Client.DeleteAsync("/nowhere/x");
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("No route for request: DELETE /nowhere/x", error.GetProperty("message").GetString());
-        Assert.Equal("BadRequestException", error.GetProperty("type").GetString());
+        Assert.Equal("NotFoundException", error.GetProperty("type").GetString());
+        Assert.Equal(404, error.GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_known_route_with_another_method_is_405_with_Allow_in_the_error_contract()
+    {
+        await using var host = await TestHost.StartAsync(map: app => app.MapGet("/thing", () => "ok"));
+
+        using var response = await host.Client.PostAsync("/thing", new StringContent("{}"));
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("GET", string.Join(",", response.Content.Headers.Allow));
+        Assert.Equal("MethodNotAllowedException", error.GetProperty("type").GetString());
+        Assert.Equal(405, error.GetProperty("code").GetInt32());
+        Assert.True(response.Headers.Contains("X-Request-Id"));
     }
 
     [Fact]

@@ -95,10 +95,10 @@ public sealed class TelemetryTests
         var scrape = await ScrapeUntilAsync(metricsPort, s => Count(s, "/items/{id}", "200") >= 1, "the request to /items/1");
         Assert.Contains("# TYPE http_server_request_duration_seconds histogram", scrape, StringComparison.Ordinal);
 
-        // The public port has no /metrics (the fallback answers), nor has the internal HTTP/2 port.
+        // The public port has no /metrics (the unmatched-route answer), nor has the internal HTTP/2 port.
         using (var onPublic = await host.Client.GetAsync("/metrics"))
         {
-            Assert.Equal(HttpStatusCode.BadRequest, onPublic.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, onPublic.StatusCode);
             Assert.DoesNotContain("http_server", await onPublic.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
@@ -108,6 +108,11 @@ public sealed class TelemetryTests
             Assert.NotEqual(HttpStatusCode.OK, onInternal.StatusCode);
             Assert.DoesNotContain("http_server", await onInternal.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+
+        // The public port's 404 above is a request of the service and counted; what follows on the
+        // metrics port is not.
+        scrape = await ScrapeUntilAsync(metricsPort, s => Count404(s) >= 1, "the public port's 404");
+        var notFoundBefore = Count404(scrape);
 
         // The metrics port serves nothing but GET /metrics: not the API, not the health probes.
         using var other = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
@@ -122,10 +127,14 @@ public sealed class TelemetryTests
             Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
         }
 
-        // Scrapes are not requests of the service: no series for the metrics port's answers.
-        scrape = await ScrapeAsync(metricsPort);
-        Assert.DoesNotContain(Series(scrape, RequestCount).Keys, k => k.Contains("status_code=\"404\"", StringComparison.Ordinal));
+        // Scrapes are not requests of the service: the metrics port's answers add nothing.
+        (await host.Client.GetAsync("/items/2")).Dispose();
+        scrape = await ScrapeUntilAsync(metricsPort, s => Count(s, "/items/{id}", "200") >= 2, "the request to /items/2");
+        Assert.Equal(notFoundBefore, Count404(scrape));
     }
+
+    private static double Count404(string scrape) =>
+        Series(scrape, RequestCount).Where(s => s.Key.Contains("status_code=\"404\"", StringComparison.Ordinal)).Sum(s => s.Value);
 
     [Fact]
     public async Task Requests_are_counted_by_route_template_and_unmatched_paths_add_no_series()
@@ -138,9 +147,9 @@ public sealed class TelemetryTests
         (await host.Client.GetAsync("/items/first")).Dispose();
         (await host.Client.GetAsync("/items/second")).Dispose();
         (await host.Client.GetAsync("/warm-up/unmatched")).Dispose();
-        var before = await ScrapeUntilAsync(metricsPort, s => Count(s, "/items/{id}", "200") >= 2 && Series(s, RequestCount).Keys.Any(k => k.Contains("\"400\"", StringComparison.Ordinal)), "the first requests");
+        var before = await ScrapeUntilAsync(metricsPort, s => Count(s, "/items/{id}", "200") >= 2 && Series(s, RequestCount).Keys.Any(k => k.Contains("\"404\"", StringComparison.Ordinal)), "the first requests");
         Assert.DoesNotContain("first", before, StringComparison.Ordinal);
-        var unmatchedBefore = Series(before, RequestCount).Where(s => s.Key.Contains("\"400\"", StringComparison.Ordinal)).Sum(s => s.Value);
+        var unmatchedBefore = Series(before, RequestCount).Where(s => s.Key.Contains("\"404\"", StringComparison.Ordinal)).Sum(s => s.Value);
 
         var tokens = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid().ToString("N")).ToList();
         foreach (var chunk in tokens.Chunk(50))
@@ -148,12 +157,12 @@ public sealed class TelemetryTests
             await Task.WhenAll(chunk.Select(async token =>
             {
                 using var response = await host.Client.GetAsync($"/{token}/{token[..8]}?q={token[8..16]}");
-                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
             }));
         }
 
         var after = await ScrapeUntilAsync(metricsPort,
-            s => Series(s, RequestCount).Where(x => x.Key.Contains("\"400\"", StringComparison.Ordinal)).Sum(x => x.Value) >= unmatchedBefore + 1000,
+            s => Series(s, RequestCount).Where(x => x.Key.Contains("\"404\"", StringComparison.Ordinal)).Sum(x => x.Value) >= unmatchedBefore + 1000,
             "the 1,000 unmatched requests");
         Assert.Equal(Series(before, RequestCount).Keys.Order(), Series(after, RequestCount).Keys.Order());
         Assert.DoesNotContain(tokens, token => after.Contains(token[..8], StringComparison.Ordinal));

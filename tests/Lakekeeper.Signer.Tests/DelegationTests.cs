@@ -202,7 +202,7 @@ public sealed class DelegationTests(FakeStsSignerApp fixture) : IClassFixture<Fa
         var dry = await fixture.SendAsync(HttpMethod.Post, $"/management/v1/warehouse/{prefix}/storage/validate-profile", Body(vending));
         Assert.Equal(200, dry.Status);
         Assert.True(dry.Json.GetProperty("valid").GetBoolean(), dry.Json.GetRawText());
-        Assert.Equal(["profile-well-formed", "profile-compatible", "lakekeeper-read-write", "vended-credentials-issued"],
+        Assert.Equal(["profile-well-formed", "profile-compatible", "lakekeeper-read-write", "vended-credentials-issued", "cleanup"],
             dry.Json.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
 
         var denied = new Dictionary<string, object>(vending) { ["sts-role-arn"] = "arn:aws:iam::123456789012:role/denied" };
@@ -213,7 +213,7 @@ public sealed class DelegationTests(FakeStsSignerApp fixture) : IClassFixture<Fa
         var moved = new Dictionary<string, object>(profile) { ["key-prefix"] = "elsewhere" };
         var movedDry = await fixture.SendAsync(HttpMethod.Post, $"/management/v1/warehouse/{prefix}/storage/validate-profile", Body(moved));
         Assert.False(movedDry.Json.GetProperty("valid").GetBoolean());
-        Assert.Contains("key-prefix: cannot change", movedDry.Json.GetProperty("checks")[1].GetProperty("error").GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("key-prefix: cannot change", movedDry.Json.GetProperty("checks")[1].GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(400, (await fixture.SendAsync(HttpMethod.Post, $"/management/v1/warehouse/{prefix}/storage", Body(moved))).Status);
         Assert.Equal(400, (await fixture.SendAsync(HttpMethod.Post, $"/management/v1/warehouse/{prefix}/storage",
             Body(new Dictionary<string, object>(profile) { ["sts-token-validity-seconds"] = 5 }))).Status);
@@ -222,7 +222,7 @@ public sealed class DelegationTests(FakeStsSignerApp fixture) : IClassFixture<Fa
         var updated = await fixture.SendAsync(HttpMethod.Post, $"/management/v1/warehouse/{prefix}/storage", Body(off));
         Assert.Equal(200, updated.Status);
         Assert.False(updated.Json.GetProperty("storage-profile").GetProperty("remote-signing-enabled").GetBoolean());
-        Assert.True(updated.Json.GetProperty("has-storage-credential").GetBoolean());
+        Assert.Equal("access-key", updated.Json.GetProperty("storage-credential-type").GetProperty("credential-type").GetString());
 
         // The catalog caches warehouse settings for a few seconds: poll until the update shows.
         var after = await Eventually.ReturnsAsync(async () =>

@@ -13,13 +13,15 @@ public static class TableCommitEngine
     /// <summary>
     /// Builds version-0 metadata for a create request: fresh column ids, schema id 0, spec id 0 with
     /// partition field ids from 1000, sort order id 1 (0 when unsorted), format version from the
-    /// <c>format-version</c> property (default 2); reserved properties are not persisted.
+    /// <c>format-version</c> property (default <paramref name="defaultFormatVersion"/>, 2 unless the
+    /// catalog says otherwise); reserved properties are not persisted.
     /// </summary>
-    public static Result<TableMetadata> CreateTable(CreateTableRequest request, string location, Guid tableUuid, long nowMs)
+    public static Result<TableMetadata> CreateTable(
+        CreateTableRequest request, string location, Guid tableUuid, long nowMs, int defaultFormatVersion = TableMetadata.DefaultFormatVersion)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(location);
-        var formatVersion = TableMetadata.DefaultFormatVersion;
+        var formatVersion = defaultFormatVersion;
         if (request.Properties.TryGetValue(TableProperties.FormatVersion, out var requested))
         {
             if (!int.TryParse(requested, NumberStyles.Integer, CultureInfo.InvariantCulture, out formatVersion))

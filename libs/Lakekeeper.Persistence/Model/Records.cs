@@ -5,7 +5,14 @@ public sealed record ServerRecord(Guid ServerId, DateTimeOffset BootstrappedAt, 
 
 public sealed record ProjectRecord(ProjectId Id, string Name, DateTimeOffset CreatedAt);
 
-/// <summary>A warehouse row. <see cref="StorageSecret"/> is the encrypted credential envelope.</summary>
+/// <summary>Live table and view counts of a warehouse, valid until <paramref name="Timestamp"/> (the end of an hour).</summary>
+public sealed record WarehouseStatisticsRecord(DateTimeOffset Timestamp, long NumberOfTables, long NumberOfViews, DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// A warehouse row. <see cref="StorageSecret"/> is the encrypted credential envelope;
+/// <see cref="AllowedFormatVersions"/> and <see cref="DefaultFormatVersion"/> are the format version
+/// policy the catalog enforces on create, register and upgrade.
+/// </summary>
 public sealed record WarehouseRecord(
     WarehouseId Id,
     ProjectId ProjectId,
@@ -15,9 +22,64 @@ public sealed record WarehouseRecord(
     byte[]? StorageSecret,
     string DeleteProfileJson,
     long Version,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    bool Protected = false,
+    IReadOnlyList<int>? AllowedFormatVersions = null,
+    int? DefaultFormatVersion = null,
+    DateTimeOffset? UpdatedAt = null)
 {
-    public bool IsActive => Status == "active";
+    public const string ActiveStatus = "active";
+    public const string InactiveStatus = "inactive";
+
+    public bool IsActive => Status == ActiveStatus;
+
+    /// <summary>The versions tables may have here (all supported ones when unrestricted).</summary>
+    public IReadOnlyList<int> FormatVersions => AllowedFormatVersions ?? FormatVersionPolicy.All;
+
+    /// <summary>The version a create-table request without <c>format-version</c> gets.</summary>
+    public int EffectiveDefaultFormatVersion => FormatVersionPolicy.EffectiveDefault(FormatVersions, DefaultFormatVersion);
+}
+
+/// <summary>Lakekeeper's format version policy: which Iceberg table format versions a warehouse allows.</summary>
+public static class FormatVersionPolicy
+{
+    public static IReadOnlyList<int> All { get; } = [1, 2, 3];
+
+    /// <summary>The default when none is set: v2 if allowed, otherwise the highest allowed.</summary>
+    public static int EffectiveDefault(IReadOnlyList<int> allowed, int? configured) =>
+        configured ?? (allowed.Contains(2) ? 2 : allowed.Max());
+
+    /// <summary>Problems of a policy (naming the field), or null.</summary>
+    public static string? Check(IReadOnlyList<int>? allowed, int? defaultVersion)
+    {
+        if (allowed is not null)
+        {
+            if (allowed.Count == 0)
+            {
+                return "allowed-format-versions must name at least one of 1, 2, 3";
+            }
+
+            foreach (var version in allowed)
+            {
+                if (!All.Contains(version))
+                {
+                    return $"allowed-format-versions: {version} is not a format version (1, 2 or 3)";
+                }
+            }
+
+            if (allowed.Distinct().Count() != allowed.Count)
+            {
+                return "allowed-format-versions must not repeat a version";
+            }
+        }
+
+        if (defaultVersion is { } d && !(allowed ?? All).Contains(d))
+        {
+            return $"default-format-version: {d} is not one of allowed-format-versions ({string.Join(", ", allowed ?? All)})";
+        }
+
+        return null;
+    }
 }
 
 public sealed record NamespaceRecord(

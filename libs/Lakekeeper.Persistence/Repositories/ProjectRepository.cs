@@ -42,25 +42,48 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
         return projects;
     }
 
+    /// <returns>False when the project does not exist.</returns>
     public async Task<bool> RenameAsync(ProjectId id, string name, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource, "UPDATE project SET name = $2, updated_at = now() WHERE project_id = $1", id.Value, name);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    public async Task<ProjectDeleteOutcome> DeleteAsync(ProjectId id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes a project. A project that still has warehouses is refused unless <paramref name="force"/>:
+    /// then its warehouses go too, with everything the catalog holds for them (see
+    /// <see cref="WarehouseRepository.DeleteAsync"/>), and its endpoint statistics; all in one
+    /// transaction. <paramref name="deletedWarehouses"/> receives the warehouses deleted.
+    /// </summary>
+    public async Task<ProjectDeleteOutcome> DeleteAsync(
+        ProjectId id, bool force, List<WarehouseId> deletedWarehouses, CancellationToken cancellationToken)
     {
-        try
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockRow = Sql.Command(connection, transaction,
+            "SELECT EXISTS (SELECT 1 FROM warehouse WHERE project_id = $1) FROM project WHERE project_id = $1 FOR UPDATE", id.Value))
         {
-            await using var command = Sql.Command(dataSource, "DELETE FROM project WHERE project_id = $1", id.Value);
-            return await command.ExecuteNonQueryAsync(cancellationToken) == 1
-                ? ProjectDeleteOutcome.Deleted
-                : ProjectDeleteOutcome.NotFound;
+            var hasWarehouses = await lockRow.ExecuteScalarAsync(cancellationToken);
+            if (hasWarehouses is not bool has)
+            {
+                return ProjectDeleteOutcome.NotFound;
+            }
+
+            if (has && !force)
+            {
+                return ProjectDeleteOutcome.HasWarehouses;
+            }
         }
-        catch (PostgresException ex) when (ex.SqlState == Sql.ForeignKeyViolation)
+
+        deletedWarehouses.AddRange(await WarehouseRepository.DeleteWarehousesAsync(connection, transaction, "project_id = $1", id.Value, cancellationToken));
+        foreach (var statement in new[] { "DELETE FROM endpoint_statistics WHERE project_id = $1", "DELETE FROM project WHERE project_id = $1" })
         {
-            return ProjectDeleteOutcome.HasWarehouses;
+            await using var command = Sql.Command(connection, transaction, statement, id.Value);
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        await transaction.CommitAsync(cancellationToken);
+        return ProjectDeleteOutcome.Deleted;
     }
 
     private static ProjectRecord Read(NpgsqlDataReader reader) =>

@@ -16,13 +16,14 @@ public sealed class ServerRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Bootstraps the server once: records its id, creates the default project and records who did
-    /// it: <paramref name="bootstrappedBy"/> (a user id, or null when anonymous) as
+    /// Bootstraps the server once: records its id, creates the default project (when
+    /// <paramref name="defaultProject"/> is given) and records who did it:
+    /// <paramref name="bootstrappedBy"/> (a user id, or null when anonymous) as
     /// <paramref name="bootstrappedAs"/> (<c>admin</c> or <c>operator</c>). Returns false if it was
     /// bootstrapped before (nothing changes then).
     /// </summary>
     public async Task<bool> BootstrapAsync(
-        Guid serverId, string defaultProjectName, string? bootstrappedBy, string? bootstrappedAs, CancellationToken cancellationToken)
+        Guid serverId, string defaultProjectName, ProjectId? defaultProject, string? bootstrappedBy, string? bootstrappedAs, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -36,10 +37,10 @@ public sealed class ServerRepository(NpgsqlDataSource dataSource)
             }
         }
 
-        await using (var project = Sql.Command(connection, transaction,
-            "INSERT INTO project (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id) DO NOTHING",
-            ProjectId.Default.Value, defaultProjectName))
+        if (defaultProject is { } id)
         {
+            await using var project = Sql.Command(connection, transaction,
+                "INSERT INTO project (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id) DO NOTHING", id.Value, defaultProjectName);
             await project.ExecuteNonQueryAsync(cancellationToken);
         }
 

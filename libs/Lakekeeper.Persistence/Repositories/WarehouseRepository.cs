@@ -7,6 +7,7 @@ public enum WarehouseCreateOutcome
 {
     Created,
     NameTaken,
+    IdTaken,
     ProjectNotFound,
 }
 
@@ -15,30 +16,63 @@ public enum WarehouseDeleteOutcome
     Deleted,
     NotFound,
     NotEmpty,
+    Protected,
 }
 
+public enum WarehouseRenameOutcome
+{
+    Renamed,
+    NotFound,
+    NameTaken,
+}
+
+/// <summary>What a new warehouse is made of; the credential is already encrypted and bound to <see cref="Id"/>.</summary>
+public sealed record NewWarehouse(
+    WarehouseId Id,
+    ProjectId Project,
+    string Name,
+    string StorageProfileJson,
+    byte[]? StorageSecret,
+    string DeleteProfileJson,
+    IReadOnlyList<int>? AllowedFormatVersions = null,
+    int? DefaultFormatVersion = null);
+
+/// <summary>
+/// Warehouses. Every change bumps <c>version</c> (which the catalog's ETags and caches follow) and
+/// tells <see cref="Changed"/> subscribers of this process, so that in the standalone topology a
+/// deactivation or a new credential takes effect at once; other processes see it when their cache
+/// expires.
+/// </summary>
 public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
 {
     private const string Columns =
-        "warehouse_id, project_id, name, status, storage_profile::text, storage_secret, delete_profile::text, version, created_at";
+        "warehouse_id, project_id, name, status, storage_profile::text, storage_secret, delete_profile::text, version, created_at, " +
+        "protected, allowed_format_versions, default_format_version, updated_at";
 
-    /// <param name="storageSecret">The credential, already encrypted and bound to <paramref name="id"/> (or null: none).</param>
-    public async Task<(WarehouseCreateOutcome Outcome, WarehouseRecord? Warehouse)> CreateAsync(
-        WarehouseId id, ProjectId project, string name, string storageProfileJson, byte[]? storageSecret,
-        string deleteProfileJson, CancellationToken cancellationToken)
+    /// <summary>Raised after a warehouse changed or was deleted (in this process).</summary>
+    public event Action<WarehouseId>? Changed;
+
+    public async Task<(WarehouseCreateOutcome Outcome, WarehouseRecord? Warehouse)> CreateAsync(NewWarehouse warehouse, CancellationToken cancellationToken)
     {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        WarehouseRecord created;
         try
         {
-            await using var command = Sql.Command(dataSource,
+            await using var command = Sql.Command(connection, transaction,
                 $"""
-                INSERT INTO warehouse (warehouse_id, project_id, name, name_key, storage_profile, storage_secret, delete_profile)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                INSERT INTO warehouse (warehouse_id, project_id, name, name_key, storage_profile, storage_secret, delete_profile,
+                                       allowed_format_versions, default_format_version)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 RETURNING {Columns}
                 """,
-                id.Value, project.Value, name, NameKey.Of(name), new Json(storageProfileJson), storageSecret, new Json(deleteProfileJson));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            return (WarehouseCreateOutcome.Created, Read(reader));
+                warehouse.Id.Value, warehouse.Project.Value, warehouse.Name, NameKey.Of(warehouse.Name), new Json(warehouse.StorageProfileJson),
+                warehouse.StorageSecret, new Json(warehouse.DeleteProfileJson), (warehouse.AllowedFormatVersions ?? FormatVersionPolicy.All).ToArray(), warehouse.DefaultFormatVersion);
+            created = (await ReadSingleAsync(command, cancellationToken))!;
+        }
+        catch (PostgresException ex) when (Sql.IsUniqueViolation(ex, "warehouse_pkey"))
+        {
+            return (WarehouseCreateOutcome.IdTaken, null);
         }
         catch (PostgresException ex) when (ex.SqlState == Sql.UniqueViolation)
         {
@@ -48,6 +82,19 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
         {
             return (WarehouseCreateOutcome.ProjectNotFound, null);
         }
+
+        // The statistics start at zero, so that the first hour has a row even without tables.
+        await using (var statistics = Sql.Command(connection, transaction,
+            """
+            INSERT INTO warehouse_statistics (warehouse_id, "timestamp", number_of_tables, number_of_views)
+            VALUES ($1, date_trunc('hour', now()) + interval '1 hour', 0, 0) ON CONFLICT DO NOTHING
+            """, warehouse.Id.Value))
+        {
+            await statistics.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return (WarehouseCreateOutcome.Created, created);
     }
 
     public async Task<WarehouseRecord?> GetAsync(WarehouseId id, CancellationToken cancellationToken)
@@ -63,10 +110,12 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
         return await ReadSingleAsync(command, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<WarehouseRecord>> ListAsync(ProjectId project, CancellationToken cancellationToken)
+    /// <summary>The project's warehouses, by name; <paramref name="statuses"/> filters (null: all).</summary>
+    public async Task<IReadOnlyList<WarehouseRecord>> ListAsync(ProjectId project, CancellationToken cancellationToken, IReadOnlyCollection<string>? statuses = null)
     {
         await using var command = Sql.Command(dataSource,
-            $"SELECT {Columns} FROM warehouse WHERE project_id = $1 ORDER BY name_key, warehouse_id", project.Value);
+            $"SELECT {Columns} FROM warehouse WHERE project_id = $1 AND ($2::text[] IS NULL OR status = ANY ($2)) ORDER BY name_key, warehouse_id",
+            project.Value, statuses?.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<WarehouseRecord>();
         while (await reader.ReadAsync(cancellationToken))
@@ -77,52 +126,192 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
         return list;
     }
 
+    /// <summary>Every warehouse's id and storage profile (for the check that locations do not overlap).</summary>
+    public async Task<IReadOnlyList<(WarehouseId Id, string StorageProfileJson)>> ListProfilesAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource, "SELECT warehouse_id, storage_profile::text FROM warehouse");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(WarehouseId, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((new WarehouseId(reader.GetGuid(0)), reader.GetString(1)));
+        }
+
+        return list;
+    }
+
+    /// <summary><c>active</c> or <c>inactive</c>; null when the warehouse does not exist.</summary>
+    public Task<WarehouseRecord?> SetStatusAsync(WarehouseId id, string status, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "status = $2", cancellationToken, status);
+
+    public Task<WarehouseRecord?> SetProtectionAsync(WarehouseId id, bool isProtected, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "protected = $2", cancellationToken, isProtected);
+
+    public Task<WarehouseRecord?> SetDeleteProfileAsync(WarehouseId id, string deleteProfileJson, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "delete_profile = $2", cancellationToken, new Json(deleteProfileJson));
+
+    /// <param name="defaultVersion">Must be one of <paramref name="allowed"/> (checked by the caller and by the table).</param>
+    public Task<WarehouseRecord?> SetFormatVersionPolicyAsync(WarehouseId id, IReadOnlyList<int> allowed, int? defaultVersion, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "allowed_format_versions = $2, default_format_version = $3", cancellationToken, allowed.ToArray(), defaultVersion);
+
     /// <summary>
     /// Replaces the storage profile and credential (already encrypted, bound to <paramref name="id"/>)
     /// and bumps the version, which the catalog's ETags and credential cache follow. Null when the
     /// warehouse does not exist.
     /// </summary>
-    public async Task<WarehouseRecord?> UpdateStorageAsync(WarehouseId id, string storageProfileJson, byte[]? storageSecret, CancellationToken cancellationToken)
+    public Task<WarehouseRecord?> UpdateStorageAsync(WarehouseId id, string storageProfileJson, byte[]? storageSecret, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "storage_profile = $2, storage_secret = $3", cancellationToken, new Json(storageProfileJson), storageSecret);
+
+    /// <summary>
+    /// Replaces the credential only. The previous envelope is overwritten in the same row (and the
+    /// superseded row version is gone once Postgres vacuums it); null removes the credential.
+    /// </summary>
+    public Task<WarehouseRecord?> UpdateCredentialAsync(WarehouseId id, byte[]? storageSecret, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "storage_secret = $2", cancellationToken, storageSecret);
+
+    public async Task<(WarehouseRenameOutcome Outcome, WarehouseRecord? Warehouse)> RenameAsync(WarehouseId id, string name, CancellationToken cancellationToken)
     {
-        await using var command = Sql.Command(dataSource,
-            $"""
-            UPDATE warehouse SET storage_profile = $2, storage_secret = $3, version = version + 1, updated_at = now()
-            WHERE warehouse_id = $1
-            RETURNING {Columns}
-            """,
-            id.Value, new Json(storageProfileJson), storageSecret);
-        return await ReadSingleAsync(command, cancellationToken);
+        try
+        {
+            var renamed = await UpdateAsync(id, "name = $2, name_key = $3", cancellationToken, name, NameKey.Of(name));
+            return renamed is null ? (WarehouseRenameOutcome.NotFound, null) : (WarehouseRenameOutcome.Renamed, renamed);
+        }
+        catch (PostgresException ex) when (ex.SqlState == Sql.UniqueViolation)
+        {
+            return (WarehouseRenameOutcome.NameTaken, null);
+        }
     }
 
-    /// <summary>Deletes a warehouse that holds no namespaces, tables or views.</summary>
-    public async Task<WarehouseDeleteOutcome> DeleteAsync(WarehouseId id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes a warehouse with everything the catalog holds for it: its row and credential,
+    /// statistics, tasks, metrics reports, idempotency records. Without <paramref name="force"/> a
+    /// protected warehouse or one that still has namespaces, tables or views is refused; with it,
+    /// those go too (their catalog rows; files on storage stay).
+    /// </summary>
+    public async Task<WarehouseDeleteOutcome> DeleteAsync(WarehouseId id, bool force, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockRow = Sql.Command(connection, transaction, "SELECT 1 FROM warehouse WHERE warehouse_id = $1 FOR UPDATE", id.Value))
+        await using (var lockRow = Sql.Command(connection, transaction,
+            "SELECT protected, EXISTS (SELECT 1 FROM namespace WHERE warehouse_id = $1) OR EXISTS (SELECT 1 FROM tabular WHERE warehouse_id = $1) FROM warehouse WHERE warehouse_id = $1 FOR UPDATE",
+            id.Value))
         {
-            if (await lockRow.ExecuteScalarAsync(cancellationToken) is null)
+            await using var reader = await lockRow.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
             {
                 return WarehouseDeleteOutcome.NotFound;
             }
-        }
 
-        await using (var contents = Sql.Command(connection, transaction,
-            "SELECT EXISTS (SELECT 1 FROM namespace WHERE warehouse_id = $1) OR EXISTS (SELECT 1 FROM tabular WHERE warehouse_id = $1)", id.Value))
-        {
-            if ((bool)(await contents.ExecuteScalarAsync(cancellationToken))!)
+            if (!force && reader.GetBoolean(0))
+            {
+                return WarehouseDeleteOutcome.Protected;
+            }
+
+            if (!force && reader.GetBoolean(1))
             {
                 return WarehouseDeleteOutcome.NotEmpty;
             }
         }
 
-        await using (var delete = Sql.Command(connection, transaction, "DELETE FROM warehouse WHERE warehouse_id = $1", id.Value))
+        await DeleteWarehousesAsync(connection, transaction, "warehouse_id = $1", id.Value, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Changed?.Invoke(id);
+        return WarehouseDeleteOutcome.Deleted;
+    }
+
+    /// <summary>
+    /// Deletes the warehouses matching <paramref name="where"/> (over <c>warehouse</c>, one parameter)
+    /// and what hangs off them, inside the caller's transaction. Tables and views go before
+    /// namespaces, children before parents (their foreign keys restrict). Returns the deleted ids.
+    /// </summary>
+    internal static async Task<IReadOnlyList<WarehouseId>> DeleteWarehousesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string where, object parameter, CancellationToken cancellationToken)
+    {
+        var ids = new List<Guid>();
+        await using (var select = Sql.Command(connection, transaction, $"SELECT warehouse_id FROM warehouse WHERE {where} FOR UPDATE", parameter))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
-            await delete.ExecuteNonQueryAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetGuid(0));
+            }
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        return WarehouseDeleteOutcome.Deleted;
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var array = ids.ToArray();
+        string[] statements =
+        [
+            "DELETE FROM tabular WHERE warehouse_id = ANY ($1)",
+            // Leaves first: a namespace's parent restricts while it has children.
+            "DELETE FROM namespace n WHERE n.warehouse_id = ANY ($1) AND NOT EXISTS (SELECT 1 FROM namespace c WHERE c.parent_id = n.namespace_id)",
+            "DELETE FROM idempotency_record WHERE scope = ANY ($1::text[])",
+            "DELETE FROM warehouse WHERE warehouse_id = ANY ($1)",
+            "DELETE FROM warehouse_statistics WHERE warehouse_id = ANY ($1)",
+            "DELETE FROM endpoint_statistics WHERE warehouse_id = ANY ($1)",
+        ];
+        foreach (var statement in statements)
+        {
+            object value = statement.Contains("::text[]", StringComparison.Ordinal) ? array.Select(g => g.ToString()).ToArray() : array;
+            if (statement.StartsWith("DELETE FROM namespace", StringComparison.Ordinal))
+            {
+                // One level per round: leaves first, until none is left.
+                while (true)
+                {
+                    await using var leaves = Sql.Command(connection, transaction, statement, value);
+                    if (await leaves.ExecuteNonQueryAsync(cancellationToken) == 0)
+                    {
+                        break;
+                    }
+                }
+
+                continue;
+            }
+
+            await using var command = Sql.Command(connection, transaction, statement, value);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return [.. ids.Select(g => new WarehouseId(g))];
+    }
+
+    /// <summary>Table and view counts, latest first, a page of hourly rows at a time.</summary>
+    public async Task<IReadOnlyList<WarehouseStatisticsRecord>> StatisticsAsync(
+        WarehouseId id, DateTimeOffset? before, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource,
+            """
+            SELECT "timestamp", number_of_tables, number_of_views, coalesce(updated_at, created_at)
+            FROM warehouse_statistics WHERE warehouse_id = $1 AND ($2::timestamptz IS NULL OR "timestamp" < $2)
+            ORDER BY "timestamp" DESC LIMIT $3
+            """,
+            id.Value, before, limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<WarehouseStatisticsRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new WarehouseStatisticsRecord(
+                reader.GetFieldValue<DateTimeOffset>(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+
+        return rows;
+    }
+
+    private async Task<WarehouseRecord?> UpdateAsync(WarehouseId id, string set, CancellationToken cancellationToken, params object?[] values)
+    {
+        await using var command = Sql.Command(dataSource,
+            $"UPDATE warehouse SET {set}, version = version + 1, updated_at = now() WHERE warehouse_id = $1 RETURNING {Columns}",
+            [id.Value, .. values]);
+        var updated = await ReadSingleAsync(command, cancellationToken);
+        if (updated is not null)
+        {
+            Changed?.Invoke(id);
+        }
+
+        return updated;
     }
 
     private static async Task<WarehouseRecord?> ReadSingleAsync(NpgsqlCommand command, CancellationToken cancellationToken)
@@ -140,5 +329,9 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
         reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5),
         reader.GetString(6),
         reader.GetInt64(7),
-        reader.GetFieldValue<DateTimeOffset>(8));
+        reader.GetFieldValue<DateTimeOffset>(8),
+        reader.GetBoolean(9),
+        reader.GetFieldValue<int[]>(10),
+        reader.IsDBNull(11) ? null : reader.GetInt32(11),
+        reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12));
 }

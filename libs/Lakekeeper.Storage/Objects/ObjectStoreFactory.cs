@@ -19,6 +19,12 @@ public interface IObjectStoreFactory
     /// or credential is invalid, does not match, or is not allowed by the server's settings.
     /// </summary>
     IObjectStore GetStore(StorageProfile profile, StorageCredential? credential);
+
+    /// <summary>
+    /// Drops the cached store of this profile and credential, if any, so that a replaced credential
+    /// is not kept in memory (a request using the store finishes with it).
+    /// </summary>
+    void Forget(StorageProfile profile, StorageCredential? credential);
 }
 
 internal sealed class ObjectStoreFactory : IObjectStoreFactory, IDisposable
@@ -59,6 +65,12 @@ internal sealed class ObjectStoreFactory : IObjectStoreFactory, IDisposable
         }
 
         return entry.Store;
+    }
+
+    public void Forget(StorageProfile profile, StorageCredential? credential)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        _stores.TryRemove(new StoreKey(profile, Fingerprint(credential)), out _);
     }
 
     /// <summary>Problems that make a profile and credential unusable here; empty when usable.</summary>

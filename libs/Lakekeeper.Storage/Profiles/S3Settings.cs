@@ -113,7 +113,8 @@ internal static partial class Arns
     }
 }
 
-internal sealed class S3FlavorJsonConverter : JsonConverter<S3Flavor>
+/// <summary>Reads and writes <see cref="S3Flavor"/> as Lakekeeper spells it (public for source-generated contexts of other assemblies).</summary>
+public sealed class S3FlavorJsonConverter : JsonConverter<S3Flavor>
 {
     public override S3Flavor Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.String
@@ -129,7 +130,8 @@ internal sealed class S3FlavorJsonConverter : JsonConverter<S3Flavor>
         writer.WriteStringValue(value == S3Flavor.Aws ? "aws" : "s3-compat");
 }
 
-internal sealed class S3UrlStyleJsonConverter : JsonConverter<S3UrlStyle>
+/// <summary>Reads and writes <see cref="S3UrlStyle"/> as Lakekeeper spells it (public for source-generated contexts of other assemblies).</summary>
+public sealed class S3UrlStyleJsonConverter : JsonConverter<S3UrlStyle>
 {
     public override S3UrlStyle Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.String

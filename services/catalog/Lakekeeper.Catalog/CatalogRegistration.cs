@@ -22,6 +22,7 @@ public static class CatalogRegistration
         var services = builder.Services;
         var configuration = builder.Configuration;
         services.AddLakekeeperDatabase(configuration);
+        services.AddEndpointStatistics(configuration);
         services.AddLakekeeperStorage(configuration);
         services.AddSecretProtection(configuration);
         builder.AddLakekeeperAuthentication();

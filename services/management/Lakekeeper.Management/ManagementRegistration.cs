@@ -6,26 +6,33 @@ using Lakekeeper.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Lakekeeper.Management;
 
 public static class ManagementRegistration
 {
-    /// <summary>The management module: bootstrap, server info, projects, warehouses, users and roles.</summary>
+    /// <summary>
+    /// The management module: bootstrap, server info, projects, warehouses, users and roles,
+    /// statistics, permission checks, and the API documentation.
+    /// </summary>
     public static WebApplicationBuilder AddManagement(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddLakekeeperDatabase(builder.Configuration);
+        services.AddEndpointStatistics(builder.Configuration);
         services.AddLakekeeperStorage(builder.Configuration);
         services.AddSecretProtection(builder.Configuration);
         builder.AddLakekeeperAuthentication();
         builder.AddAuthz();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WarehouseService>();
         services.AddSingleton<WarehouseStorageService>();
+        services.AddManagementOpenApi();
         return builder;
     }
 
-    /// <summary>Maps the management API under <c>/management/v1</c>.</summary>
+    /// <summary>Maps the management API under <c>/management/v1</c>, and the API documentation.</summary>
     public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder endpoints)
     {
         var management = endpoints.MapGroup("/management/v1").RequireCaller();
@@ -34,6 +41,9 @@ public static class ManagementRegistration
         management.MapWarehousesApi();
         management.MapUsersApi();
         management.MapRolesApi();
+        management.MapStatisticsApi();
+        management.MapActionsApi();
+        endpoints.MapApiDocs();
         return endpoints;
     }
 }

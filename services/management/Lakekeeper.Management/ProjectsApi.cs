@@ -1,19 +1,17 @@
-using System.Text.Json;
 using Lakekeeper.Authz;
-using Lakekeeper.Management.Identity;
-using Lakekeeper.Security.Audit;
-using Lakekeeper.Security.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Lakekeeper.Management;
 
 /// <summary>
 /// Projects. The current project is named by the <c>x-project-id</c> header (the default project
-/// when absent); <c>/project/{id}</c> addresses one explicitly.
+/// when absent and enabled); the deprecated <c>/project/{id}</c> routes address one explicitly.
 /// </summary>
 internal static class ProjectsApi
 {
@@ -21,147 +19,181 @@ internal static class ProjectsApi
 
     public static void MapProjectsApi(this RouteGroupBuilder management)
     {
-        management.MapPost("/project", CreateProject);
-        management.MapGet("/project-list", ListProjects);
-        management.MapGet("/project", (HttpContext c, ProjectRepository p) => GetProject(c, p, null));
-        management.MapDelete("/project", (HttpContext c, ProjectRepository p, IAuthorizer a, ICallerAccessor u, AuditLog l) => DeleteProject(c, p, a, u, l, null));
-        management.MapGet("/project/{projectId:guid}", (HttpContext c, ProjectRepository p, Guid projectId) => GetProject(c, p, projectId));
-        management.MapDelete("/project/{projectId:guid}", (HttpContext c, ProjectRepository p, IAuthorizer a, ICallerAccessor u, AuditLog l, Guid projectId) => DeleteProject(c, p, a, u, l, projectId));
+        management.MapPost("/project", CreateProject).Accepts<CreateProjectRequest>("application/json")
+            .WithTags("project").WithName("create_project").WithSummary("Create a project");
+        management.MapGet("/project-list", ListProjects)
+            .WithTags("project").WithName("list_projects").WithSummary("List the projects the caller may see");
+        management.MapGet("/project", (HttpContext c, ProjectRepository p) => GetProject(c, p, null))
+            .WithMetadata(ProjectScoped.Instance).WithTags("project").WithName("get_project").WithSummary("Get the current project (x-project-id)");
+        management.MapDelete("/project", (HttpContext c, ProjectRepository p, IAuthorizer a, [FromQuery] bool? force) => DeleteProject(c, p, a, null, force))
+            .WithMetadata(ProjectScoped.Instance).WithTags("project").WithName("delete_project")
+            .WithSummary("Delete the current project; one that still has warehouses only with force=true, which deletes them too");
+        management.MapPost("/project/rename", (HttpContext c, ProjectRepository p, IAuthorizer a) => RenameProject(c, p, a, null))
+            .Accepts<RenameProjectRequest>("application/json")
+            .WithMetadata(ProjectScoped.Instance).WithTags("project").WithName("rename_project").WithSummary("Rename the current project");
+
+        management.MapGet("/project/{project_id:guid}", (HttpContext c, ProjectRepository p, [FromRoute(Name = "project_id")] Guid projectId) => GetProject(c, p, projectId))
+            .WithTags("project").WithName("get_project_by_id_deprecated").WithSummary("Get a project (deprecated: use x-project-id)");
+        management.MapDelete("/project/{project_id:guid}",
+                (HttpContext c, ProjectRepository p, IAuthorizer a, [FromRoute(Name = "project_id")] Guid projectId, [FromQuery] bool? force) => DeleteProject(c, p, a, projectId, force))
+            .WithTags("project").WithName("delete_project_by_id_deprecated").WithSummary("Delete a project (deprecated: use x-project-id)");
+        management.MapPost("/project/{project_id:guid}/rename",
+                (HttpContext c, ProjectRepository p, IAuthorizer a, [FromRoute(Name = "project_id")] Guid projectId) => RenameProject(c, p, a, projectId))
+            .Accepts<RenameProjectRequest>("application/json")
+            .WithTags("project").WithName("rename_project_by_id_deprecated").WithSummary("Rename a project (deprecated: use x-project-id)");
     }
 
-    /// <summary>The project a request is about: the header, else the default project.</summary>
+    /// <summary>The project a request is about: the header, else the default project (false: malformed or none).</summary>
     public static bool TryCurrent(HttpContext context, out ProjectId project)
     {
-        var header = context.Request.Headers[ProjectHeader].ToString();
-        if (header.Length == 0)
-        {
-            project = ProjectId.Default;
-            return true;
-        }
-
-        var ok = Guid.TryParse(header, out var id);
-        project = new ProjectId(id);
-        return ok;
+        var resolved = ManagementHttp.Project(context, out _);
+        project = resolved ?? default;
+        return resolved is not null;
     }
 
-    private static async Task<IResult> CreateProject(HttpContext context, ProjectRepository projects, IAuthorizer authorizer, ICallerAccessor callers, AuditLog audit)
+    private static async Task<Results<Created<CreateProjectResponse>, ApiError>> CreateProject(
+        HttpContext context, ProjectRepository projects, IAuthorizer authorizer)
     {
-        var body = await ManagementJson.ReadBodyAsync(context.Request);
-        using var document = ManagementJson.TryParse(body, out var error);
-        if (document is null)
+        var (body, error) = await ManagementHttp.ReadAsync(context.Request, ManagementJsonContext.Default.CreateProjectRequest);
+        if (body is null)
         {
-            return ManagementErrors.BadRequest(error!).ToResult();
+            return error!;
         }
 
-        var root = document.RootElement;
-        var name = ManagementJson.String(root, "project-name");
-        if (name is null || name.Length is 0 or > 128 || name.Any(char.IsControl))
+        if (!ManagementHttp.ValidName(body.ProjectName))
         {
-            return ManagementErrors.BadRequest("project-name is required: 1 to 128 characters without control characters").ToResult();
+            return ManagementErrors.BadRequest("project-name is required: 1 to 128 characters without control characters");
         }
 
         var id = Guid.CreateVersion7();
-        if (root.TryGetProperty("project-id", out var given) && given.ValueKind != JsonValueKind.Null)
+        if (body.ProjectId is { } given && !Guid.TryParse(given, out id))
         {
-            if (given.ValueKind != JsonValueKind.String || !Guid.TryParse(given.GetString(), out id))
-            {
-                return ManagementErrors.BadRequest("project-id must be a UUID").ToResult();
-            }
+            return ManagementErrors.BadRequest("project-id must be a UUID");
         }
 
-        var caller = callers.Current;
-        if (!await authorizer.CheckAsync(IdentityHttp.ToPrincipal(caller), AuthzObject.Server("lakekeeper"), Relations.CanCreateProject, context.RequestAborted))
+        if (!await authorizer.CheckAsync(ManagementHttp.Caller(context), AuthzObject.Server("lakekeeper"), Relations.CanCreateProject, context.RequestAborted))
         {
-            return ManagementErrors.Forbidden("Forbidden: can_create_project").ToResult();
+            return ManagementErrors.Forbidden("Forbidden: can_create_project");
         }
 
-        var created = await projects.CreateAsync(new ProjectId(id), name, context.RequestAborted);
-        audit.Change(caller, "create-project", "project:" + id, created is null ? "conflict" : "done");
+        var created = await projects.CreateAsync(new ProjectId(id), body.ProjectName!, context.RequestAborted);
+        ManagementHttp.Audit(context, "create-project", "project:" + id, created is null ? "conflict" : "done");
         if (created is null)
         {
-            return ManagementErrors.Conflict($"Project {id} already exists").ToResult();
+            return ManagementErrors.Conflict($"Project {id} already exists");
         }
 
         await authorizer.WriteRelationshipsAsync(
             [new Relationship(AuthzSubject.Of(AuthzObject.Server("lakekeeper")), "server", AuthzObject.Project(id.ToString()))],
             context.RequestAborted);
-        return new JsonResult(201, ManagementJson.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("project-id", id);
-            w.WriteEndObject();
-        }));
+        return TypedResults.Created((string?)null, new CreateProjectResponse(id));
     }
 
-    private static async Task<IResult> ListProjects(HttpContext context, ProjectRepository projects)
+    private static async Task<Ok<ListProjectsResponse>> ListProjects(HttpContext context, ProjectRepository projects, IAuthorizer authorizer)
     {
         var list = await projects.ListAsync(context.RequestAborted);
-        return new JsonResult(200, ManagementJson.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("projects");
-            foreach (var project in list)
-            {
-                Describe(w, project);
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }));
+        var visible = await authorizer.ListObjectsAsync(ManagementHttp.Caller(context), ObjectTypes.Project, Relations.CanIncludeInList,
+            cancellationToken: context.RequestAborted);
+        return TypedResults.Ok(new ListProjectsResponse(
+            [.. list.Where(p => visible.Contains(p.Id.ToString())).Select(p => new GetProjectResponse(p.Id.Value, p.Name))]));
     }
 
-    private static async Task<IResult> GetProject(HttpContext context, ProjectRepository projects, Guid? explicitId)
+    private static async Task<Results<Ok<GetProjectResponse>, ApiError>> GetProject(HttpContext context, ProjectRepository projects, Guid? explicitId)
     {
-        if (!Resolve(context, explicitId, out var id))
+        if (Resolve(context, explicitId, out var error) is not { } id)
         {
-            return ManagementErrors.BadRequest($"{ProjectHeader} must be a UUID").ToResult();
+            return error!;
         }
 
         var project = await projects.GetAsync(id, context.RequestAborted);
         return project is null
-            ? ManagementErrors.NoSuchProject(id.Value).ToResult()
-            : new JsonResult(200, ManagementJson.Write(w => Describe(w, project)));
+            ? ManagementErrors.NoSuchProject(id.Value)
+            : TypedResults.Ok(new GetProjectResponse(project.Id.Value, project.Name));
     }
 
-    private static async Task<IResult> DeleteProject(
-        HttpContext context, ProjectRepository projects, IAuthorizer authorizer, ICallerAccessor callers, AuditLog audit, Guid? explicitId)
+    private static async Task<Results<Ok, ApiError>> RenameProject(HttpContext context, ProjectRepository projects, IAuthorizer authorizer, Guid? explicitId)
     {
-        if (!Resolve(context, explicitId, out var id))
+        if (Resolve(context, explicitId, out var error) is not { } id)
         {
-            return ManagementErrors.BadRequest($"{ProjectHeader} must be a UUID").ToResult();
+            return error!;
         }
 
-        if (!await authorizer.CheckAsync(IdentityHttp.ToPrincipal(callers.Current), AuthzObject.Project(id.ToString()), Relations.CanDelete, context.RequestAborted))
+        var (body, bodyError) = await ManagementHttp.ReadAsync(context.Request, ManagementJsonContext.Default.RenameProjectRequest);
+        if (body is null)
         {
-            return ManagementErrors.NoSuchProject(id.Value).ToResult();
+            return bodyError!;
         }
 
-        var outcome = await projects.DeleteAsync(id, context.RequestAborted);
-        audit.Change(callers.Current, "delete-project", "project:" + id, outcome.ToString());
-        return outcome switch
+        if (!ManagementHttp.ValidName(body.NewName))
         {
-            ProjectDeleteOutcome.Deleted => TypedResults.NoContent(),
-            ProjectDeleteOutcome.HasWarehouses => ManagementErrors.NotEmpty($"Project {id} still has warehouses; delete them first").ToResult(),
-            _ => ManagementErrors.NoSuchProject(id.Value).ToResult(),
-        };
+            return ManagementErrors.BadRequest("new-name is required: 1 to 128 characters without control characters");
+        }
+
+        if (!await authorizer.CheckAsync(ManagementHttp.Caller(context), AuthzObject.Project(id.ToString()), Relations.CanRename, context.RequestAborted)
+            || !await projects.RenameAsync(id, body.NewName!, context.RequestAborted))
+        {
+            return ManagementErrors.NoSuchProject(id.Value);
+        }
+
+        ManagementHttp.Audit(context, "rename-project", "project:" + id, "done");
+        return TypedResults.Ok();
     }
 
-    private static bool Resolve(HttpContext context, Guid? explicitId, out ProjectId id)
+    private static async Task<Results<NoContent, ApiError>> DeleteProject(
+        HttpContext context, ProjectRepository projects, IAuthorizer authorizer, Guid? explicitId, bool? force)
     {
-        if (explicitId is { } given)
+        if (Resolve(context, explicitId, out var error) is not { } id)
         {
-            id = new ProjectId(given);
-            return true;
+            return error!;
         }
 
-        return TryCurrent(context, out id);
+        if (!await authorizer.CheckAsync(ManagementHttp.Caller(context), AuthzObject.Project(id.ToString()), Relations.CanDelete, context.RequestAborted))
+        {
+            return ManagementErrors.NoSuchProject(id.Value);
+        }
+
+        var warehouses = new List<WarehouseId>();
+        var outcome = await projects.DeleteAsync(id, force is true, warehouses, context.RequestAborted);
+        ManagementHttp.Audit(context, "delete-project", "project:" + id, force is true ? $"{outcome} (forced, {warehouses.Count} warehouses)" : outcome.ToString());
+        switch (outcome)
+        {
+            case ProjectDeleteOutcome.HasWarehouses:
+                return ManagementErrors.NotEmpty($"Project {id} still has warehouses: delete them first, or delete the project with force=true");
+            case ProjectDeleteOutcome.NotFound:
+                return ManagementErrors.NoSuchProject(id.Value);
+        }
+
+        await AuthzCleanup.ForgetAsync(authorizer, [AuthzObject.Project(id.ToString()), .. warehouses.Select(w => AuthzObject.Warehouse(w.ToString()))],
+            context.RequestAborted);
+        return TypedResults.NoContent();
     }
 
-    private static void Describe(Utf8JsonWriter w, ProjectRecord project)
+    private static ProjectId? Resolve(HttpContext context, Guid? explicitId, out ApiError? error)
     {
-        w.WriteStartObject();
-        w.WriteString("project-id", project.Id.Value);
-        w.WriteString("project-name", project.Name);
-        w.WriteEndObject();
+        error = null;
+        return explicitId is { } given ? new ProjectId(given) : ManagementHttp.Project(context, out error);
+    }
+}
+
+/// <summary>Removes the authorization tuples of deleted objects, so that nothing of them is left behind.</summary>
+internal static class AuthzCleanup
+{
+    public static async Task ForgetAsync(IAuthorizer authorizer, IReadOnlyList<AuthzObject> objects, CancellationToken cancellationToken)
+    {
+        foreach (var target in objects)
+        {
+            // Deleted tuples leave the listing: read the first page again until it is empty (bounded,
+            // in case a store keeps tuples it reports).
+            for (var round = 0; round < 10_000; round++)
+            {
+                var page = await authorizer.ReadRelationshipsAsync(new RelationshipQuery(target, PageSize: 100), cancellationToken);
+                if (page.Relationships.Count == 0)
+                {
+                    break;
+                }
+
+                await authorizer.DeleteRelationshipsAsync(page.Relationships, cancellationToken);
+            }
+        }
     }
 }

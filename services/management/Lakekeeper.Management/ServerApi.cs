@@ -1,12 +1,15 @@
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Authz;
 using Lakekeeper.Management.Identity;
+using Lakekeeper.Persistence;
+using Lakekeeper.Persistence.Catalog;
+using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.Security.Audit;
 using Lakekeeper.Security.Identity;
-using Lakekeeper.Persistence.Model;
-using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -17,19 +20,23 @@ internal static class ServerApi
 {
     public static void MapServerApi(this RouteGroupBuilder management)
     {
-        management.MapPost("/bootstrap", Bootstrap);
-        management.MapGet("/info", Info);
+        management.MapPost("/bootstrap", Bootstrap)
+            .Accepts<Identity.BootstrapRequest>("application/json")
+            .WithTags("server").WithName("bootstrap").WithSummary("Bootstrap the server (once): records its id and creates the default project");
+        management.MapGet("/info", Info)
+            .WithTags("server").WithName("get_server_info").WithSummary("Server information");
     }
 
     /// <summary>
-    /// Once: records the server id, creates the default project and makes the calling user the
-    /// server's admin (or operator, with <c>is-operator</c>); <c>user-name</c>, <c>user-email</c>
-    /// and <c>user-type</c> override what the token says about the user.
+    /// Once: records the server id, creates the default project (when enabled) and makes the calling
+    /// user the server's admin (or operator, with <c>is-operator</c>); <c>user-name</c>,
+    /// <c>user-email</c> and <c>user-type</c> override what the token says about the user.
     /// </summary>
-    private static async Task<IResult> Bootstrap(
-        HttpContext context, ServerRepository server, ICallerAccessor callers, UserService users, IAuthorizer authorizer, AuditLog audit)
+    private static async Task<Results<NoContent, ApiError>> Bootstrap(
+        HttpContext context, ServerRepository server, ICallerAccessor callers, UserService users, IAuthorizer authorizer, AuditLog audit,
+        IOptions<DefaultProjectOptions> defaultProject)
     {
-        var (body, error) = await IdentityHttp.ReadAsync(context.Request, IdentityJson.Default.BootstrapRequest);
+        var (body, error) = await ManagementHttp.ReadAsync(context.Request, ManagementJsonContext.Default.BootstrapRequest);
         if (body is null)
         {
             return error!;
@@ -37,22 +44,24 @@ internal static class ServerApi
 
         if (body.AcceptTermsOfUse is not true)
         {
-            return ManagementErrors.BadRequest("accept-terms-of-use must be true").ToResult();
+            return ManagementErrors.BadRequest("accept-terms-of-use must be true");
         }
 
         var caller = callers.Current;
         if (!IdentityHttp.TryUserType(body.UserType, caller.UserType, out var userType))
         {
-            return ManagementErrors.BadRequest("user-type must be 'human' or 'application'").ToResult();
+            return ManagementErrors.BadRequest("user-type must be 'human' or 'application'");
         }
 
         if (body.UserName is { Length: 0 or > 512 } || body.UserName?.Any(char.IsControl) == true || body.UserEmail is { Length: > 512 })
         {
-            return ManagementErrors.BadRequest("user-name must be 1 to 512 characters and user-email at most 512, without control characters").ToResult();
+            return ManagementErrors.BadRequest("user-name must be 1 to 512 characters and user-email at most 512, without control characters");
         }
 
         var role = body.IsOperator is true ? "operator" : "admin";
-        var bootstrapped = await server.BootstrapAsync(Guid.CreateVersion7(), "Default Project", caller.UserId?.Value, caller.IsAnonymous ? null : role, context.RequestAborted);
+        var project = defaultProject.Value;
+        var bootstrapped = await server.BootstrapAsync(
+            Guid.CreateVersion7(), "Default Project", project.Enabled ? project.ProjectId : null, caller.UserId?.Value, caller.IsAnonymous ? null : role, context.RequestAborted);
         if (!bootstrapped)
         {
             // A bootstrap whose authorizer write failed (503) is completed when its user retries.
@@ -63,7 +72,7 @@ internal static class ServerApi
             }
 
             audit.Change(caller, "bootstrap", "server", "refused: already bootstrapped");
-            return new Lakekeeper.Abstractions.Errors.ErrorResponse(409, "AlreadyBootstrappedException", "The server is already bootstrapped").ToResult();
+            return new ApiError(new ErrorResponse(409, "AlreadyBootstrappedException", "The server is already bootstrapped"));
         }
 
         if (caller.UserId is { } user)
@@ -81,26 +90,25 @@ internal static class ServerApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Info(HttpContext context, ServerRepository server, ServiceIdentity identity, IOptions<AuthzOptions> authz)
+    private static async Task<Ok<ServerInfo>> Info(
+        HttpContext context, ServerRepository server, ServiceIdentity identity, IOptions<AuthzOptions> authz, IOptions<DefaultProjectOptions> defaultProject)
     {
         var record = await server.GetAsync(context.RequestAborted);
-        return new JsonResult(200, ManagementJson.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("version", identity.Version);
-            w.WriteBoolean("bootstrapped", record is not null);
-            if (record is null)
-            {
-                w.WriteNull("server-id");
-            }
-            else
-            {
-                w.WriteString("server-id", record.ServerId);
-            }
+        var (version, commit) = SplitVersion(identity.Version);
+        var project = defaultProject.Value;
+        return TypedResults.Ok(new ServerInfo(
+            version, version, commit, record is not null, record?.ServerId,
+            project.Enabled ? project.Id.ToString() : null,
+            authz.Value.Backend,
+            AwsSystemIdentitiesEnabled: false, AzureSystemIdentitiesEnabled: false, GcpSystemIdentitiesEnabled: false,
+            TaskQueues.Registered,
+            new LicenseStatus("Apache-2.0", Valid: true)));
+    }
 
-            w.WriteString("default-project-id", ProjectId.Default.Value);
-            w.WriteString("authz-backend", authz.Value.Backend);
-            w.WriteEndObject();
-        }));
+    /// <summary><c>1.2.0+0123abcd…</c> (the informational version) → <c>1.2.0</c> and the commit.</summary>
+    internal static (string Version, string? Commit) SplitVersion(string informational)
+    {
+        var plus = informational.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? (informational, null) : (informational[..plus], informational[(plus + 1)..]);
     }
 }

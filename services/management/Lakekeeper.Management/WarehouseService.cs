@@ -1,144 +1,176 @@
-using System.Text.Json;
-using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Authz;
 using Lakekeeper.Management.Identity;
-using Lakekeeper.Security.Audit;
-using Lakekeeper.Security.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
-using Lakekeeper.Security.Secrets;
+using Lakekeeper.Security.Audit;
+using Lakekeeper.Security.Identity;
 using Lakekeeper.Storage;
-using Lakekeeper.Storage.Credentials;
-using Lakekeeper.Storage.Objects;
-using Lakekeeper.Storage.Validation;
 
 namespace Lakekeeper.Management;
 
 /// <summary>
-/// Creating a warehouse: the name, the storage profile and credential are validated, the storage is
-/// probed (write, read, list, delete), the credential is encrypted bound to the new warehouse id,
-/// and only then is the row written. The credential is never returned.
+/// Creating a warehouse and its dry run: the checks run in the same order for both (name, format
+/// version policy, managed-by, profile, location, storage probe), the dry run answers them all, the
+/// real create refuses on the first kind of failure and writes the row (with the credential encrypted
+/// bound to the new id) only when every check passed. The credential is never returned.
 /// </summary>
 internal sealed class WarehouseService(
-    WarehouseRepository warehouses, ISecretProtector secrets, IStorageValidator validator, IAuthorizer authorizer, ICallerAccessor callers, AuditLog audit)
+    WarehouseRepository warehouses, ProjectRepository projects, WarehouseStorageService storage, IAuthorizer authorizer, AuditLog audit)
 {
-    public async Task<(ErrorResponse? Error, WarehouseRecord? Warehouse)> CreateAsync(
-        ProjectId defaultProject, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public const string SelfManaged = "self-managed";
+
+    public const string InstanceAdmin = "instance-admin";
+
+    public async Task<(ApiError? Error, ValidationChecks Checks, WarehouseRecord? Created)> CreateAsync(
+        Caller caller, ProjectId project, CreateWarehouseRequest request, bool dryRun, CancellationToken cancellationToken)
     {
-        using var document = ManagementJson.TryParse(body, out var parseError);
-        if (document is null)
+        var checks = new ValidationChecks();
+        if (request.WarehouseName is null)
         {
-            return (ManagementErrors.BadRequest(parseError!), null);
+            return (ManagementErrors.BadRequest("warehouse-name is required"), checks, null);
         }
 
-        var root = document.RootElement;
-        var name = ManagementJson.String(root, "warehouse-name");
-        if (name is null || name.Length is 0 or > 128 || name.Any(char.IsControl) || name.Contains('/', StringComparison.Ordinal))
+        if (request.StorageProfile is not { } profile)
         {
-            return (ManagementErrors.BadRequest("warehouse-name is required: 1 to 128 characters, no '/' and no control characters"), null);
+            return (ManagementErrors.BadRequest("storage-profile is required"), checks, null);
         }
 
-        var project = defaultProject;
-        if (root.TryGetProperty("project-id", out var projectElement) && projectElement.ValueKind != JsonValueKind.Null)
+        if (DeleteProfiles.Check(request.DeleteProfile) is { } deleteProblem)
         {
-            if (projectElement.ValueKind != JsonValueKind.String || !Guid.TryParse(projectElement.GetString(), out var projectGuid))
-            {
-                return (ManagementErrors.BadRequest("project-id must be a UUID"), null);
-            }
-
-            project = new ProjectId(projectGuid);
+            return (ManagementErrors.BadRequest(deleteProblem), checks, null);
         }
 
-        if (!root.TryGetProperty("storage-profile", out var profileElement) || profileElement.ValueKind != JsonValueKind.Object)
+        if (request.WarehouseId is { } requested && requested == Guid.Empty)
         {
-            return (ManagementErrors.BadRequest("storage-profile is required"), null);
+            return (ManagementErrors.BadRequest("warehouse-id must not be the nil UUID"), checks, null);
         }
 
-        if (!StorageJson.TryDeserializeProfile(profileElement.GetRawText(), out var profile, out var profileError))
+        if (!await authorizer.CheckAsync(IdentityHttp.ToPrincipal(caller), AuthzObject.Project(project.ToString()), Relations.CanCreateWarehouse, cancellationToken)
+            || await projects.GetAsync(project, cancellationToken) is null)
         {
-            return (ManagementErrors.BadRequest(profileError), null);
+            return (ManagementErrors.NoSuchProject(project.Value), checks, null);
         }
 
-        StorageCredential? credential = null;
-        if (root.TryGetProperty("storage-credential", out var credentialElement) && credentialElement.ValueKind != JsonValueKind.Null)
+        var name = request.WarehouseName;
+        var nameProblem = ManagementHttp.ValidName(name, allowSlash: false)
+            ? await warehouses.GetByNameAsync(project, name, cancellationToken) is null ? null : $"Warehouse already exists: {name}"
+            : "warehouse-name must be 1 to 128 characters, without '/' and control characters";
+        if (!dryRun && nameProblem is not null && nameProblem.StartsWith("Warehouse already exists", StringComparison.Ordinal))
         {
-            if (!StorageJson.TryDeserializeCredential(credentialElement.GetRawText(), out credential, out var credentialError))
-            {
-                return (ManagementErrors.BadRequest(credentialError), null);
-            }
+            return (ManagementErrors.Conflict(nameProblem), checks, null);
         }
 
-        var deleteProfile = """{"type":"hard"}""";
-        if (root.TryGetProperty("delete-profile", out var deleteElement) && deleteElement.ValueKind != JsonValueKind.Null)
+        if (!dryRun && request.WarehouseId is { } id && await warehouses.GetAsync(new WarehouseId(id), cancellationToken) is not null)
         {
-            if (ManagementJson.String(deleteElement, "type") != "hard")
-            {
-                return (ManagementErrors.BadRequest("delete-profile: only {\"type\":\"hard\"} is supported in this version"), null);
-            }
+            return (ManagementErrors.Conflict($"Warehouse {id} already exists"), checks, null);
         }
 
-        var settings = validator.ValidateSettings(profile, credential);
-        if (!settings.Succeeded)
+        var wellFormed = storage.WellFormed(checks, profile, request.StorageCredential);
+        var ok = checks.Check("warehouse-name-valid", nameProblem);
+        ok &= checks.Check("format-version-policy-consistent", FormatVersionPolicy.Check(request.AllowedFormatVersions, request.DefaultFormatVersion));
+        ok &= checks.Check("managed-by-allowed", request.ManagedBy is null or SelfManaged
+            ? null
+            : $"managed-by: '{request.ManagedBy}' needs an instance administrator; this server supports only '{SelfManaged}'");
+        if (wellFormed)
         {
-            return (ManagementErrors.BadRequest("Invalid storage settings: " + settings.Describe()), null);
+            ok &= checks.Check("location-exclusive", await OverlapAsync(profile, cancellationToken));
+        }
+        else
+        {
+            checks.Skip("location-exclusive", "skipped: the profile is not well-formed");
         }
 
-        if (!await authorizer.CheckAsync(IdentityHttp.ToPrincipal(callers.Current), AuthzObject.Project(project.ToString()), Relations.CanCreateWarehouse, cancellationToken))
+        await storage.ReadWriteAsync(checks, profile, request.StorageCredential,
+            !wellFormed ? "skipped: the profile is not well-formed" : !ok ? "skipped: an earlier check failed" : null, cancellationToken);
+        if (dryRun)
         {
-            return (ManagementErrors.NoSuchProject(project.Value), null);
+            return (null, checks, null);
         }
 
-        if (await warehouses.GetByNameAsync(project, name, cancellationToken) is not null)
+        if (checks.Failed)
         {
-            return (ManagementErrors.Conflict($"Warehouse already exists: {name}"), null);
+            return (ManagementErrors.BadRequest("Invalid warehouse: " + checks.Describe()), checks, null);
         }
 
-        StorageValidationReport probe;
-        try
-        {
-            probe = await validator.ValidateAsync(profile, credential, cancellationToken);
-        }
-        catch (StorageException ex) when (ex.Kind == StorageErrorKind.Invalid)
-        {
-            return (ManagementErrors.BadRequest("Storage not usable: " + ex.Message), null);
-        }
-
-        if (!probe.Succeeded)
-        {
-            return (ManagementErrors.BadRequest("Storage validation failed: " + probe.Describe()), null);
-        }
-
-        var id = WarehouseId.New();
-        var secret = credential is null ? null : secrets.Protect(StorageJson.SerializeToUtf8Bytes(credential), WarehouseSecrets.AssociatedData(id));
-        var (outcome, created) = await warehouses.CreateAsync(id, project, name, StorageJson.Serialize(profile), secret, deleteProfile, cancellationToken);
-        audit.Change(callers.Current, "create-warehouse", $"warehouse:{id} project:{project}", outcome.ToString());
+        var warehouseId = request.WarehouseId is { } chosen ? new WarehouseId(chosen) : WarehouseId.New();
+        var (outcome, created) = await warehouses.CreateAsync(new NewWarehouse(
+            warehouseId, project, name, StorageJson.Serialize(profile), storage.Protect(warehouseId, request.StorageCredential),
+            DeleteProfiles.Serialize(request.DeleteProfile), request.AllowedFormatVersions, request.DefaultFormatVersion), cancellationToken);
+        audit.Change(caller, "create-warehouse", $"warehouse:{warehouseId} project:{project}", outcome.ToString());
         switch (outcome)
         {
             case WarehouseCreateOutcome.NameTaken:
-                return (ManagementErrors.Conflict($"Warehouse already exists: {name}"), null);
+                return (ManagementErrors.Conflict($"Warehouse already exists: {name}"), checks, null);
+            case WarehouseCreateOutcome.IdTaken:
+                return (ManagementErrors.Conflict($"Warehouse {warehouseId} already exists"), checks, null);
             case WarehouseCreateOutcome.ProjectNotFound:
-                return (ManagementErrors.NoSuchProject(project.Value), null);
+                return (ManagementErrors.NoSuchProject(project.Value), checks, null);
         }
 
         await authorizer.WriteRelationshipsAsync(
-            [new Relationship(AuthzSubject.Of(AuthzObject.Project(project.ToString())), "project", AuthzObject.Warehouse(id.ToString()))],
+            [new Relationship(AuthzSubject.Of(AuthzObject.Project(project.ToString())), "project", AuthzObject.Warehouse(warehouseId.ToString()))],
             cancellationToken);
-        return (null, created);
+        return (null, checks, created);
+    }
+
+    /// <summary>Which existing warehouse's location overlaps the new one (one inside the other), or null.</summary>
+    private async Task<string?> OverlapAsync(Storage.Profiles.StorageProfile profile, CancellationToken cancellationToken)
+    {
+        var location = profile.BaseLocation;
+        foreach (var (id, json) in await warehouses.ListProfilesAsync(cancellationToken))
+        {
+            if (WarehouseStorageService.BaseLocationOf(json) is { } other && other.Overlaps(location))
+            {
+                return $"the location {location} overlaps that of warehouse {id} ({other})";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The warehouse as the API shows it: everything but the credential.</summary>
-    public static void Describe(Utf8JsonWriter w, WarehouseRecord warehouse)
+    public static GetWarehouseResponse Describe(WarehouseRecord warehouse)
     {
-        w.WriteStartObject();
-        w.WriteString("id", warehouse.Id.Value);
-        w.WriteString("name", warehouse.Name);
-        w.WriteString("project-id", warehouse.ProjectId.Value);
-        w.WritePropertyName("storage-profile");
-        w.WriteRawValue(warehouse.StorageProfileJson);
-        w.WritePropertyName("delete-profile");
-        w.WriteRawValue(warehouse.DeleteProfileJson);
-        w.WriteString("status", warehouse.Status);
-        w.WriteBoolean("has-storage-credential", warehouse.StorageSecret is not null);
-        w.WriteEndObject();
+        if (!StorageJson.TryDeserializeProfile(warehouse.StorageProfileJson, out var profile, out var error))
+        {
+            throw new InvalidOperationException($"Warehouse {warehouse.Id} has an unreadable storage profile: {error}");
+        }
+
+        return new GetWarehouseResponse(
+            warehouse.Id.Value, warehouse.Id.Value, warehouse.Name, warehouse.ProjectId.Value, profile,
+            DeleteProfiles.Parse(warehouse.DeleteProfileJson), warehouse.Status, warehouse.Protected,
+            warehouse.FormatVersions, warehouse.DefaultFormatVersion, SelfManaged,
+            WarehouseStorageService.CredentialType(warehouse), warehouse.UpdatedAt);
+    }
+}
+
+/// <summary>The delete profile: <c>{"type":"hard"}</c> or <c>{"type":"soft","expiration-seconds":N}</c>.</summary>
+internal static class DeleteProfiles
+{
+    /// <summary>Longest soft-delete expiration accepted: ten years.</summary>
+    public const long MaxExpirationSeconds = 10L * 366 * 24 * 3600;
+
+    public static string? Check(TabularDeleteProfile? profile) => profile switch
+    {
+        null or { Type: "hard", ExpirationSeconds: null } => null,
+        { Type: "hard" } => "delete-profile: expiration-seconds applies only to type 'soft'",
+        { Type: "soft", ExpirationSeconds: null } => "delete-profile: type 'soft' needs expiration-seconds",
+        { Type: "soft", ExpirationSeconds: < 1 or > MaxExpirationSeconds } => $"delete-profile: expiration-seconds must be between 1 and {MaxExpirationSeconds}",
+        { Type: "soft" } => null,
+        { Type: null } => "delete-profile: type is required ('hard' or 'soft')",
+        _ => $"delete-profile: unknown type '{profile.Type}'; expected 'hard' or 'soft'",
+    };
+
+    public static string Serialize(TabularDeleteProfile? profile) => profile is { Type: "soft", ExpirationSeconds: { } seconds }
+        ? $$"""{"type":"soft","expiration-seconds":{{seconds}}}"""
+        : """{"type":"hard"}""";
+
+    public static TabularDeleteProfile Parse(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var root = document.RootElement;
+        return root.GetProperty("type").GetString() == "soft"
+            ? new TabularDeleteProfile("soft", root.GetProperty("expiration-seconds").GetInt64())
+            : new TabularDeleteProfile("hard", null);
     }
 }

@@ -1,89 +1,96 @@
-using System.Text.Json;
-using Lakekeeper.Authz;
+using System.Diagnostics;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.Security.Secrets;
-using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Storage;
 using Lakekeeper.Storage.Credentials;
+using Lakekeeper.Storage.Locations;
 using Lakekeeper.Storage.Objects;
 using Lakekeeper.Storage.Profiles;
 using Lakekeeper.Storage.Validation;
 
 namespace Lakekeeper.Management;
 
-/// <summary>One named check of a validation, as Lakekeeper's <c>ValidationCheck</c> names them.</summary>
-internal sealed record ValidationCheck(string Name, StorageCheckStatus Status, string Message);
+/// <summary>
+/// The checks of a validation, in execution order, named as Lakekeeper names them
+/// (<c>profile-well-formed</c>, <c>lakekeeper-read-write</c>, …). A failed check is a result, not
+/// an error; what follows a failure that it depends on is skipped with the reason.
+/// </summary>
+internal sealed class ValidationChecks
+{
+    private readonly List<ValidationCheck> _checks = [];
+
+    public IReadOnlyList<ValidationCheck> All => _checks;
+
+    public bool Failed => _checks.Any(c => c.Status == "failed");
+
+    public void Passed(string name, long? durationMs = null) => _checks.Add(new ValidationCheck(name, "passed", durationMs, null, null));
+
+    public void Fail(string name, string message, long? durationMs = null) =>
+        _checks.Add(new ValidationCheck(name, "failed", durationMs, new ErrorModel(message, "ValidationFailed", 400), null));
+
+    public void Skip(string name, string reason) => _checks.Add(new ValidationCheck(name, "skipped", null, null, reason));
+
+    /// <summary>Passed when <paramref name="problem"/> is null, failed with it otherwise.</summary>
+    public bool Check(string name, string? problem)
+    {
+        if (problem is null)
+        {
+            Passed(name);
+            return true;
+        }
+
+        Fail(name, problem);
+        return false;
+    }
+
+    /// <summary>The failures in one line, for the 400 of a real (not dry-run) change.</summary>
+    public string Describe() =>
+        string.Join("; ", _checks.Where(c => c.Status == "failed").Select(c => $"{c.Name}: {c.Error!.Message}"));
+
+    public ValidateWarehouseResponse ToResponse() => new(!Failed, _checks);
+}
 
 /// <summary>
-/// Changing a warehouse's storage (<c>POST /warehouse/{id}/storage</c>) and its dry run
-/// (<c>…/storage/validate-profile</c>): the new profile must be well-formed, keep the warehouse's
-/// location (same type, bucket and key prefix; for S3 the region may change only with an endpoint),
-/// and pass the storage probe (write, read, list, delete; and STS when it vends credentials). The
-/// credential, when left out, stays the stored one. An update bumps the warehouse version, which
-/// load ETags and the credential cache follow.
+/// Storage of a warehouse: its probes and the changes that keep its location. A new profile must
+/// be well-formed and keep the warehouse's location (same type, bucket and key prefix; for S3 the
+/// region may change only with an endpoint, which then decides where requests go); a new
+/// credential must work with the profile. Both are probed (write, read, list, delete) before
+/// anything is stored. Stored credentials are encrypted bound to the warehouse id; a replaced one is
+/// overwritten in its row and dropped from this process's store cache.
 /// </summary>
 internal sealed class WarehouseStorageService(
-    WarehouseRepository warehouses, ISecretProtector secrets, IStorageValidator validator, IAuthorizer authorizer)
+    WarehouseRepository warehouses, ISecretProtector secrets, IStorageValidator validator, IObjectStoreFactory stores)
 {
-    /// <summary>Lakekeeper's action for changing a warehouse's storage.</summary>
-    internal const string CanUpdateStorage = "can_update_storage";
-
-    public async Task<(ErrorResponse? Error, IReadOnlyList<ValidationCheck> Checks, WarehouseRecord? Updated)> UpdateAsync(
-        WarehouseId id, ReadOnlyMemory<byte> body, bool dryRun, CancellationToken cancellationToken)
+    /// <summary><c>profile-well-formed</c>: the static checks (fields, credential kind, server policy); no I/O.</summary>
+    public bool WellFormed(ValidationChecks checks, StorageProfile profile, StorageCredential? credential)
     {
-        var current = await warehouses.GetAsync(id, cancellationToken);
-        if (current is null || !await authorizer.CheckAsync(Principal.Anonymous, AuthzObject.Warehouse(id.ToString()), CanUpdateStorage, cancellationToken))
-        {
-            return (ManagementErrors.NoSuchWarehouse(id.ToString()), [], null);
-        }
-
-        using var document = ManagementJson.TryParse(body, out var parseError);
-        if (document is null)
-        {
-            return (ManagementErrors.BadRequest(parseError!), [], null);
-        }
-
-        var root = document.RootElement;
-        if (!root.TryGetProperty("storage-profile", out var profileElement) || profileElement.ValueKind != JsonValueKind.Object)
-        {
-            return (ManagementErrors.BadRequest("storage-profile is required"), [], null);
-        }
-
-        if (!StorageJson.TryDeserializeProfile(profileElement.GetRawText(), out var profile, out var profileError))
-        {
-            return (ManagementErrors.BadRequest(profileError), [], null);
-        }
-
-        StorageCredential? credential;
-        if (root.TryGetProperty("storage-credential", out var credentialElement) && credentialElement.ValueKind != JsonValueKind.Null)
-        {
-            if (!StorageJson.TryDeserializeCredential(credentialElement.GetRawText(), out credential, out var credentialError))
-            {
-                return (ManagementErrors.BadRequest(credentialError), [], null);
-            }
-        }
-        else
-        {
-            credential = Stored(current);
-        }
-
-        var checks = new List<ValidationCheck>();
         var settings = validator.ValidateSettings(profile, credential);
-        checks.Add(new ValidationCheck("profile-well-formed", settings.Succeeded ? StorageCheckStatus.Passed : StorageCheckStatus.Failed,
-            settings.Succeeded ? "the profile and credential are well-formed" : settings.Describe()));
-        var incompatible = settings.Succeeded ? Incompatibility(current, profile) : null;
-        checks.Add(!settings.Succeeded
-            ? new ValidationCheck("profile-compatible", StorageCheckStatus.Skipped, "skipped: the profile is not well-formed")
-            : new ValidationCheck("profile-compatible", incompatible is null ? StorageCheckStatus.Passed : StorageCheckStatus.Failed,
-                incompatible ?? "the profile keeps the warehouse's location"));
+        return checks.Check("profile-well-formed", settings.Succeeded ? null : settings.Describe());
+    }
 
-        if (!settings.Succeeded || incompatible is not null)
+    /// <summary>The static checks, then (unless something failed already) the probe of the storage.</summary>
+    public async Task ProbeAsync(ValidationChecks checks, StorageProfile profile, StorageCredential? credential, bool earlierFailed, CancellationToken cancellationToken)
+    {
+        var wellFormed = WellFormed(checks, profile, credential);
+        await ReadWriteAsync(checks, profile, credential, !wellFormed ? "skipped: the profile is not well-formed" : earlierFailed ? "skipped: an earlier check failed" : null, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>lakekeeper-read-write</c> and <c>cleanup</c>: write, read and list a probe object, then delete
+    /// it; between them <c>vended-credentials-issued</c> when the profile vends STS credentials (the
+    /// probe asks STS for them). Skipped with <paramref name="skip"/> as the reason when given.
+    /// </summary>
+    public async Task ReadWriteAsync(ValidationChecks checks, StorageProfile profile, StorageCredential? credential, string? skip, CancellationToken cancellationToken)
+    {
+        if (skip is not null)
         {
-            checks.Add(new ValidationCheck("lakekeeper-read-write", StorageCheckStatus.Skipped, "skipped: an earlier check failed"));
-            return dryRun ? (null, checks, null) : (ManagementErrors.BadRequest("Invalid storage settings: " + (incompatible ?? settings.Describe())), checks, null);
+            checks.Skip("lakekeeper-read-write", skip);
+            checks.Skip("cleanup", skip);
+            return;
         }
 
+        var clock = Stopwatch.StartNew();
         StorageValidationReport probe;
         try
         {
@@ -91,84 +98,142 @@ internal sealed class WarehouseStorageService(
         }
         catch (StorageException ex) when (ex.Kind == StorageErrorKind.Invalid)
         {
-            return (ManagementErrors.BadRequest("Storage not usable: " + ex.Message), checks, null);
+            checks.Fail("lakekeeper-read-write", "storage not usable: " + ex.Message, clock.ElapsedMilliseconds);
+            checks.Skip("cleanup", "skipped: nothing was written");
+            return;
         }
 
-        var storage = probe.Checks.Where(c => c.Check is "write" or "read" or "list" or "delete").ToList();
-        var storageFailed = storage.FirstOrDefault(c => c.Status == StorageCheckStatus.Failed);
-        checks.Add(new ValidationCheck("lakekeeper-read-write", storageFailed is null ? StorageCheckStatus.Passed : StorageCheckStatus.Failed,
-            storageFailed is null ? "wrote, read, listed and deleted a probe object" : $"{storageFailed.Check}: {storageFailed.Message}"));
-        if (probe.Checks.FirstOrDefault(c => c.Check == "sts") is { } sts)
+        var elapsed = clock.ElapsedMilliseconds;
+        var readWrite = probe.Checks.Where(c => c.Check is "write" or "read" or "list").ToList();
+        var failed = readWrite.FirstOrDefault(c => c.Status == StorageCheckStatus.Failed);
+        if (failed is not null)
         {
-            checks.Add(new ValidationCheck("vended-credentials-issued", sts.Status, sts.Message));
+            checks.Fail("lakekeeper-read-write", $"storage validation failed: {failed.Check}: {failed.Message}", elapsed);
         }
-
-        if (dryRun)
+        else
         {
-            return (null, checks, null);
+            checks.Passed("lakekeeper-read-write", elapsed);
         }
 
-        if (!probe.Succeeded)
+        switch (probe.Checks.FirstOrDefault(c => c.Check == "sts"))
         {
-            return (ManagementErrors.BadRequest("Storage validation failed: " + probe.Describe()), checks, null);
+            case { Status: StorageCheckStatus.Passed }:
+                checks.Passed("vended-credentials-issued");
+                break;
+            case { Status: StorageCheckStatus.Failed } sts:
+                checks.Fail("vended-credentials-issued", "STS did not issue credentials: " + sts.Message);
+                break;
+            case { } sts:
+                checks.Skip("vended-credentials-issued", sts.Message);
+                break;
         }
 
-        var secret = credential is null ? null : secrets.Protect(StorageJson.SerializeToUtf8Bytes(credential), WarehouseSecrets.AssociatedData(id));
-        var updated = await warehouses.UpdateStorageAsync(id, StorageJson.Serialize(profile), secret, cancellationToken);
-        return updated is null ? (ManagementErrors.NoSuchWarehouse(id.ToString()), checks, null) : (null, checks, updated);
+        switch (probe.Checks.FirstOrDefault(c => c.Check == "delete"))
+        {
+            case { Status: StorageCheckStatus.Passed }:
+                checks.Passed("cleanup");
+                break;
+            case { Status: StorageCheckStatus.Failed } delete:
+                checks.Fail("cleanup", "deleting the probe object failed: " + delete.Message);
+                break;
+            default:
+                checks.Skip("cleanup", "skipped: the probe did not get that far");
+                break;
+        }
     }
 
-    /// <summary>Why <paramref name="profile"/> would move the warehouse's data, or null.</summary>
-    private static string? Incompatibility(WarehouseRecord current, StorageProfile profile)
+    /// <summary>Why <paramref name="profile"/> would move the data of <paramref name="current"/>, or null.</summary>
+    public static string? Incompatibility(StorageProfile current, StorageProfile profile) => (current, profile) switch
     {
-        var (existing, _) = StorageJson.ReadStored(current.Id.ToString(), current.StorageProfileJson, []);
+        _ when current.Type != profile.Type => $"type: cannot change from '{current.Type}' to '{profile.Type}'",
+        (S3StorageProfile a, S3StorageProfile b) when a.Bucket != b.Bucket => "bucket: cannot change (the warehouse's data is there)",
+        (S3StorageProfile a, S3StorageProfile b) when a.NormalizedKeyPrefix.TrimStart('/') != b.NormalizedKeyPrefix.TrimStart('/') =>
+            "key-prefix: cannot change (the warehouse's data is there)",
+        (S3StorageProfile a, S3StorageProfile b) when a.Region != b.Region && b.Endpoint is null =>
+            "region: may change only when an endpoint is set (the endpoint then decides where requests go)",
+        _ when current.BaseLocation != profile.BaseLocation => "the new profile points to another location (the warehouse's data is in " + current.BaseLocation + ")",
+        _ => null,
+    };
 
-        return (existing, profile) switch
-        {
-            (S3StorageProfile a, S3StorageProfile b) when a.Bucket != b.Bucket => "bucket: cannot change (the warehouse's data is there)",
-            (S3StorageProfile a, S3StorageProfile b) when a.NormalizedKeyPrefix != b.NormalizedKeyPrefix => "key-prefix: cannot change (the warehouse's data is there)",
-            (S3StorageProfile a, S3StorageProfile b) when a.Region != b.Region && b.Endpoint is null =>
-                "region: may change only when an endpoint is set (the region then only signs requests)",
-            (FileStorageProfile a, FileStorageProfile b) when a.BaseLocation != b.BaseLocation => "root: cannot change (the warehouse's data is there)",
-            _ when existing.Type != profile.Type => $"type: cannot change from '{existing.Type}' to '{profile.Type}'",
-            _ => null,
-        };
-    }
-
-    private StorageCredential? Stored(WarehouseRecord record) =>
+    /// <summary>The stored profile and decrypted credential (the one reading the catalog and the signer share).</summary>
+    public (StorageProfile Profile, StorageCredential? Credential) Stored(WarehouseRecord record) =>
         StorageJson.ReadStored(record.Id.ToString(), record.StorageProfileJson,
-            record.StorageSecret is { } secret ? secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id)) : []).Credential;
+            record.StorageSecret is { } secret ? secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id)) : []);
 
-    /// <summary>Lakekeeper's <c>ValidateWarehouseResponse</c>: <c>{"valid": …, "checks": [{"name","status","error"?,"reason"?}]}</c>.</summary>
-    public static void WriteReport(Utf8JsonWriter w, IReadOnlyList<ValidationCheck> checks)
+    /// <summary>Drops the store of a replaced or deleted credential from this process's cache.</summary>
+    public void Forget(StorageProfile profile, StorageCredential? credential) => stores.Forget(profile, credential);
+
+    public byte[]? Protect(WarehouseId id, StorageCredential? credential) =>
+        credential is null ? null : secrets.Protect(StorageJson.SerializeToUtf8Bytes(credential), WarehouseSecrets.AssociatedData(id));
+
+    /// <summary>
+    /// <c>POST …/storage</c> and its dry run <c>…/storage/validate-profile</c>. Without a credential in
+    /// the request the stored one is kept (Lakekeeper would store none; removing one is what
+    /// <c>…/storage-credential</c> without a credential does).
+    /// </summary>
+    public async Task<(ValidationChecks Checks, WarehouseRecord? Updated)> UpdateProfileAsync(
+        WarehouseRecord current, StorageProfile profile, StorageCredential? credential, bool dryRun, CancellationToken cancellationToken)
     {
-        w.WriteStartObject();
-        w.WriteBoolean("valid", checks.All(c => c.Status != StorageCheckStatus.Failed));
-        w.WriteStartArray("checks");
-        foreach (var check in checks)
+        var checks = new ValidationChecks();
+        var (storedProfile, storedCredential) = Stored(current);
+        credential ??= storedCredential;
+        var wellFormed = WellFormed(checks, profile, credential);
+        var compatible = false;
+        if (wellFormed)
         {
-            w.WriteStartObject();
-            w.WriteString("name", check.Name);
-            w.WriteString("status", check.Status switch
-            {
-                StorageCheckStatus.Passed => "passed",
-                StorageCheckStatus.Failed => "failed",
-                _ => "skipped",
-            });
-            if (check.Status == StorageCheckStatus.Failed)
-            {
-                w.WritePropertyName("error");
-                new ErrorResponse(400, "StorageValidationFailed", check.Message).WriteTo(w);
-            }
-            else if (check.Status == StorageCheckStatus.Skipped)
-            {
-                w.WriteString("reason", check.Message);
-            }
-
-            w.WriteEndObject();
+            compatible = checks.Check("profile-compatible", Incompatibility(storedProfile, profile));
+        }
+        else
+        {
+            checks.Skip("profile-compatible", "skipped: the profile is not well-formed");
         }
 
-        w.WriteEndArray();
-        w.WriteEndObject();
+        await ReadWriteAsync(checks, profile, credential,
+            !wellFormed ? "skipped: the profile is not well-formed" : !compatible ? "skipped: an earlier check failed" : null, cancellationToken);
+        if (dryRun || checks.Failed)
+        {
+            return (checks, null);
+        }
+
+        var updated = await warehouses.UpdateStorageAsync(current.Id, StorageJson.Serialize(profile), Protect(current.Id, credential), cancellationToken);
+        stores.Forget(storedProfile, storedCredential);
+        return (checks, updated);
     }
+
+    /// <summary><c>POST …/storage-credential</c> and its dry run <c>…/storage/validate-credential</c>; null removes the credential.</summary>
+    public async Task<(ValidationChecks Checks, WarehouseRecord? Updated)> UpdateCredentialAsync(
+        WarehouseRecord current, StorageCredential? credential, bool dryRun, CancellationToken cancellationToken)
+    {
+        var checks = new ValidationChecks();
+        var (profile, storedCredential) = Stored(current);
+        await ProbeAsync(checks, profile, credential, earlierFailed: false, cancellationToken);
+        if (dryRun || checks.Failed)
+        {
+            return (checks, null);
+        }
+
+        var updated = await warehouses.UpdateCredentialAsync(current.Id, Protect(current.Id, credential), cancellationToken);
+        stores.Forget(profile, storedCredential);
+        return (checks, updated);
+    }
+
+    /// <summary><c>POST …/storage/validate-access</c>: the stored profile and credential, probed as they are.</summary>
+    public async Task<ValidationChecks> ValidateStoredAsync(WarehouseRecord current, CancellationToken cancellationToken)
+    {
+        var checks = new ValidationChecks();
+        var (profile, credential) = Stored(current);
+        await ProbeAsync(checks, profile, credential, earlierFailed: false, cancellationToken);
+        return checks;
+    }
+
+    /// <summary>
+    /// The stored credential's kind (never its values), as <c>storage-credential-type</c>. S3 access
+    /// keys are the only kind there is, so the envelope need not be opened to tell.
+    /// </summary>
+    public static StorageCredentialType? CredentialType(WarehouseRecord record) =>
+        record.StorageSecret is null ? null : new StorageCredentialType(S3AccessKeyCredential.TypeName, S3AccessKeyCredential.CredentialTypeName);
+
+    /// <summary>The base location of a stored profile (for the overlap check), or null when it cannot be read.</summary>
+    public static StorageLocation? BaseLocationOf(string profileJson) =>
+        StorageJson.TryDeserializeProfile(profileJson, out var profile, out _) ? profile.BaseLocation : null;
 }

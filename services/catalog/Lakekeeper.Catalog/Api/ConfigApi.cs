@@ -2,6 +2,7 @@ using Lakekeeper.Authz;
 using Lakekeeper.Catalog.Http;
 using Lakekeeper.Catalog.Services;
 using Lakekeeper.Iceberg;
+using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Storage.Profiles;
 using Microsoft.AspNetCore.Builder;
@@ -17,7 +18,8 @@ internal static class ConfigApi
     public static void MapConfigApi(this RouteGroupBuilder catalog) => catalog.MapGet("/config", GetConfig);
 
     private static async Task<IResult> GetConfig(
-        HttpContext context, WarehouseResolver warehouses, AccessGuard access, IOptions<CatalogOptions> options, string? warehouse = null)
+        HttpContext context, WarehouseResolver warehouses, AccessGuard access, IOptions<CatalogOptions> options,
+        IOptions<DefaultProjectOptions> defaultProject, string? warehouse = null)
     {
         var settings = options.Value;
         var requested = warehouse ?? settings.DefaultWarehouse;
@@ -27,7 +29,7 @@ internal static class ConfigApi
         }
 
         // "<project-id>/<name>" picks a project; a bare name means the default project.
-        var project = ProjectId.Default;
+        var project = defaultProject.Value.ProjectId;
         var name = requested;
         var slash = requested.IndexOf('/', StringComparison.Ordinal);
         if (slash > 0 && Guid.TryParse(requested.AsSpan(0, slash), out var projectId))

@@ -143,6 +143,13 @@ internal sealed partial class CommitRunner(
                     planned.Add(new Planned<TMeta>(row, change, current, current, Changed: false));
                     break;
                 case CommitOutcome<TMeta>.Changed { Metadata: var result }:
+                    // An upgrade must stay within the warehouse's format version policy (tables only).
+                    if (kind.Type == TabularType.Table && kind.FormatVersion(result) != kind.FormatVersion(current)
+                        && warehouse.RefuseFormatVersion(kind.FormatVersion(result)) is { } refused)
+                    {
+                        return refused;
+                    }
+
                     if (kind.Location(result) != kind.Location(current) && TabularStorage.Inside(warehouse, kind.Location(result), kind.Noun) is { IsFailure: true } bad)
                     {
                         return bad.Error;

@@ -83,13 +83,18 @@ internal sealed partial class TableService(
             return location.Error;
         }
 
-        var created = TableCommitEngine.CreateTable(request, location.Value.ToString(), tabularId.Value, Now);
+        var created = TableCommitEngine.CreateTable(request, location.Value.ToString(), tabularId.Value, Now, warehouse.DefaultFormatVersion);
         if (created.IsFailure)
         {
             return created.Error;
         }
 
         var metadata = created.Value;
+        if (warehouse.RefuseFormatVersion(metadata.FormatVersion) is { } refused)
+        {
+            return refused;
+        }
+
         if (request.StageCreate)
         {
             // A staged create registers nothing: the table appears with the assert-create commit.
@@ -110,6 +115,11 @@ internal sealed partial class TableService(
         WarehouseContext warehouse, NamespaceRecord ns, TableIdentifier id, TabularId tabularId, TableMetadata metadata,
         bool explicitLocation, ReadOnlyMemory<byte> eventData, Completion<MetadataDocument> completion, bool createViaCommit, CancellationToken cancellationToken)
     {
+        if (warehouse.RefuseFormatVersion(metadata.FormatVersion) is { } refused)
+        {
+            return refused;
+        }
+
         var location = TabularStorage.Inside(warehouse, metadata.Location, "table");
         if (location.IsFailure)
         {
@@ -400,6 +410,11 @@ internal sealed partial class TableService(
         }
 
         var (location, json, metadata, tableLocation) = registered.Value;
+        if (warehouse.RefuseFormatVersion(metadata.FormatVersion) is { } refused)
+        {
+            return refused;
+        }
+
         var document = new MetadataDocument(location, json);
         var result = request.Overwrite
             ? await OverwriteAsync(warehouse, id, tableLocation, location, json, metadata.FormatVersion, document, completion, cancellationToken)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Lakekeeper.Iceberg;
+using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.Security.Secrets;
@@ -23,17 +24,48 @@ internal sealed record WarehouseContext(WarehouseId Id, ProjectId ProjectId, str
 
     /// <summary>Storage settings engines need in a table's <c>config</c> (never a secret).</summary>
     public IReadOnlyDictionary<string, string> ClientConfig { get; } = Profile.ClientConfig();
+
+    /// <summary>Table format versions allowed here (on create, register and upgrade).</summary>
+    public IReadOnlyList<int> FormatVersions { get; init; } = FormatVersionPolicy.All;
+
+    /// <summary>The format version of a new table that names none.</summary>
+    public int DefaultFormatVersion { get; init; } = TableMetadata.DefaultFormatVersion;
+
+    /// <summary>The refusal of a table format version the warehouse does not allow, or null.</summary>
+    public IcebergError? RefuseFormatVersion(int version) => FormatVersions.Contains(version)
+        ? null
+        : IcebergError.BadRequest(
+            $"Table format version {version} is not allowed in warehouse '{Name}' (allowed: {string.Join(", ", FormatVersions)}); its format version policy decides");
 }
 
 /// <summary>
 /// Resolves the <c>{prefix}</c> (a warehouse id) to a <see cref="WarehouseContext"/>, cached per
 /// process for <see cref="CatalogOptions.WarehouseCacheDuration"/> so that a load costs one query.
 /// </summary>
-internal sealed class WarehouseResolver(
-    WarehouseRepository warehouses, IObjectStoreFactory stores, ISecretProtector secrets, IOptions<CatalogOptions> options)
+internal sealed class WarehouseResolver
 {
     private readonly ConcurrentDictionary<WarehouseId, (WarehouseContext Context, long ExpiresAt)> _cache = new();
-    private readonly long _ttlTicks = (long)(options.Value.WarehouseCacheDuration.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    private readonly WarehouseRepository _warehouses;
+    private readonly IObjectStoreFactory _stores;
+    private readonly ISecretProtector _secrets;
+    private readonly IOptions<CatalogOptions> _options;
+    private readonly ProjectId _defaultProject;
+    private readonly long _ttlTicks;
+
+    public WarehouseResolver(
+        WarehouseRepository warehouses, IObjectStoreFactory stores, ISecretProtector secrets, IOptions<CatalogOptions> options,
+        IOptions<DefaultProjectOptions> defaultProject)
+    {
+        _defaultProject = defaultProject.Value.ProjectId;
+        _warehouses = warehouses;
+        _stores = stores;
+        _secrets = secrets;
+        _options = options;
+        _ttlTicks = (long)(options.Value.WarehouseCacheDuration.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        // Changes made in this process (the standalone topology's management API) apply at once:
+        // a deactivated warehouse is 404 on its next request, a new credential is used right away.
+        warehouses.Changed += id => _cache.TryRemove(id, out _);
+    }
 
     /// <summary>
     /// The warehouse for a request: <paramref name="prefix"/> is its id; without a prefix the
@@ -43,13 +75,13 @@ internal sealed class WarehouseResolver(
     {
         if (prefix is null)
         {
-            if (options.Value.DefaultWarehouse is not { Length: > 0 } name)
+            if (_options.Value.DefaultWarehouse is not { Length: > 0 } name)
             {
                 return IcebergError.BadRequest(
                     "This catalog serves several warehouses: get the prefix from GET /v1/config?warehouse=<name> and use /v1/{prefix}/…");
             }
 
-            var byName = await ByNameAsync(ProjectId.Default, name, cancellationToken);
+            var byName = await ByNameAsync(_defaultProject, name, cancellationToken);
             return byName is null ? CatalogErrors.NoSuchWarehouse(name) : byName;
         }
 
@@ -70,13 +102,13 @@ internal sealed class WarehouseResolver(
             return cached.Context;
         }
 
-        var record = await warehouses.GetAsync(id, cancellationToken);
+        var record = await _warehouses.GetAsync(id, cancellationToken);
         return record is null ? Forget(id) : Remember(Build(record), now);
     }
 
     public async ValueTask<WarehouseContext?> ByNameAsync(ProjectId project, string name, CancellationToken cancellationToken)
     {
-        var record = await warehouses.GetByNameAsync(project, name, cancellationToken);
+        var record = await _warehouses.GetByNameAsync(project, name, cancellationToken);
         return record is null ? null : Remember(Build(record), System.Diagnostics.Stopwatch.GetTimestamp());
     }
 
@@ -104,12 +136,14 @@ internal sealed class WarehouseResolver(
         }
 
         var (profile, credential) = StorageJson.ReadStored(record.Id.ToString(), record.StorageProfileJson,
-            record.StorageSecret is { } secret ? secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id)) : []);
+            record.StorageSecret is { } secret ? _secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id)) : []);
 
-        return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, stores.GetStore(profile, credential))
+        return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, _stores.GetStore(profile, credential))
         {
             Credential = credential,
             Version = record.Version,
+            FormatVersions = record.FormatVersions,
+            DefaultFormatVersion = record.EffectiveDefaultFormatVersion,
         };
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Lakekeeper.Persistence.Identity;
 
@@ -19,12 +20,12 @@ internal sealed record WhoamiResponse(
 
 internal sealed record ListUsersResponse(IReadOnlyList<UserResponse> Users, string? NextPageToken);
 
-internal sealed record CreateUserRequest(string? Id, string? Name, string? Email, string? UserType, bool? UpdateIfExists);
+internal sealed record CreateUserRequest(string? Id, string? Name, string? Email, [property: AllowedValues("human", "application")] string? UserType, bool? UpdateIfExists);
 
-internal sealed record UpdateUserRequest(string? Name, string? Email, string? UserType);
+internal sealed record UpdateUserRequest([property: Required] string? Name, string? Email, [property: Required] [property: AllowedValues("human", "application")] string? UserType);
 
 /// <summary><c>search</c> as Lakekeeper; <c>page-size</c> and <c>page-token</c> are our additions (the response's <c>next-page-token</c> pages on).</summary>
-internal sealed record SearchRequest(string? Search, string? ProjectId, int? PageSize, string? PageToken);
+internal sealed record SearchRequest([property: Required] string? Search, string? ProjectId, int? PageSize, string? PageToken);
 
 internal sealed record SearchUser(string Id, string Name, string? Email, string UserType);
 
@@ -44,15 +45,15 @@ internal sealed record ListRolesResponse(IReadOnlyList<RoleResponse> Roles, stri
 
 internal sealed record SearchRoleResponse(IReadOnlyList<RoleResponse> Roles);
 
-internal sealed record CreateRoleRequest(string? Name, string? Description, string? ProjectId, string? ProviderId, string? SourceId);
+internal sealed record CreateRoleRequest([property: Required] string? Name, string? Description, string? ProjectId, string? ProviderId, string? SourceId);
 
-internal sealed record UpdateRoleRequest(string? Name, string? Description);
+internal sealed record UpdateRoleRequest([property: Required] string? Name, string? Description);
 
-internal sealed record UpdateRoleSourceSystemRequest(string? ProviderId, string? SourceId);
+internal sealed record UpdateRoleSourceSystemRequest([property: Required] string? ProviderId, [property: Required] string? SourceId);
 
-internal sealed record RoleMemberRef(string? Type, string? Id);
+internal sealed record RoleMemberRef([property: Required] [property: AllowedValues("user", "role")] string? Type, [property: Required] string? Id);
 
-internal sealed record AddRoleMembersRequest(IReadOnlyList<RoleMemberRef?>? Members);
+internal sealed record AddRoleMembersRequest([property: Required] IReadOnlyList<RoleMemberRef?>? Members);
 
 internal sealed record AddRoleMembersResponse(IReadOnlyList<RoleMemberRef> Members);
 
@@ -72,7 +73,7 @@ internal sealed record RoleMembership(Guid Id, string Ident, string Name)
 
 internal sealed record ListRoleMembershipsResponse(IReadOnlyList<RoleMembership> Roles, string? NextPageToken);
 
-internal sealed record BootstrapRequest(bool? AcceptTermsOfUse, bool? IsOperator, string? UserName, string? UserEmail, string? UserType);
+internal sealed record BootstrapRequest([property: Required] bool? AcceptTermsOfUse, bool? IsOperator, string? UserName, string? UserEmail, [property: AllowedValues("human", "application")] string? UserType);
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.KebabCaseLower,

@@ -6,6 +6,7 @@ using Lakekeeper.Security.Identity;
 using Lakekeeper.Abstractions.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,20 +23,29 @@ internal static class RolesApi
 
     public static void MapRolesApi(this RouteGroupBuilder management)
     {
-        management.MapGet("/role", ListRoles);
-        management.MapPost("/role", CreateRole);
-        management.MapGet("/role/{roleId:guid}", GetRole);
-        management.MapPost("/role/{roleId:guid}", UpdateRole);
-        management.MapDelete("/role/{roleId:guid}", DeleteRole);
-        management.MapGet("/role/{roleId:guid}/metadata", GetRoleMetadata);
-        management.MapPut("/role/{roleId:guid}/source-system", SetSourceSystem);
-        management.MapGet("/role/{roleId:guid}/members", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, Guid roleId) => ListMembers(c, a, z, r, roleId, false));
-        management.MapGet("/role/{roleId:guid}/members/transitive", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, Guid roleId) => ListMembers(c, a, z, r, roleId, true));
-        management.MapPost("/role/{roleId:guid}/members", AddMembers);
-        management.MapDelete("/role/{roleId:guid}/members/{memberType}/{memberId}", RemoveMember);
-        management.MapGet("/role/{roleId:guid}/member-of", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, Guid roleId) => ListMemberOf(c, a, z, r, roleId, false));
-        management.MapGet("/role/{roleId:guid}/member-of/transitive", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, Guid roleId) => ListMemberOf(c, a, z, r, roleId, true));
-        management.MapPost("/search/role", SearchRoles);
+        management.MapGet("/role", ListRoles).Produces<ListRolesResponse>()
+            .WithMetadata(QueryParameters.Paged, new QueryParameters("projectId", "roleIds", "sourceIds", "providerIds")).WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("list_roles").WithSummary("List the project's roles");
+        management.MapPost("/role", CreateRole).Accepts<CreateRoleRequest>("application/json").Produces<RoleResponse>(201).WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("create_role").WithSummary("Create a role");
+        management.MapGet("/role/{role_id:guid}", GetRole).Produces<RoleResponse>().WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("get_role").WithSummary("Get a role");
+        management.MapPost("/role/{role_id:guid}", UpdateRole).Accepts<UpdateRoleRequest>("application/json").Produces<RoleResponse>().WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("update_role").WithSummary("Update a role");
+        management.MapDelete("/role/{role_id:guid}", DeleteRole).Produces(204).WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("delete_role").WithSummary("Delete a role");
+        management.MapGet("/role/{role_id:guid}/metadata", GetRoleMetadata).Produces<RoleMetadata>().WithTags("role").WithName("get_role_metadata").WithSummary("A role's metadata (any caller)");
+        management.MapPut("/role/{role_id:guid}/source-system", SetSourceSystem).Accepts<UpdateRoleSourceSystemRequest>("application/json").Produces<RoleResponse>()
+            .WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("update_role_source_system").WithSummary("Set the role's provider and source ids");
+        management.MapGet("/role/{role_id:guid}/members", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, [FromRoute(Name = "role_id")] Guid roleId) => ListMembers(c, a, z, r, roleId, false))
+            .Produces<ListRoleMembersResponse>().WithMetadata(ProjectScoped.Instance, QueryParameters.Paged, new QueryParameters("type")).WithTags("role").WithName("list_role_members").WithSummary("Direct members of a role");
+        management.MapGet("/role/{role_id:guid}/members/transitive", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, [FromRoute(Name = "role_id")] Guid roleId) => ListMembers(c, a, z, r, roleId, true))
+            .Produces<ListRoleMembersResponse>().WithMetadata(ProjectScoped.Instance, QueryParameters.Paged, new QueryParameters("type")).WithTags("role").WithName("list_role_transitive_members").WithSummary("Members of a role, directly or through other roles");
+        management.MapPost("/role/{role_id:guid}/members", AddMembers).Accepts<AddRoleMembersRequest>("application/json").Produces<AddRoleMembersResponse>()
+            .WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("add_role_members").WithSummary("Add users or roles to a role");
+        management.MapDelete("/role/{role_id:guid}/members/{member_type}/{member_id}", RemoveMember).Produces(204)
+            .WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("remove_role_member").WithSummary("Remove a member from a role");
+        management.MapGet("/role/{role_id:guid}/member-of", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, [FromRoute(Name = "role_id")] Guid roleId) => ListMemberOf(c, a, z, r, roleId, false))
+            .Produces<ListRoleMembershipsResponse>().WithMetadata(ProjectScoped.Instance, QueryParameters.Paged).WithTags("role").WithName("list_role_member_of").WithSummary("Roles this role is a direct member of");
+        management.MapGet("/role/{role_id:guid}/member-of/transitive", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, [FromRoute(Name = "role_id")] Guid roleId) => ListMemberOf(c, a, z, r, roleId, true))
+            .Produces<ListRoleMembershipsResponse>().WithMetadata(ProjectScoped.Instance, QueryParameters.Paged).WithTags("role").WithName("list_role_transitive_member_of").WithSummary("Roles this role belongs to, directly or through other roles");
+        management.MapPost("/search/role", SearchRoles).Accepts<SearchRequest>("application/json").Produces<SearchRoleResponse>()
+            .WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("search_role").WithSummary("Search the project's roles by name");
     }
 
     private static async Task<IResult> ListRoles(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleRepository roles)
@@ -118,7 +128,7 @@ internal static class RolesApi
         };
     }
 
-    private static async Task<IResult> GetRole(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleRepository roles, Guid roleId)
+    private static async Task<IResult> GetRole(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleRepository roles, [FromRoute(Name = "role_id")] Guid roleId)
     {
         if (!IdentityHttp.TryProject(context, null, out var project, out var error))
         {
@@ -131,7 +141,7 @@ internal static class RolesApi
             : TypedResults.Json(RoleResponse.From(role), IdentityJson.Default.RoleResponse);
     }
 
-    private static async Task<IResult> GetRoleMetadata(HttpContext context, RoleRepository roles, Guid roleId)
+    private static async Task<IResult> GetRoleMetadata(HttpContext context, RoleRepository roles, [FromRoute(Name = "role_id")] Guid roleId)
     {
         var role = await roles.GetAnyAsync(new RoleId(roleId), context.RequestAborted);
         return role is null
@@ -139,7 +149,7 @@ internal static class RolesApi
             : TypedResults.Json(new RoleMetadata(role.Id.Value, role.Ident, role.ProviderId, role.SourceId, role.Name, role.ProjectId.Value), IdentityJson.Default.RoleMetadata);
     }
 
-    private static async Task<IResult> UpdateRole(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, Guid roleId)
+    private static async Task<IResult> UpdateRole(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, [FromRoute(Name = "role_id")] Guid roleId)
     {
         var (body, error) = await IdentityHttp.ReadAsync(context.Request, IdentityJson.Default.UpdateRoleRequest);
         if (body is null)
@@ -177,7 +187,7 @@ internal static class RolesApi
         };
     }
 
-    private static async Task<IResult> SetSourceSystem(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, Guid roleId)
+    private static async Task<IResult> SetSourceSystem(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, [FromRoute(Name = "role_id")] Guid roleId)
     {
         var (body, error) = await IdentityHttp.ReadAsync(context.Request, IdentityJson.Default.UpdateRoleSourceSystemRequest);
         if (body is null)
@@ -215,7 +225,7 @@ internal static class RolesApi
         };
     }
 
-    private static async Task<IResult> DeleteRole(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, Guid roleId)
+    private static async Task<IResult> DeleteRole(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, [FromRoute(Name = "role_id")] Guid roleId)
     {
         if (!IdentityHttp.TryProject(context, null, out var project, out var error))
         {
@@ -288,7 +298,7 @@ internal static class RolesApi
                 IdentityJson.Default.ListRoleMembershipsResponse);
     }
 
-    private static async Task<IResult> AddMembers(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, Guid roleId)
+    private static async Task<IResult> AddMembers(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, [FromRoute(Name = "role_id")] Guid roleId)
     {
         var (body, error) = await IdentityHttp.ReadAsync(context.Request, IdentityJson.Default.AddRoleMembersRequest);
         if (body is null)
@@ -346,7 +356,8 @@ internal static class RolesApi
     }
 
     private static async Task<IResult> RemoveMember(
-        HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, Guid roleId, string memberType, string memberId)
+        HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, [FromRoute(Name = "role_id")] Guid roleId,
+        [FromRoute(Name = "member_type")] string memberType, [FromRoute(Name = "member_id")] string memberId)
     {
         if (!IdentityHttp.TryProject(context, null, out var project, out var error))
         {

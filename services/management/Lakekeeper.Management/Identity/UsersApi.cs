@@ -4,6 +4,7 @@ using Lakekeeper.Security.Identity;
 using Lakekeeper.Abstractions.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Lakekeeper.Management.Identity;
@@ -18,15 +19,19 @@ internal static class UsersApi
 
     public static void MapUsersApi(this RouteGroupBuilder management)
     {
-        management.MapGet("/whoami", Whoami);
-        management.MapGet("/user", ListUsers);
-        management.MapPost("/user", ProvisionUser);
-        management.MapGet("/user/{userId}", GetUser);
-        management.MapPut("/user/{userId}", ReplaceUser);
-        management.MapDelete("/user/{userId}", DeleteUser);
-        management.MapGet("/user/{userId}/roles", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, string userId) => UserRoles(c, a, z, r, userId, false));
-        management.MapGet("/user/{userId}/roles/transitive", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, string userId) => UserRoles(c, a, z, r, userId, true));
-        management.MapPost("/search/user", SearchUsers);
+        management.MapGet("/whoami", Whoami).Produces<WhoamiResponse>().WithTags("user").WithName("whoami").WithSummary("The calling user");
+        management.MapGet("/user", ListUsers).Produces<ListUsersResponse>().WithMetadata(QueryParameters.Paged, new QueryParameters("name")).WithTags("user").WithName("list_user").WithSummary("List users");
+        management.MapPost("/user", ProvisionUser).Accepts<CreateUserRequest>("application/json").Produces<UserResponse>(201).Produces<UserResponse>()
+            .WithTags("user").WithName("create_user").WithSummary("Provision a user, or register the caller");
+        management.MapGet("/user/{user_id}", GetUser).Produces<UserResponse>().WithTags("user").WithName("get_user").WithSummary("Get a user");
+        management.MapPut("/user/{user_id}", ReplaceUser).Accepts<UpdateUserRequest>("application/json").Produces(200).WithTags("user").WithName("update_user").WithSummary("Replace a user's details");
+        management.MapDelete("/user/{user_id}", DeleteUser).Produces(204).WithTags("user").WithName("delete_user").WithSummary("Delete a user");
+        management.MapGet("/user/{user_id}/roles", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, [FromRoute(Name = "user_id")] string userId) => UserRoles(c, a, z, r, userId, false))
+            .Produces<ListRoleMembershipsResponse>().WithMetadata(ProjectScoped.Instance, QueryParameters.Paged).WithTags("user").WithName("list_user_roles").WithSummary("The roles a user is a direct member of");
+        management.MapGet("/user/{user_id}/roles/transitive", (HttpContext c, ICallerAccessor a, IAuthorizer z, RoleRepository r, [FromRoute(Name = "user_id")] string userId) => UserRoles(c, a, z, r, userId, true))
+            .Produces<ListRoleMembershipsResponse>().WithMetadata(ProjectScoped.Instance, QueryParameters.Paged).WithTags("user").WithName("list_user_transitive_roles").WithSummary("The roles a user holds, directly or through other roles");
+        management.MapPost("/search/user", SearchUsers).Accepts<SearchRequest>("application/json").Produces<SearchUserResponse>()
+            .WithTags("user").WithName("search_user").WithSummary("Search users by name");
     }
 
     private static async Task<IResult> Whoami(HttpContext context, ICallerAccessor callers, UserRepository users)
@@ -132,7 +137,7 @@ internal static class UsersApi
         return TypedResults.Json(UserResponse.From(user), IdentityJson.Default.UserResponse, statusCode: outcome == UserWriteOutcome.Created ? 201 : 200);
     }
 
-    private static async Task<IResult> GetUser(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, UserRepository users, string userId)
+    private static async Task<IResult> GetUser(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, UserRepository users, [FromRoute(Name = "user_id")] string userId)
     {
         var caller = callers.Current;
         if (caller.UserId?.Value != userId && !await CheckServerAsync(authorizer, caller, IdentityActions.CanListUsers, context.RequestAborted))
@@ -146,7 +151,7 @@ internal static class UsersApi
             : TypedResults.Json(UserResponse.From(user), IdentityJson.Default.UserResponse);
     }
 
-    private static async Task<IResult> ReplaceUser(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, UserService service, string userId)
+    private static async Task<IResult> ReplaceUser(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, UserService service, [FromRoute(Name = "user_id")] string userId)
     {
         var (body, error) = await IdentityHttp.ReadAsync(context.Request, IdentityJson.Default.UpdateUserRequest);
         if (body is null)
@@ -180,7 +185,7 @@ internal static class UsersApi
             : IdentityHttp.NoSuchUser(userId).ToResult();
     }
 
-    private static async Task<IResult> DeleteUser(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, UserService service, string userId)
+    private static async Task<IResult> DeleteUser(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, UserService service, [FromRoute(Name = "user_id")] string userId)
     {
         var caller = callers.Current;
         if (!await CheckServerAsync(authorizer, caller, IdentityActions.CanDeleteUsers, context.RequestAborted))

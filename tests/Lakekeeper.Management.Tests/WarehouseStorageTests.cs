@@ -1,0 +1,234 @@
+using System.Text;
+using Lakekeeper.Management.Tests.Contracts;
+using Lakekeeper.Testing;
+using Npgsql;
+
+namespace Lakekeeper.Management.Tests;
+
+/// <summary>
+/// S3 warehouses against a real S3 server (npm <c>s3rver</c>, which stores objects but does not check
+/// signatures): Lakekeeper's own request bodies, storage and credential changes, and the dry runs.
+/// </summary>
+public sealed class WarehouseStorageTests : IAsyncLifetime
+{
+    private StandaloneApp _app = null!;
+    private S3rverServer _s3 = null!;
+    private ManagementClient _api = null!;
+    private bool _s3Stopped;
+
+    public async ValueTask InitializeAsync()
+    {
+        _s3 = await S3rverServer.StartAsync(S3rverServer.Bucket, "other-bucket");
+        _app = await StandaloneApp.StartAsync();
+        _api = new ManagementClient(_app.Client);
+        (await _api.PostAsync("/management/v1/bootstrap", """{"accept-terms-of-use":true}""")).Is(204);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        if (!_s3Stopped)
+        {
+            await _s3.DisposeAsync();
+        }
+    }
+
+    private string Profile(string bucket = S3rverServer.Bucket, string prefix = "initial-warehouse", string region = "local-01", string? endpoint = null) =>
+        $$"""{"type":"s3","bucket":"{{bucket}}","key-prefix":"{{prefix}}","endpoint":"{{endpoint ?? _s3.Endpoint.ToString().TrimEnd('/')}}","region":"{{region}}","path-style-access":true,"sts-enabled":false}""";
+
+    private static string Credential(string secret) =>
+        $$"""{"type":"s3","credential-type":"access-key","access-key-id":"{{S3rverServer.AccessKeyId}}","secret-access-key":"{{secret}}"}""";
+
+    private async Task<byte[]?> StoredSecretAsync(string warehouse)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(_app.ConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT storage_secret FROM warehouse WHERE warehouse_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = Guid.Parse(warehouse) });
+        return await command.ExecuteScalarAsync() as byte[];
+    }
+
+    private async Task<string> CreateAsync(string name, string secret = "first-secret-value")
+    {
+        var created = (await _api.PostAsync("/management/v1/warehouse",
+            $$"""{"warehouse-name":"{{name}}","storage-profile":{{Profile(prefix: name)}},"storage-credential":{{Credential(secret)}}}""")).Is(201);
+        return created.GetProperty("warehouse-id").GetString()!;
+    }
+
+    /// <summary>
+    /// The bodies of Lakekeeper's documentation and management OpenAPI (create with an S3 profile and
+    /// an access key spelt <c>aws-access-key-id</c>, update the storage, rotate the credential), sent as
+    /// they are.
+    /// </summary>
+    [Fact]
+    public async Task Lakekeepers_own_request_bodies_are_accepted_unchanged()
+    {
+        var endpoint = _s3.Endpoint.ToString().TrimEnd('/');
+        var created = (await _api.PostAsync("/management/v1/warehouse", $$"""
+            {
+              "warehouse-name": "demo",
+              "storage-profile": {
+                "type": "s3",
+                "bucket": "bucket",
+                "key-prefix": "initial-warehouse",
+                "endpoint": "{{endpoint}}",
+                "region": "local-01",
+                "path-style-access": true,
+                "sts-enabled": false
+              },
+              "storage-credential": {
+                "type": "s3",
+                "credential-type": "access-key",
+                "aws-access-key-id": "S3RVER",
+                "aws-secret-access-key": "S3RVER-docs-secret"
+              },
+              "delete-profile": { "type": "soft", "expiration-seconds": 604800 }
+            }
+            """)).Is(201);
+        var id = created.GetProperty("warehouse-id").GetString()!;
+        Assert.Equal("soft", created.GetProperty("delete-profile").GetProperty("type").GetString());
+        Assert.Equal("access-key", created.GetProperty("storage-credential-type").GetProperty("credential-type").GetString());
+        Assert.DoesNotContain("docs-secret", created.GetRawText(), StringComparison.Ordinal);
+
+        var updated = (await _api.PostAsync($"/management/v1/warehouse/{id}/storage", $$"""
+            {
+              "storage-profile": {
+                "type": "s3",
+                "bucket": "bucket",
+                "key-prefix": "initial-warehouse",
+                "endpoint": "{{endpoint}}",
+                "region": "local-02",
+                "path-style-access": true,
+                "sts-enabled": false
+              },
+              "storage-credential": {
+                "type": "s3",
+                "credential-type": "access-key",
+                "access-key-id": "S3RVER",
+                "secret-access-key": "S3RVER-second-secret"
+              }
+            }
+            """)).Is(200);
+        Assert.Equal("local-02", updated.GetProperty("storage-profile").GetProperty("region").GetString());
+
+        var before = await StoredSecretAsync(id);
+        (await _api.PostAsync($"/management/v1/warehouse/{id}/storage-credential", """
+            {
+              "new-storage-credential": {
+                "type": "s3",
+                "credential-type": "access-key",
+                "access-key-id": "S3RVER",
+                "secret-access-key": "S3RVER-rotated-secret"
+              }
+            }
+            """)).Is(200);
+        var after = await StoredSecretAsync(id);
+        Assert.NotNull(after);
+        Assert.NotEqual(before, after);
+        Assert.DoesNotContain("rotated-secret", Encoding.UTF8.GetString(after!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Storage_changes_that_would_move_the_data_are_refused_and_the_dry_run_says_why()
+    {
+        var id = await CreateAsync("movable");
+
+        (await _api.PostAsync($"/management/v1/warehouse/{id}/storage", $$"""{"storage-profile":{{Profile(bucket: "other-bucket", prefix: "movable")}}}""")).IsError(400, "bucket");
+        (await _api.PostAsync($"/management/v1/warehouse/{id}/storage", $$"""{"storage-profile":{{Profile(prefix: "elsewhere")}}}""")).IsError(400, "key-prefix");
+        (await _api.PostAsync($"/management/v1/warehouse/{id}/storage", $$$"""{"storage-profile":{"type":"file","root":"{{{_app.WarehouseRoot}}}"}}""")).IsError(400, "type");
+        (await _api.PostAsync($"/management/v1/warehouse/{id}/storage", "{}")).IsError(400, "storage-profile");
+
+        var dry = (await _api.PostAsync($"/management/v1/warehouse/{id}/storage/validate-profile", $$"""{"storage-profile":{{Profile(bucket: "other-bucket", prefix: "movable")}}}""")).Is(200);
+        Assert.False(dry.GetProperty("valid").GetBoolean());
+        var checks = dry.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c);
+        Assert.Equal("failed", checks["profile-compatible"].GetProperty("status").GetString());
+        Assert.Contains("bucket", checks["profile-compatible"].GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("skipped", checks["lakekeeper-read-write"].GetProperty("status").GetString());
+
+        var fine = (await _api.PostAsync($"/management/v1/warehouse/{id}/storage/validate-profile", $$"""{"storage-profile":{{Profile(prefix: "movable", region: "eu-west-1")}}}""")).Is(200);
+        Assert.True(fine.GetProperty("valid").GetBoolean());
+        Assert.Equal("local-01", (await _api.GetAsync($"/management/v1/warehouse/{id}")).Is(200).GetProperty("storage-profile").GetProperty("region").GetString());
+    }
+
+    [Fact]
+    public async Task Credential_dry_runs_and_access_checks_change_nothing_and_report_each_check()
+    {
+        var id = await CreateAsync("checked");
+        var stored = await StoredSecretAsync(id);
+
+        var dry = (await _api.PostAsync($"/management/v1/warehouse/{id}/storage/validate-credential", $$"""{"new-storage-credential":{{Credential("candidate-secret")}}}""")).Is(200);
+        Assert.True(dry.GetProperty("valid").GetBoolean());
+        Assert.Equal(["profile-well-formed", "lakekeeper-read-write", "cleanup"], dry.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(stored, await StoredSecretAsync(id));
+
+        var bad = (await _api.PostAsync($"/management/v1/warehouse/{id}/storage/validate-credential",
+            """{"new-storage-credential":{"type":"s3","credential-type":"access-key","access-key-id":"has space","secret-access-key":"x"}}""")).Is(200);
+        Assert.False(bad.GetProperty("valid").GetBoolean());
+        (await _api.PostAsync($"/management/v1/warehouse/{id}/storage-credential",
+            """{"new-storage-credential":{"type":"s3","credential-type":"access-key","access-key-id":"has space","secret-access-key":"x"}}""")).IsError(400, "access-key-id");
+        Assert.Equal(stored, await StoredSecretAsync(id));
+
+        var access = (await _api.PostAsync($"/management/v1/warehouse/{id}/storage/validate-access", "")).Is(200);
+        Assert.True(access.GetProperty("valid").GetBoolean());
+        (await _api.PostAsync($"/management/v1/warehouse/{Guid.NewGuid()}/storage/validate-access", "")).IsError(404, "Warehouse does not exist");
+
+        // The storage goes away: the stored configuration no longer works, and the answer says where.
+        await _s3.DisposeAsync();
+        _s3Stopped = true;
+        var broken = (await _api.PostAsync($"/management/v1/warehouse/{id}/storage/validate-access", "")).Is(200);
+        Assert.False(broken.GetProperty("valid").GetBoolean());
+        Assert.Contains(broken.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "lakekeeper-read-write" && c.GetProperty("status").GetString() == "failed");
+    }
+
+    [Fact]
+    public async Task The_creation_dry_run_answers_every_check_and_creates_nothing()
+    {
+        var valid = (await _api.PostAsync("/management/v1/warehouse-creation-validation",
+            $$"""{"warehouse-name":"maybe","storage-profile":{{Profile(prefix: "maybe")}},"storage-credential":{{Credential("dry-secret")}}}""")).Is(200);
+        Assert.True(valid.GetProperty("valid").GetBoolean());
+        Assert.Equal(
+            ["profile-well-formed", "warehouse-name-valid", "format-version-policy-consistent", "managed-by-allowed", "location-exclusive", "lakekeeper-read-write", "cleanup"],
+            valid.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+
+        await CreateAsync("taken");
+        var port = FreePort.Next();
+        var invalid = (await _api.PostAsync("/management/v1/warehouse-creation-validation",
+            $$"""{"warehouse-name":"taken","allowed-format-versions":[1],"default-format-version":2,"storage-profile":{{Profile(prefix: "x", endpoint: $"http://127.0.0.1:{port}")}}}""")).Is(200);
+        Assert.False(invalid.GetProperty("valid").GetBoolean());
+        var status = invalid.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
+        Assert.Equal("failed", status["warehouse-name-valid"]);
+        Assert.Equal("failed", status["format-version-policy-consistent"]);
+        Assert.Equal("skipped", status["lakekeeper-read-write"]);
+
+        (await _api.PostAsync("/management/v1/warehouse-creation-validation", """{"warehouse-name":"x"}""")).IsError(400, "storage-profile");
+        Assert.Single((await _api.GetAsync("/management/v1/warehouse")).Is(200).GetProperty("warehouses").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task An_unreachable_storage_fails_the_create_without_echoing_the_secret_and_creates_nothing()
+    {
+        var port = FreePort.Next();
+        (await _api.PostAsync("/management/v1/warehouse",
+                $$"""{"warehouse-name":"s3w","storage-profile":{{Profile(endpoint: $"http://127.0.0.1:{port}")}},"storage-credential":{{Credential("top-secret-value")}}}"""))
+            .IsError(400, "validation failed");
+        Assert.Empty((await _api.GetAsync("/management/v1/warehouse")).Is(200).GetProperty("warehouses").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Credentials_are_encrypted_bound_to_their_warehouse_and_deleted_with_it()
+    {
+        var id = await CreateAsync("enc", "S3RVER-and-more-secret");
+        var secret = await StoredSecretAsync(id);
+        Assert.NotNull(secret);
+        Assert.DoesNotContain("and-more-secret", Encoding.UTF8.GetString(secret!), StringComparison.Ordinal);
+        Assert.Equal(1, secret![0]); // the envelope version
+
+        var warehouse = (await _api.GetAsync($"/management/v1/warehouse/{id}")).Is(200);
+        Assert.DoesNotContain("and-more-secret", warehouse.GetRawText(), StringComparison.Ordinal);
+
+        (await _api.DeleteAsync($"/management/v1/warehouse/{id}")).Is(204);
+        Assert.Null(await StoredSecretAsync(id));
+        await using var dataSource = NpgsqlDataSource.Create(_app.ConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM warehouse WHERE storage_secret IS NOT NULL");
+        Assert.Equal(0L, await command.ExecuteScalarAsync());
+    }
+}
