@@ -68,6 +68,7 @@ internal static class ApiDocs
             options.AddSchemaTransformer(static (schema, context, _) =>
             {
                 DescribeAllowedValues(schema, context);
+                DescribeStorageEnums(schema, context);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer(static (operation, context, _) =>
@@ -198,6 +199,22 @@ internal static class ApiDocs
             {
                 schema.Enum.Add(null!);
             }
+        }
+    }
+
+    /// <summary>
+    /// The S3 enums the storage library writes with converters of their own: strings with the values
+    /// Lakekeeper's spec names (the readers also take a few aliases, e.g. <c>minio</c>, <c>path-style</c>).
+    /// </summary>
+    private static void DescribeStorageEnums(OpenApiSchema schema, OpenApiSchemaTransformerContext context)
+    {
+        string[]? values = context.JsonTypeInfo.Type == typeof(Lakekeeper.Storage.Profiles.S3Flavor) ? ["aws", "s3-compat"]
+            : context.JsonTypeInfo.Type == typeof(Lakekeeper.Storage.Profiles.S3UrlStyle) ? ["auto", "path", "virtual-host"]
+            : null;
+        if (values is not null)
+        {
+            schema.Type = JsonSchemaType.String;
+            schema.Enum = [.. values.Select(v => JsonValue(v))];
         }
     }
 
