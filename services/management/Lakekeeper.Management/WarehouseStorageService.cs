@@ -178,15 +178,9 @@ internal sealed class WarehouseStorageService(
         var (storedProfile, storedCredential) = Stored(current);
         credential ??= storedCredential;
         var wellFormed = WellFormed(checks, profile, credential);
-        var compatible = false;
-        if (wellFormed)
-        {
-            compatible = checks.Check("profile-compatible", Incompatibility(storedProfile, profile));
-        }
-        else
-        {
-            checks.Skip("profile-compatible", "skipped: the profile is not well-formed");
-        }
+        // Static and independent of the other: a profile of another type with the stored credential
+        // fails both, and the answer names both.
+        var compatible = checks.Check("profile-compatible", Incompatibility(storedProfile, profile));
 
         await ReadWriteAsync(checks, profile, credential,
             !wellFormed ? "skipped: the profile is not well-formed" : !compatible ? "skipped: an earlier check failed" : null, cancellationToken);
