@@ -1,4 +1,6 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Abstractions.Configuration;
+using Lakekeeper.Management.WebConsole;
 using Lakekeeper.Management.Identity;
 using Lakekeeper.Persistence;
 using Lakekeeper.Security;
@@ -29,10 +31,15 @@ public static class ManagementRegistration
         services.AddSingleton<WarehouseService>();
         services.AddSingleton<WarehouseStorageService>();
         services.AddManagementOpenApi();
+        services.AddValidatedOptions<ConsoleOptions>(builder.Configuration, ConsoleOptions.Section);
+        services.AddSingleton<ConsoleAssets>();
         return builder;
     }
 
-    /// <summary>Maps the management API under <c>/management/v1</c>, and the API documentation.</summary>
+    /// <summary>
+    /// Maps the management API under <c>/management/v1</c>, the API documentation, and the web console
+    /// under <c>/ui</c> (with <c>/</c> redirecting there).
+    /// </summary>
     public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder endpoints)
     {
         var management = endpoints.MapGroup("/management/v1").RequireCaller();
@@ -44,6 +51,7 @@ public static class ManagementRegistration
         management.MapStatisticsApi();
         management.MapActionsApi();
         endpoints.MapApiDocs();
+        endpoints.MapConsole();
         return endpoints;
     }
 }
