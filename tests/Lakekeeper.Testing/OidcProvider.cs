@@ -50,7 +50,8 @@ public sealed class OidcProvider : IAsyncDisposable
     /// <summary>The signing keys the provider publishes now (RS256 then ES256).</summary>
     public IReadOnlyList<SigningKey> Keys { get; private set; }
 
-    public static async Task<OidcProvider> StartAsync(IReadOnlyList<OidcClient> clients, string audience = DefaultAudience)
+    /// <param name="uiClient">The web console's public client (<c>client_id</c>, <c>redirect_uris</c>, …; see oidc-host.mjs), if any.</param>
+    public static async Task<OidcProvider> StartAsync(IReadOnlyList<OidcClient> clients, string audience = DefaultAudience, JsonObject? uiClient = null)
     {
         var repository = ServiceProcess.RepositoryRoot;
         var module = Path.Combine(repository, "tests", "node", "node_modules", "oidc-provider");
@@ -74,6 +75,11 @@ public sealed class OidcProvider : IAsyncDisposable
                 ["claims"] = c.Claims is null ? null : JsonSerializer.SerializeToNode(c.Claims),
             })]),
         };
+        if (uiClient is not null)
+        {
+            config["ui_client"] = uiClient.DeepClone();
+        }
+
         var configFile = Path.Combine(Path.GetTempPath(), $"lakekeeper-oidc-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(configFile, config.ToJsonString());
 

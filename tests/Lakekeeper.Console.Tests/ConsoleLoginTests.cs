@@ -1,0 +1,112 @@
+using System.Net;
+using System.Text.Json;
+using Lakekeeper.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Lakekeeper.Console.Tests;
+
+/// <summary>
+/// Login with a real identity provider (npm oidc-provider): authorization code + PKCE from the browser,
+/// the token refreshed before it expires, calls made with it, logout at the provider. The token is
+/// never rendered nor written to the browser console.
+/// </summary>
+public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : IClassFixture<TDeployment>
+    where TDeployment : ConsoleDeployment
+{
+    [Fact]
+    public async Task A_user_logs_in_with_the_identity_provider_stays_logged_in_across_a_refresh_and_logs_out()
+    {
+        await using var tab = await deployment.OpenAsync();
+        var page = tab.Page;
+        await tab.GotoAsync("/ui/warehouses");
+        await tab.ExpectHeadingAsync("Lakekeeper");
+        await Expect(page.Locator("#anonymous-banner")).ToHaveCountAsync(0);
+        await tab.CheckAsync("01-login");
+
+        // The provider's login page, then back to the page the user asked for.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.StartsWith(deployment.Idp!.IssuerText, StringComparison.Ordinal));
+        await page.Locator("input[name=login]").FillAsync("alice");
+        await page.Locator("input[name=password]").FillAsync("any password");
+        await page.Locator("button[type=submit]").ClickAsync();
+        await page.WaitForURLAsync(url => url.StartsWith(deployment.BaseAddress.AbsoluteUri + "ui/warehouses", StringComparison.Ordinal));
+        await tab.ExpectHeadingAsync("Warehouses");
+        await Expect(page.GetByText("Signed in as")).ToContainTextAsync("alice");
+        Assert.DoesNotContain("code=", page.Url, StringComparison.Ordinal);
+
+        // Calls carry the token: the server knows the user, and bootstraps it as admin.
+        await tab.GotoAsync("/ui/");
+        await tab.ExpectHeadingAsync("Server");
+        await Expect(page.GetByRole(AriaRole.Definition).Filter(new() { HasText = "oidc~alice" })).ToBeVisibleAsync();
+        await page.GetByLabel("I accept the terms of use").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Bootstrap", Exact = true }).ClickAsync();
+        await Expect(page.GetByText("The server is bootstrapped.")).ToBeVisibleAsync();
+        await tab.CheckAsync("02-logged-in");
+
+        // The token is in this tab's session storage only, and is refreshed before it expires (65 s tokens).
+        var first = await AccessTokenAsync(page);
+        Assert.NotNull(first);
+        Assert.Empty(await tab.Context.CookiesAsync([deployment.BaseAddress.AbsoluteUri]));
+        var refreshed = await Eventually.ReturnsAsync(async () => await AccessTokenAsync(page) is { } now && now != first ? now : null,
+            TimeSpan.FromSeconds(60), "the console to refresh its access token");
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Warehouses" }).ClickAsync();
+        await Expect(page.GetByText("No warehouses in this project yet.")).ToBeVisibleAsync();
+
+        using (var http = new HttpClient { BaseAddress = deployment.BaseAddress })
+        {
+            using var anonymous = await http.GetAsync("/management/v1/whoami");
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", refreshed);
+            using var whoami = await http.GetAsync("/management/v1/whoami");
+            Assert.Equal("oidc~alice", JsonDocument.Parse(await whoami.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString());
+        }
+
+        var text = await page.EvaluateAsync<string>("() => document.documentElement.outerHTML");
+        foreach (var token in new[] { first!, refreshed })
+        {
+            Assert.DoesNotContain(token, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(tab.Messages, m => m.Contains(token, StringComparison.Ordinal));
+        }
+
+        // Logout at the provider, back to the console, nothing left in storage.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.StartsWith(deployment.Idp!.IssuerText, StringComparison.Ordinal));
+        await page.Locator("button[name=logout][value=yes], button[value=yes]").First.ClickAsync();
+        await Expect(page.GetByText("You are logged out.")).ToBeVisibleAsync();
+        await tab.ExpectHeadingAsync("Lakekeeper");
+        Assert.Null(await AccessTokenAsync(page));
+        await tab.CheckAsync("03-logged-out");
+    }
+
+    [Fact]
+    public async Task The_console_settings_name_the_provider_and_client_and_the_policy_allows_calling_it()
+    {
+        using var http = new HttpClient { BaseAddress = deployment.BaseAddress };
+        using var config = await http.GetAsync("/ui/config.json");
+        var settings = JsonDocument.Parse(await config.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(settings.GetProperty("authentication-required").GetBoolean());
+        var openid = settings.GetProperty("openid");
+        Assert.Equal(deployment.Idp!.IssuerText, openid.GetProperty("provider-uri").GetString());
+        Assert.Equal(ConsoleDeployment.UiClientId, openid.GetProperty("client-id").GetString());
+        Assert.Equal("/callback", openid.GetProperty("redirect-path").GetString());
+        Assert.Equal("/logout", openid.GetProperty("post-logout-redirect-path").GetString());
+        ConsoleFlowTests<TDeployment>.AssertSecurityHeaders(config);
+        var csp = Assert.Single(config.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains($"connect-src 'self' {deployment.Idp.Issuer.GetLeftPart(UriPartial.Authority)};", csp, StringComparison.Ordinal);
+    }
+
+    private static async Task<string?> AccessTokenAsync(IPage page) => await page.EvaluateAsync<string?>("""
+        () => {
+          for (let i = 0; i < sessionStorage.length; i++) {
+            const key = sessionStorage.key(i)
+            if (key.startsWith('oidc.user:')) return JSON.parse(sessionStorage.getItem(key)).access_token ?? null
+          }
+          return null
+        }
+        """);
+}
+
+public sealed class StandaloneConsoleLoginTests(StandaloneConsoleWithLogin deployment) : ConsoleLoginTests<StandaloneConsoleWithLogin>(deployment);
+
+public sealed class MicroservicesConsoleLoginTests(MicroservicesConsoleWithLogin deployment) : ConsoleLoginTests<MicroservicesConsoleWithLogin>(deployment);
