@@ -8,7 +8,7 @@ export class ApiError extends Error {
 
   /** The route does not exist on this server (an API that has not landed, or an older server). */
   get missingRoute(): boolean {
-    return this.status === 404 && (this.type === 'NotFoundException' || this.type === null) && /route|not found/i.test(this.message)
+    return (this.status === 404 && (this.type === 'NotFoundException' || this.type === null)) || (this.status === 400 && /no route/i.test(this.message))
   }
 }
 

@@ -106,6 +106,9 @@ export function start(root: HTMLElement, auth: Auth): void {
     banner,
     h('div', { class: 'layout' }, nav, main))
 
+  // The skip link moves focus into the content (a fragment alone would only scroll).
+  document.querySelector('a.skip')?.addEventListener('click', event => { event.preventDefault(); main.focus() })
+
   document.addEventListener('click', event => {
     const target = event.target instanceof Element ? event.target.closest('a') : null
     if (!target || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return

@@ -145,6 +145,12 @@ public abstract class ConsoleDeployment : IAsyncLifetime
             await process.DisposeAsync();
         }
 
+        // The services' logs beside the screenshots, for whoever reads a failure.
+        if (ScreenshotFolder is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(ScreenshotFolder, "services.log"), Outputs);
+        }
+
         if (Idp is not null)
         {
             await Idp.DisposeAsync();

@@ -83,7 +83,7 @@ export function wizardPage(ctx: PageContext): void {
           [c.name, h('span', { class: `badge ${c.status}` }, c.status), c.error?.message ?? c.reason ?? (c['duration-ms'] != null ? `${c['duration-ms']} ms` : '')]), false))
       create.disabled = !report.valid
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404 && error.type !== 'NoSuchProjectException') {
+      if (error instanceof ApiError && error.missingRoute) {
         replace(checks, h('p', { role: 'status' }, 'This server has no dry run of warehouse creation: the checks run when you create.'))
         create.disabled = false
       } else {

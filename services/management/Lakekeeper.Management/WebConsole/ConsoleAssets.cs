@@ -79,8 +79,8 @@ internal sealed partial class ConsoleAssets(IOptions<ConsoleOptions> options, IL
             files[relative] = new ConsoleAsset(
                 type,
                 content,
-                compress ? Smaller(content, s => new BrotliStream(s, CompressionLevel.SmallestSize)) : null,
-                compress ? Smaller(content, s => new GZipStream(s, CompressionLevel.SmallestSize)) : null,
+                compress ? Smaller(content, s => new BrotliStream(s, CompressionLevel.SmallestSize, leaveOpen: true)) : null,
+                compress ? Smaller(content, s => new GZipStream(s, CompressionLevel.SmallestSize, leaveOpen: true)) : null,
                 "\"" + Convert.ToBase64String(SHA256.HashData(content), 0, 18).Replace('+', '-').Replace('/', '_') + "\"",
                 relative.StartsWith("assets/", StringComparison.Ordinal));
         }

@@ -30,7 +30,10 @@ internal static class ConsoleEndpoints
 
         string[] methods = [HttpMethods.Get, HttpMethods.Head];
         endpoints.MapMethods("/", methods, (HttpContext context) => Redirect(context)).AllowAnonymous().ExcludeFromDescription();
-        endpoints.MapMethods(Base, methods, (HttpContext context) => Redirect(context)).AllowAnonymous().ExcludeFromDescription();
+        // Routing matches "/ui/" here too (a trailing slash is ignored): only the bare "/ui" redirects.
+        endpoints.MapMethods(Base, methods, (HttpContext context, ConsoleAssets assets, IOptions<ConsoleOptions> options, AuthenticationSettings authentication) =>
+            context.Request.Path.Value?.EndsWith('/') == true ? Serve(context, assets, options, authentication, null) : Redirect(context))
+            .AllowAnonymous().ExcludeFromDescription();
         endpoints.MapMethods(Base + "/config.json", methods, Config).AllowAnonymous().ExcludeFromDescription();
         endpoints.MapMethods(Base + "/{**path}", methods, Serve).AllowAnonymous().ExcludeFromDescription();
         return endpoints;
