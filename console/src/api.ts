@@ -22,10 +22,16 @@ export function setTokenSource(source: TokenSource, unauthorized: () => void): v
 }
 
 const PROJECT_KEY = 'lakekeeper.project'
+let shownProject: string | null = null
+/** The project the user chose in this tab, else the one shown by default (not remembered). */
 export function currentProject(): string | null {
+  return sessionStorage.getItem(PROJECT_KEY) ?? shownProject
+}
+export function chosenProject(): string | null {
   return sessionStorage.getItem(PROJECT_KEY)
 }
-export function setCurrentProject(id: string | null): void {
+export function setCurrentProject(id: string | null, remember = true): void {
+  if (!remember) { shownProject = id; return }
   if (id) sessionStorage.setItem(PROJECT_KEY, id)
   else sessionStorage.removeItem(PROJECT_KEY)
 }

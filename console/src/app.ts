@@ -1,6 +1,6 @@
 // The shell of the console: routes, header (project switcher, login state), navigation, banner.
 
-import { currentProject, mgmt, setCurrentProject, type ServerInfo } from './api'
+import { chosenProject, mgmt, setCurrentProject, type ServerInfo } from './api'
 import type { Auth } from './auth'
 import { h, replace, type Child } from './dom'
 import { errorMessage } from './ui'
@@ -67,11 +67,13 @@ export function start(root: HTMLElement, auth: Auth): void {
 
   const loadProjects = () => {
     mgmt.projects().then(async ({ projects }) => {
-      let current = currentProject()
+      let current = chosenProject()
       if (!current || !projects.some(p => p['project-id'] === current)) {
+        // Nothing chosen in this tab: show the server's default project (else the first), without remembering it.
+        if (current) setCurrentProject(null)
         const fallback = await info().then(i => i['default-project-id'], () => null)
         current = projects.find(p => p['project-id'] === fallback)?.['project-id'] ?? projects[0]?.['project-id'] ?? null
-        setCurrentProject(current)
+        setCurrentProject(current, false)
       }
       replace(projectSelect, ...projects.map(p => h('option', { value: p['project-id'] }, p['project-name'])))
       if (projects.length === 0) projectSelect.appendChild(h('option', { value: '' }, 'No projects'))

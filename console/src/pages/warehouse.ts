@@ -1,4 +1,4 @@
-import { mgmt, warehouseId, type Warehouse } from '../api'
+import { ApiError, mgmt, warehouseId, type Warehouse } from '../api'
 import { heading, type PageContext } from '../app'
 import { lineChart } from '../chart'
 import { h } from '../dom'
@@ -16,13 +16,18 @@ export function warehousePage(ctx: PageContext): void {
     const wid = warehouseId(w) || id
     const active = (w.status ?? 'active') === 'active'
     const stats = h('section', { 'aria-labelledby': 'stats-h' })
-    void region(stats, 'statistics', () => mgmt.statistics(wid), ({ stats: points }) => [
+    void region(stats, 'statistics', () => mgmt.statistics(wid).catch(error => {
+      if (error instanceof ApiError && error.missingRoute) return null
+      throw error
+    }), result => [
       h('h2', { id: 'stats-h' }, 'Statistics'),
-      points.length === 0
+      result === null
+        ? h('p', { class: 'state empty' }, 'This server does not keep warehouse statistics.')
+        : result.stats.length === 0
         ? h('p', { class: 'state empty' }, 'No statistics yet: they appear once tables or views are created.')
         : lineChart('Tables and views over time', [
-          { name: 'Tables', points: points.map(p => ({ x: Date.parse(p.timestamp), y: p['number-of-tables'] })) },
-          { name: 'Views', points: points.map(p => ({ x: Date.parse(p.timestamp), y: p['number-of-views'] })) },
+          { name: 'Tables', points: result.stats.map(p => ({ x: Date.parse(p.timestamp), y: p['number-of-tables'] })) },
+          { name: 'Views', points: result.stats.map(p => ({ x: Date.parse(p.timestamp), y: p['number-of-views'] })) },
         ]),
     ]).catch(() => undefined)
 
