@@ -18,6 +18,11 @@ public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : I
     public async Task A_user_logs_in_with_the_identity_provider_stays_logged_in_across_a_refresh_and_logs_out()
     {
         await using var tab = await deployment.OpenAsync();
+        await tab.StepsAsync(() => LoginAndLogoutAsync(tab));
+    }
+
+    private async Task LoginAndLogoutAsync(ConsolePage tab)
+    {
         var page = tab.Page;
         await tab.GotoAsync("/ui/warehouses");
         await tab.ExpectHeadingAsync("Lakekeeper");
@@ -26,11 +31,11 @@ public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : I
 
         // The provider's login page, then back to the page the user asked for.
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.StartsWith(deployment.Idp!.IssuerText, StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.StartsWith(deployment.Idp!.IssuerText, StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
         await page.Locator("input[name=login]").FillAsync("alice");
         await page.Locator("input[name=password]").FillAsync("any password");
         await page.Locator("button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync(url => url.StartsWith(deployment.BaseAddress.AbsoluteUri + "ui/warehouses", StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.StartsWith(deployment.BaseAddress.AbsoluteUri + "ui/warehouses", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
         await tab.ExpectHeadingAsync("Warehouses");
         await Expect(page.GetByText("Signed in as")).ToContainTextAsync("alice");
         Assert.DoesNotContain("code=", page.Url, StringComparison.Ordinal);
@@ -47,7 +52,15 @@ public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : I
         // The token is in this tab's session storage only, and is refreshed before it expires (65 s tokens).
         var first = await AccessTokenAsync(page);
         Assert.NotNull(first);
-        Assert.Empty(await tab.Context.CookiesAsync([deployment.BaseAddress.AbsoluteUri]));
+        Assert.True(await page.EvaluateAsync<bool>("""
+            () => Object.keys(sessionStorage).some(k => k.startsWith('oidc.user:') && Boolean(JSON.parse(sessionStorage.getItem(k)).refresh_token))
+            """), "the provider issued no refresh token to the console");
+        // (Cookies ignore ports: the provider's own HttpOnly session cookie on 127.0.0.1 is seen here too.)
+        Assert.DoesNotContain(await tab.Context.CookiesAsync([deployment.BaseAddress.AbsoluteUri]), c => c.Value.Contains(first!, StringComparison.Ordinal) || !c.HttpOnly);
+        var expiresIn = await page.EvaluateAsync<double>("""
+            () => { const k = Object.keys(sessionStorage).find(k => k.startsWith('oidc.user:')); return JSON.parse(sessionStorage.getItem(k)).expires_at - Date.now() / 1000 }
+            """);
+        Assert.InRange(expiresIn, 1, 70);
         var refreshed = await Eventually.ReturnsAsync(async () => await AccessTokenAsync(page) is { } now && now != first ? now : null,
             TimeSpan.FromSeconds(60), "the console to refresh its access token");
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Warehouses" }).ClickAsync();
@@ -71,7 +84,7 @@ public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : I
 
         // Logout at the provider, back to the console, nothing left in storage.
         await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.StartsWith(deployment.Idp!.IssuerText, StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.StartsWith(deployment.Idp!.IssuerText, StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
         await page.Locator("button[name=logout][value=yes], button[value=yes]").First.ClickAsync();
         await Expect(page.GetByText("You are logged out.")).ToBeVisibleAsync();
         await tab.ExpectHeadingAsync("Lakekeeper");

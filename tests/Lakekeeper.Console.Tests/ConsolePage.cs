@@ -80,5 +80,19 @@ public sealed class ConsolePage(ConsoleDeployment deployment, IBrowserContext co
         Assert.True(violations.Count == 0, $"{name}: serious accessibility violations:\n{string.Join('\n', violations)}");
     }
 
+    /// <summary>Runs a test's steps; a failure also tells what the browser logged and where the page was.</summary>
+    public async Task StepsAsync(Func<Task> steps)
+    {
+        try
+        {
+            await steps();
+        }
+        catch (Exception ex) when (ex is not Xunit.Sdk.SkipException)
+        {
+            await ScreenshotAsync("failure");
+            throw new InvalidOperationException($"{ex.Message}\nAt {page.Url}. The browser logged:\n{string.Join('\n', Messages)}", ex);
+        }
+    }
+
     public async ValueTask DisposeAsync() => await context.CloseAsync();
 }

@@ -61,7 +61,7 @@ function createProvider(issuer, keys) {
       if (!isUi(ctx.oidc.client) || !ctx.oidc.session.accountId) return undefined
       const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId })
       grant.addOIDCScope('openid profile email offline_access')
-      grant.addResourceScope('urn:lakekeeper', 'lakekeeper catalog')
+      grant.addResourceScope('urn:lakekeeper', 'lakekeeper catalog openid profile email offline_access')
       await grant.save()
       return grant
     },
@@ -86,7 +86,7 @@ function createProvider(issuer, keys) {
         }),
       },
     },
-    ttl: { AccessToken: ttl, ClientCredentials: ttl, RefreshToken: 86400, Session: 86400, Grant: 86400, Interaction: 3600, IdToken: 3600, AuthorizationCode: 60 },
+    ttl: { AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttl, ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ttl, RefreshToken: 86400, Session: 86400, Grant: 86400, Interaction: 3600, IdToken: 3600, AuthorizationCode: 60 },
     extraTokenClaims: (_ctx, token) => token.accountId
       ? { name: token.accountId, email: `${token.accountId}@example.com` }
       : clientsById.get(token.clientId)?.claims ?? undefined,
