@@ -151,6 +151,48 @@ public abstract class ConsoleFlowTests<TDeployment>(TDeployment deployment) : IC
     }
 
     [Fact]
+    public async Task Roles_with_nested_members_users_and_the_allow_all_permissions_page()
+    {
+        await using var tab = await deployment.OpenAsync();
+        await tab.StepsAsync(async () =>
+        {
+            var page = tab.Page;
+            await tab.GotoAsync("/ui/users");
+            await tab.ExpectHeadingAsync("Users");
+            await Expect(page.GetByText("No users yet")).ToBeVisibleAsync();
+
+            await tab.GotoAsync("/ui/roles");
+            await tab.ExpectHeadingAsync("Roles");
+            await Expect(page.Locator("[aria-busy]")).ToHaveCountAsync(0);
+            foreach (var role in new[] { "console-readers", "console-analysts" })
+            {
+                await page.GetByLabel("Name", new() { Exact = true }).FillAsync(role);
+                await page.GetByRole(AriaRole.Button, new() { Name = "Create role" }).ClickAsync();
+                await Expect(page.GetByText($"Role created: {role}")).ToBeVisibleAsync();
+                await Expect(page.GetByRole(AriaRole.Link, new() { Name = role, Exact = true })).ToBeVisibleAsync();
+            }
+
+            var readers = (await page.GetByRole(AriaRole.Row).Filter(new() { HasText = "console-readers" }).Locator("code").TextContentAsync())!;
+            await page.GetByRole(AriaRole.Search).GetByLabel("Search roles").FillAsync("analysts");
+            await page.GetByRole(AriaRole.Search).GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Link, new() { Name = "console-readers" })).ToHaveCountAsync(0);
+            await tab.CheckAsync("roles");
+            await page.GetByRole(AriaRole.Link, new() { Name = "console-analysts" }).ClickAsync();
+            await tab.ExpectHeadingAsync("console-analysts");
+            await Expect(page.GetByText("This role has no members.")).ToBeVisibleAsync();
+            await page.GetByLabel("Member type").SelectOptionAsync("role");
+            await page.GetByLabel("User or role id").FillAsync(readers);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Add member" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Link, new() { Name = "console-readers" })).ToBeVisibleAsync();
+            await tab.CheckAsync("role-members");
+
+            await page.GetByRole(AriaRole.Link, new() { Name = "Permissions" }).First.ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Note)).ToContainTextAsync("allow-all");
+            await tab.CheckAsync("permissions-allowall");
+        });
+    }
+
+    [Fact]
     public async Task A_failed_call_shows_the_servers_message_and_unknown_pages_say_so()
     {
         await using var tab = await deployment.OpenAsync();

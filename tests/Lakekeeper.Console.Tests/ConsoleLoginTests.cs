@@ -75,6 +75,13 @@ public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : I
             Assert.Equal("oidc~alice", JsonDocument.Parse(await whoami.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString());
         }
 
+        // The user is listed and found by search.
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await page.GetByLabel("Search users").FillAsync("ali");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "oidc~alice" })).ToBeVisibleAsync();
+        await tab.CheckAsync("users");
+
         var text = await page.EvaluateAsync<string>("() => document.documentElement.outerHTML");
         foreach (var token in new[] { first!, refreshed })
         {
