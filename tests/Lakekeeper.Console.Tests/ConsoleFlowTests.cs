@@ -157,12 +157,19 @@ public abstract class ConsoleFlowTests<TDeployment>(TDeployment deployment) : IC
         await tab.StepsAsync(async () =>
         {
             var page = tab.Page;
+            // Roles live in a project; this test makes its own (bootstrapping is the other test's first step).
+            using var http = new HttpClient { BaseAddress = deployment.BaseAddress };
+            using var project = await http.PostAsync("/management/v1/project", new StringContent("""{"project-name":"roles-project"}""", Encoding.UTF8, "application/json"));
+            Assert.True(project.IsSuccessStatusCode, await project.Content.ReadAsStringAsync());
+            var projectId = JsonDocument.Parse(await project.Content.ReadAsStringAsync()).RootElement.GetProperty("project-id").GetString()!;
             await tab.GotoAsync("/ui/users");
             await tab.ExpectHeadingAsync("Users");
             await Expect(page.GetByText("No users yet")).ToBeVisibleAsync();
 
             await tab.GotoAsync("/ui/roles");
             await tab.ExpectHeadingAsync("Roles");
+            await page.GetByLabel("Project", new() { Exact = true }).SelectOptionAsync(projectId);
+            await Expect(page.GetByText("No roles in this project yet.")).ToBeVisibleAsync();
             await Expect(page.Locator("[aria-busy]")).ToHaveCountAsync(0);
             foreach (var role in new[] { "console-readers", "console-analysts" })
             {
@@ -173,7 +180,7 @@ public abstract class ConsoleFlowTests<TDeployment>(TDeployment deployment) : IC
             }
 
             var readers = (await page.GetByRole(AriaRole.Row).Filter(new() { HasText = "console-readers" }).Locator("code").TextContentAsync())!;
-            await page.GetByRole(AriaRole.Search).GetByLabel("Search roles").FillAsync("analysts");
+            await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search roles" }).FillAsync("analysts");
             await page.GetByRole(AriaRole.Search).GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Link, new() { Name = "console-readers" })).ToHaveCountAsync(0);
             await tab.CheckAsync("roles");
@@ -187,7 +194,7 @@ public abstract class ConsoleFlowTests<TDeployment>(TDeployment deployment) : IC
             await tab.CheckAsync("role-members");
 
             await page.GetByRole(AriaRole.Link, new() { Name = "Permissions" }).First.ClickAsync();
-            await Expect(page.GetByRole(AriaRole.Note)).ToContainTextAsync("allow-all");
+            await Expect(page.Locator(".callout[role=note]")).ToContainTextAsync("allow-all");
             await tab.CheckAsync("permissions-allowall");
         });
     }
