@@ -244,6 +244,18 @@ public abstract class ConsoleFlowTests<TDeployment>(TDeployment deployment) : IC
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.GetByText("Project created:")).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "keyboard-project", Exact = true })).ToBeVisibleAsync();
+
+        // Deleting it asks first; Escape keeps it, the dialog's button deletes it and focus returns to the page.
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "keyboard-project" });
+        await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+        await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Expect(page.GetByText("Deleted keyboard-project")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "keyboard-project", Exact = true })).ToHaveCountAsync(0);
     }
 
     [Fact]

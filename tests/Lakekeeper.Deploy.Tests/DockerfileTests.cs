@@ -17,8 +17,9 @@ public sealed partial class DockerfileTests
     {
         var stages = File.Stages();
 
-        Assert.Equal(2, stages.Count);
-        var build = stages[0];
+        // The web console (npm), the .NET build, the runtime.
+        Assert.Equal(3, stages.Count);
+        var build = BuildStage();
         var runtime = stages[^1];
         Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:", build.Image, StringComparison.Ordinal);
         Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", runtime.Image, StringComparison.Ordinal);
@@ -30,6 +31,25 @@ public sealed partial class DockerfileTests
         Assert.Equal(build.Image.Split(':')[1], runtime.Image.Split(':')[1]);
         Assert.Contains(runtime.Instructions, i => i.Keyword == "COPY" && i.Arguments.StartsWith($"--from={build.Name} ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_console_is_built_with_npm_and_its_files_go_into_the_build_before_restore()
+    {
+        var console = File.Stages()[0];
+        Assert.StartsWith("node:", console.Image, StringComparison.Ordinal);
+        Assert.Contains(console.Instructions, i => i.Keyword == "COPY" && i.Arguments == "console/package.json console/package-lock.json ./");
+        Assert.Contains(console.Instructions, i => i.Keyword == "RUN" && i.Arguments.StartsWith("npm ci", StringComparison.Ordinal));
+        Assert.Contains(console.Instructions, i => i.Keyword == "RUN" && i.Arguments == "npm run build");
+
+        var build = BuildStage().Instructions.ToList();
+        var copy = Assert.Single(build, i => i.Keyword == "COPY" && i.Arguments.StartsWith($"--from={console.Name} ", StringComparison.Ordinal));
+        Assert.EndsWith(" console/dist/", copy.Arguments, StringComparison.Ordinal);
+        Assert.True(build.IndexOf(copy) < build.FindIndex(i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal)));
+        // The management module ships what the console stage built (console/dist), not a developer's local build.
+        Assert.Contains(System.IO.File.ReadAllLines(Repository.Docker("Dockerfile.dockerignore")), l => l.Trim() == "console/dist/");
+    }
+
+    private static Dockerfile.Stage BuildStage() => File.Stages().Single(s => s.Image.StartsWith("mcr.microsoft.com/dotnet/sdk:", StringComparison.Ordinal));
 
     [Fact]
     public void The_runtime_stage_runs_as_the_base_images_unprivileged_user_that_the_chart_also_names()
@@ -73,7 +93,7 @@ public sealed partial class DockerfileTests
     [Fact]
     public void It_publishes_exactly_the_service_hosts_and_the_entry_point_starts_each_by_its_assembly()
     {
-        var build = File.Stages()[0];
+        var build = BuildStage();
 
         var publish = Assert.Single(build.Instructions, i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
         Assert.Contains("-c Release", publish.Arguments);
@@ -104,11 +124,12 @@ public sealed partial class DockerfileTests
     [Fact]
     public void Everything_the_build_stage_copies_exists_and_the_dockerignore_keeps_it_in_the_context()
     {
-        var build = File.Stages()[0];
+        var build = BuildStage();
         var ignored = System.IO.File.ReadAllLines(Repository.Docker("Dockerfile.dockerignore"))
             .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
 
-        var copies = build.Instructions.Where(i => i.Keyword == "COPY").ToList();
+        // From the context, not from another stage.
+        var copies = build.Instructions.Where(i => i.Keyword == "COPY" && !i.Arguments.StartsWith("--from=", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(copies);
         foreach (var copy in copies)
         {
