@@ -121,14 +121,26 @@ public abstract class ConsoleFlowTests<TDeployment>(TDeployment deployment) : IC
         await Expect(page.GetByRole(AriaRole.Tabpanel).Locator("pre.code").First).ToContainTextAsync("select * from analytics.orders");
         await tab.CheckAsync("12-view");
 
+        // Live change events: what the engine did is listed, and a new change appears without reloading.
+        await tab.GotoAsync($"/ui/warehouses/{warehouseId}/events");
+        await tab.ExpectHeadingAsync("Change events");
+        await Expect(page.Locator("ol.events li").Filter(new() { HasText = "create-table" })).ToContainTextAsync("analytics.orders");
+        using (var live = await http.PostAsync($"/catalog/v1/{warehouseId}/namespaces", new StringContent("""{"namespace":["live"]}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.True(live.IsSuccessStatusCode, await live.Content.ReadAsStringAsync());
+        }
+
+        await Expect(page.Locator("ol.events li").Filter(new() { HasText = "create-namespace" }).Filter(new() { HasText = "live" })).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await tab.CheckAsync("13-events");
+
         // Drop the table from its page.
-        await page.GoBackAsync();
+        await tab.GotoAsync($"/ui/warehouses/{warehouseId}/namespaces/analytics");
         await page.GetByRole(AriaRole.Link, new() { Name = "orders", Exact = true }).ClickAsync();
         await tab.ExpectHeadingAsync("orders");
         await page.GetByRole(AriaRole.Button, new() { Name = "Drop table" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToBeVisibleAsync();
-        await tab.CheckAsync("13-drop-dialog");
+        await tab.CheckAsync("14-drop-dialog");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Drop table" }).ClickAsync();
         await tab.ExpectHeadingAsync("analytics");
         await Expect(page.GetByText("No tables in this namespace.")).ToBeVisibleAsync();
@@ -142,12 +154,12 @@ public abstract class ConsoleFlowTests<TDeployment>(TDeployment deployment) : IC
         await tab.ExpectHeadingAsync("Deleted tables and views");
         await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "analytics.orders" })).ToBeVisibleAsync();
         await page.GetByLabel("Select analytics.orders").CheckAsync();
-        await tab.CheckAsync("14-deleted");
+        await tab.CheckAsync("15-deleted");
         await page.GetByRole(AriaRole.Button, new() { Name = "Undrop selected" }).ClickAsync();
         await Expect(page.GetByText("Undropped 1 object.")).ToBeVisibleAsync();
         await tab.GotoAsync($"/ui/warehouses/{warehouseId}/namespaces/analytics");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "orders", Exact = true })).ToBeVisibleAsync();
-        await tab.CheckAsync("15-undropped");
+        await tab.CheckAsync("16-undropped");
     }
 
     [Fact]
