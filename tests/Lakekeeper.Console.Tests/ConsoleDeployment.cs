@@ -85,6 +85,8 @@ public abstract class ConsoleDeployment : IAsyncLifetime
         }
 
         BaseAddress = Microservices ? await StartMicroservicesAsync(port, common) : (await RunAsync("standalone", port, common)).BaseAddress;
+        // Polling assertions wait up to 15 s (Playwright's 5 s default is short on a loaded 2-core CI machine).
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -79,6 +79,22 @@ public abstract class ConsoleFlowTests<TDeployment>(TDeployment deployment) : IC
         await Expect(page.GetByText("No tables in this namespace.")).ToBeVisibleAsync();
         await tab.CheckAsync("08-namespace");
 
+        // Properties: set and remove; a child namespace in the tree, dropped again.
+        await page.GetByLabel("Key", new() { Exact = true }).FillAsync("owner");
+        await page.GetByLabel("Value", new() { Exact = true }).FillAsync("data-team");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set property" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "data-team" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove property owner" }).ClickAsync();
+        await Expect(page.GetByText("No properties.")).ToBeVisibleAsync();
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("scratch");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create namespace" }).ClickAsync();
+        await tab.ExpectHeadingAsync("analytics.scratch");
+        await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Namespaces" }).GetByRole(AriaRole.Button, new() { Name = "Children of analytics", Exact = true })).ToHaveAttributeAsync("aria-expanded", "true");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Drop namespace" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Drop namespace" }).ClickAsync();
+        await tab.ExpectHeadingAsync("analytics");
+        await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Namespaces" }).GetByRole(AriaRole.Link, new() { Name = "scratch" })).ToHaveCountAsync(0);
+
         // A table and a view made by an engine through the Iceberg REST API.
         using var http = new HttpClient { BaseAddress = deployment.BaseAddress };
         await CreateTableWithSnapshotsAsync(http, warehouseId, "orders", 5);
