@@ -18,7 +18,9 @@ public sealed class AuthzOptions : IValidatableObject
 
     /// <summary>
     /// The authz service's internal gRPC address, e.g. <c>http://authz:8182</c>. Set: this process asks
-    /// the authz service (microservices). Unset: the engine runs in process (standalone).
+    /// the authz service (microservices). Unset: the engine runs in process (standalone). Several
+    /// replicas: their addresses separated by commas (<c>http://10.0.0.5:8182,http://10.0.0.6:8182</c>);
+    /// calls are spread round-robin over the ones that accept connections (client-side balancing).
     /// </summary>
     public string? Endpoint { get; set; }
 
@@ -34,17 +36,37 @@ public sealed class AuthzOptions : IValidatableObject
     [Range(0, 60_000, ErrorMessage = "must be between 0 and 60000 milliseconds")]
     public int CheckCacheMs { get; set; } = 2000;
 
-    /// <summary>The parsed <see cref="Endpoint"/>, or null when the engine runs in process.</summary>
-    public Uri? EndpointUri =>
-        string.IsNullOrWhiteSpace(Endpoint) ? null : Uri.TryCreate(Endpoint.Trim(), UriKind.Absolute, out var uri) ? uri : null;
+    /// <summary>The first address of <see cref="Endpoint"/>, or null when the engine runs in process.</summary>
+    public Uri? EndpointUri => EndpointUris is [var first, ..] ? first : null;
+
+    /// <summary>Every address of <see cref="Endpoint"/> (one per authz replica); empty when the engine runs in process.</summary>
+    public IReadOnlyList<Uri> EndpointUris =>
+        string.IsNullOrWhiteSpace(Endpoint)
+            ? []
+            : [.. Endpoint.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(static part => Uri.TryCreate(part, UriKind.Absolute, out var uri) ? uri : null)
+                .OfType<Uri>()];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!string.IsNullOrWhiteSpace(Endpoint)
-            && EndpointUri is not { Scheme: "http" or "https", Host.Length: > 0, AbsolutePath: "/" })
+        if (string.IsNullOrWhiteSpace(Endpoint))
         {
-            yield return new ValidationResult(
-                $"'{Endpoint}' must be the authz service's gRPC address, like http://authz:8182", [nameof(Endpoint)]);
+            yield break;
+        }
+
+        var parts = Endpoint.Split(',', StringSplitOptions.TrimEntries);
+        foreach (var part in parts)
+        {
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri is not { Scheme: "http" or "https", Host.Length: > 0, AbsolutePath: "/" })
+            {
+                yield return new ValidationResult(
+                    $"'{part}' must be the authz service's gRPC address, like http://authz:8182 (several replicas: comma-separated)", [nameof(Endpoint)]);
+            }
+        }
+
+        if (parts.Length > 1 && EndpointUris.Select(static u => u.Scheme).Distinct().Count() > 1)
+        {
+            yield return new ValidationResult("the addresses must all be http:// or all https://", [nameof(Endpoint)]);
         }
     }
 }

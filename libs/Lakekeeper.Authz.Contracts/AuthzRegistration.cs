@@ -1,4 +1,7 @@
 using System.Net;
+using Grpc.Core;
+using Grpc.Net.Client.Balancer;
+using Grpc.Net.Client.Configuration;
 using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Authz.Remote;
@@ -21,6 +24,9 @@ public static class AuthzRegistration
 
     /// <summary>The name of the gRPC client of the authz service in the client factory.</summary>
     public const string ClientName = "lakekeeper-authz";
+
+    /// <summary>The channel address when several authz replicas are configured (the static resolver serves it).</summary>
+    private const string StaticAddress = "static:///lakekeeper-authz";
 
     /// <summary>
     /// Registers <see cref="IAuthorizer"/> for a module (catalog, management, signer): the gRPC client of
@@ -70,10 +76,26 @@ public static class AuthzRegistration
 
     private static void AddClient(IServiceCollection services)
     {
+        // Several authz replicas: a static resolver hands the channel every address and round_robin
+        // spreads calls over those whose connection is up (a replica that refuses connections is skipped
+        // until it accepts again). One address: a plain channel, as before.
+        services.TryAddSingleton<ResolverFactory>(static sp => new StaticResolverFactory(_ =>
+            [.. sp.GetRequiredService<IOptions<AuthzOptions>>().Value.EndpointUris.Select(static uri => new BalancerAddress(uri.Host, uri.Port))]));
         var client = services.AddGrpcClient<V1.Authorizer.AuthorizerClient>(ClientName, static (sp, client) =>
             {
                 // Resolved when the first call is made, after the settings were validated at start.
-                client.Address = sp.GetRequiredService<IOptions<AuthzOptions>>().Value.EndpointUri;
+                var settings = sp.GetRequiredService<IOptions<AuthzOptions>>().Value;
+                client.Address = settings.EndpointUris.Count > 1 ? new Uri(StaticAddress) : settings.EndpointUri;
+            })
+            .ConfigureChannel(static (sp, channel) =>
+            {
+                var settings = sp.GetRequiredService<IOptions<AuthzOptions>>().Value;
+                if (settings.EndpointUris.Count > 1)
+                {
+                    channel.ServiceProvider = sp;
+                    channel.Credentials = settings.EndpointUri!.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
+                    channel.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
+                }
             })
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
             {

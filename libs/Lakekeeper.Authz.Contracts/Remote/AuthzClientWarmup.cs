@@ -35,7 +35,7 @@ internal sealed partial class AuthzClientWarmup(
 
     private async Task WarmAsync()
     {
-        var endpoint = options.Value.EndpointUri;
+        var endpoint = options.Value.Endpoint?.Trim();
         try
         {
             // On the Authorizer client's own channel: the connection it opens is the one calls then use.
@@ -58,8 +58,8 @@ internal sealed partial class AuthzClientWarmup(
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Authorization service at {Endpoint}: {Status}")]
-    private static partial void LogServing(ILogger logger, Uri? endpoint, HealthCheckResponse.Types.ServingStatus status);
+    private static partial void LogServing(ILogger logger, string? endpoint, HealthCheckResponse.Types.ServingStatus status);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Authorization service at {Endpoint} did not answer its health check: {StatusCode} {Detail}")]
-    private static partial void LogUnreachable(ILogger logger, Uri? endpoint, StatusCode statusCode, string detail);
+    private static partial void LogUnreachable(ILogger logger, string? endpoint, StatusCode statusCode, string detail);
 }

@@ -20,8 +20,9 @@ internal sealed partial class GrpcAuthorizer(
     private readonly V1.Authorizer.AuthorizerClient _client = clients.CreateClient<V1.Authorizer.AuthorizerClient>(AuthzRegistration.ClientName);
     private readonly TimeSpan _timeout = TimeSpan.FromMilliseconds(options.Value.TimeoutMs);
 
-    public Uri Endpoint { get; } = options.Value.EndpointUri
-        ?? throw new InvalidOperationException("LAKEKEEPER__AUTHZ__ENDPOINT is not set; the authorizer runs in process.");
+    public string Endpoint { get; } = options.Value.EndpointUri is not null
+        ? options.Value.Endpoint!.Trim()
+        : throw new InvalidOperationException("LAKEKEEPER__AUTHZ__ENDPOINT is not set; the authorizer runs in process.");
 
     public async ValueTask<bool> CheckAsync(Principal principal, AuthzObject target, string relation, CancellationToken cancellationToken = default)
     {
