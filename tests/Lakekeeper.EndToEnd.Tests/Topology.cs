@@ -56,8 +56,13 @@ public abstract class Topology : IAsyncLifetime
 
     protected async Task<ServiceProcess> RunAsync(string service, int port, IReadOnlyDictionary<string, string> environment)
     {
-        var process = await ServiceProcess.StartAsync(service, port, environment);
-        _processes.Add(process);
+        // Many hosts start at once on a loaded machine: give each more time than one alone needs.
+        var process = await ServiceProcess.StartAsync(service, port, environment, TimeSpan.FromMinutes(3));
+        lock (_processes)
+        {
+            _processes.Add(process);
+        }
+
         return process;
     }
 
@@ -112,25 +117,88 @@ public sealed class StandaloneTopology : Topology
         (await RunAsync("standalone", FreePort.Next(), common)).BaseAddress;
 }
 
-/// <summary>authz, catalog, signer, management and events as separate processes behind the gateway.</summary>
-public sealed class MicroservicesTopology : Topology
+/// <summary>
+/// authz, catalog, signer, management and events as separate processes behind the gateway, each
+/// <see cref="Replicas"/> times (the way <c>./lakekeeper up --topology microservices --replicas N</c>
+/// runs them): every replica of catalog, signer and management is a destination of its gateway cluster,
+/// and every authz replica's gRPC address is in the others' <c>LAKEKEEPER__AUTHZ__ENDPOINT</c>.
+/// </summary>
+public class MicroservicesTopology : Topology
 {
+    private readonly Dictionary<ServiceProcess, (int Port, IReadOnlyDictionary<string, string> Environment)> _started = [];
+
+    /// <summary>Processes per scalable service.</summary>
+    public virtual int Replicas => 1;
+
+    /// <summary>The gateway process.</summary>
+    public ServiceProcess Gateway { get; private set; } = null!;
+
+    /// <summary>Every process of <paramref name="service"/>, in start order.</summary>
+    public IReadOnlyList<ServiceProcess> ReplicasOf(string service) => [.. Processes.Where(p => p.Name == service)];
+
+    /// <summary>Settings the gateway gets besides its destinations (e.g. faster health checks).</summary>
+    protected virtual IReadOnlyDictionary<string, string> GatewaySettings => new Dictionary<string, string>();
+
+    /// <summary>Settings every service gets besides <c>common</c>.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ServiceSettings => new Dictionary<string, string>();
+
     protected override async Task<Uri> StartAsync(IReadOnlyDictionary<string, string> common)
     {
-        var authzGrpc = FreePort.Next();
-        await RunAsync("authz", FreePort.Next(), new Dictionary<string, string> { ["LAKEKEEPER__SERVER__INTERNALPORT"] = authzGrpc.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        var withAuthz = new Dictionary<string, string>(common) { ["LAKEKEEPER__AUTHZ__ENDPOINT"] = $"http://127.0.0.1:{authzGrpc}" };
-        var started = await Task.WhenAll(
-            RunAsync("catalog", FreePort.Next(), withAuthz),
-            RunAsync("signer", FreePort.Next(), withAuthz),
-            RunAsync("management", FreePort.Next(), withAuthz),
-            RunAsync("events", FreePort.Next(), common));
-        var gateway = await RunAsync("gateway", FreePort.Next(), new Dictionary<string, string>
+        var settings = new Dictionary<string, string>(common);
+        foreach (var (key, value) in ServiceSettings)
         {
-            ["LAKEKEEPER__GATEWAY__CLUSTERS__CATALOG__DESTINATIONS__D1__ADDRESS"] = started[0].BaseAddress.ToString(),
-            ["LAKEKEEPER__GATEWAY__CLUSTERS__SIGNER__DESTINATIONS__D1__ADDRESS"] = started[1].BaseAddress.ToString(),
-            ["LAKEKEEPER__GATEWAY__CLUSTERS__MANAGEMENT__DESTINATIONS__D1__ADDRESS"] = started[2].BaseAddress.ToString(),
-        });
-        return gateway.BaseAddress;
+            settings[key] = value;
+        }
+
+        var grpcPorts = Enumerable.Range(0, Replicas).Select(_ => FreePort.Next()).ToList();
+        await Task.WhenAll(grpcPorts.Select(grpc => StartReplicaAsync("authz", new Dictionary<string, string>
+        {
+            ["LAKEKEEPER__SERVER__INTERNALPORT"] = grpc.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        })));
+        var withAuthz = new Dictionary<string, string>(settings)
+        {
+            ["LAKEKEEPER__AUTHZ__ENDPOINT"] = string.Join(',', grpcPorts.Select(grpc => $"http://127.0.0.1:{grpc}")),
+        };
+        var started = await Task.WhenAll(
+            from service in new[] { "catalog", "signer", "management", "events" }
+            from replica in Enumerable.Range(0, Replicas)
+            select StartReplicaAsync(service, service == "events" ? settings : withAuthz));
+
+        var gateway = new Dictionary<string, string>(GatewaySettings);
+        foreach (var service in new[] { "catalog", "signer", "management" })
+        {
+            var replicas = started.Where(p => p.Name == service).ToList();
+            for (var i = 0; i < replicas.Count; i++)
+            {
+                gateway[$"LAKEKEEPER__GATEWAY__CLUSTERS__{service.ToUpperInvariant()}__DESTINATIONS__D{i + 1}__ADDRESS"] = replicas[i].BaseAddress.ToString();
+            }
+        }
+
+        Gateway = await RunAsync("gateway", FreePort.Next(), gateway);
+        return Gateway.BaseAddress;
+    }
+
+    /// <summary>
+    /// Starts a replica again on the port and with the settings it had (after it was killed), and waits
+    /// until it is ready. The gateway's destination for that port then leads to the new process.
+    /// </summary>
+    public async Task<ServiceProcess> RestartAsync(ServiceProcess stopped)
+    {
+        var (port, environment) = _started[stopped];
+        var process = await RunAsync(stopped.Name, port, environment);
+        _started[process] = (port, environment);
+        return process;
+    }
+
+    private async Task<ServiceProcess> StartReplicaAsync(string service, IReadOnlyDictionary<string, string> environment)
+    {
+        var port = FreePort.Next();
+        var process = await RunAsync(service, port, environment);
+        lock (_started)
+        {
+            _started[process] = (port, environment);
+        }
+
+        return process;
     }
 }
