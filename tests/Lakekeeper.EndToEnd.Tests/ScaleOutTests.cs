@@ -368,7 +368,7 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
     }
 
     private static string CreateTableBody(string name) =>
-        $$"""{"name":"{{name}}","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""";
+        $$$"""{"name":"{{{name}}}","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""";
 
     private static string AppendBody(TableState state, long snapshotId)
     {
