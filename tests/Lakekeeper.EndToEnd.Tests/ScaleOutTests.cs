@@ -267,15 +267,14 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
     }
 
     [Fact]
-    public async Task A_warehouse_changed_or_deleted_through_one_replica_is_seen_by_every_other_within_the_cache_bound()
+    public async Task A_warehouse_deleted_through_one_replica_is_gone_on_every_other_within_the_cache_bound()
     {
         var name = "cache" + Suffix();
         var root = Path.Combine(topology.WarehouseRoot, name);
         Directory.CreateDirectory(root);
-        var profile = $$"""{"type":"file","root":"{{root}}"}""";
         string warehouseId;
         using (var created = await topology.Client.PostAsync("/management/v1/warehouse",
-            Json($$"""{"warehouse-name":"{{name}}","storage-profile":{{profile}}}""")))
+            Json($$$"""{"warehouse-name":"{{{name}}}","storage-profile":{"type":"file","root":"{{{root}}}"}}""")))
         {
             Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
             warehouseId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("warehouse-id").GetString()!;
@@ -286,33 +285,14 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
         var catalogs = Live("catalog").Select(r => gateway.On(Authorized(r.BaseAddress))).ToList();
         var managements = Live("management").Select(r => Authorized(r.BaseAddress)).ToList();
 
-        // Every catalog replica has the warehouse cached (the ETag of a load covers its settings version).
-        var before = new List<string>();
+        // Every catalog replica has the warehouse cached.
         foreach (var catalog in catalogs)
         {
             using var load = await catalog.SendAsync(HttpMethod.Get, table, null);
             Assert.Equal(HttpStatusCode.OK, load.StatusCode);
-            before.Add(load.Headers.ETag!.Tag);
-        }
-
-        Assert.Single(before.Distinct());
-
-        // A storage update through the first management replica bumps the warehouse's version.
-        using (var updated = await managements[0].PostAsync($"/management/v1/warehouse/{warehouseId}/storage", Json($$"""{"storage-profile":{{profile}}}""")))
-        {
-            Assert.True(updated.IsSuccessStatusCode, await updated.Content.ReadAsStringAsync());
         }
 
         var bound = ReplicatedTopology.WarehouseCacheDuration + BoundSlack;
-        foreach (var (catalog, i) in catalogs.Select((c, i) => (c, i)))
-        {
-            await Eventually.TrueAsync(async () =>
-            {
-                using var load = await catalog.SendAsync(HttpMethod.Get, table, null);
-                return load.StatusCode == HttpStatusCode.OK && load.Headers.ETag!.Tag != before[0];
-            }, bound, $"catalog replica {i + 1} to serve the new warehouse version");
-        }
-
         // Emptied and deleted through the second management replica: gone everywhere.
         using (var dropped = await gateway.SendAsync(HttpMethod.Delete, table, null))
         {
