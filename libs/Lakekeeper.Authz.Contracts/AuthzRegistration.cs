@@ -92,25 +92,17 @@ public static class AuthzRegistration
                 var settings = sp.GetRequiredService<IOptions<AuthzOptions>>().Value;
                 if (settings.EndpointUris.Count > 1)
                 {
+                    // Client-side balancing needs the channel to own a bare SocketsHttpHandler (it sets the
+                    // handler's ConnectCallback per address); the factory's pipeline (service discovery)
+                    // wraps the handler in a way Grpc.Net.Client refuses, and adds nothing for literal addresses.
+                    channel.HttpHandler = CreateHandler();
+                    channel.DisposeHttpClient = true;
                     channel.ServiceProvider = sp;
                     channel.Credentials = settings.EndpointUri!.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
                     channel.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
                 }
             })
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
-            {
-                // Cleartext HTTP/2 to the internal port; a second connection opens when the server's
-                // concurrent-stream limit is reached; idle connections are pinged so a dead peer is noticed.
-                EnableMultipleHttp2Connections = true,
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                UseProxy = false,
-                UseCookies = false,
-                AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.None,
-            });
+            .ConfigurePrimaryHttpMessageHandler(CreateHandler);
         // Every call has a deadline and a failure answers 503 with Retry-After: a resilience pipeline
         // from the host's HttpClient defaults (timeouts, retries) would race the deadline. Removing it is
         // the library's documented opt-out, still marked experimental (EXTEXP0001) at 10.10.
@@ -118,6 +110,21 @@ public static class AuthzRegistration
         client.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
     }
+
+    private static SocketsHttpHandler CreateHandler() => new()
+    {
+        // Cleartext HTTP/2 to the internal port; a second connection opens when the server's
+        // concurrent-stream limit is reached; idle connections are pinged so a dead peer is noticed.
+        EnableMultipleHttp2Connections = true,
+        KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+        KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+        KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        UseProxy = false,
+        UseCookies = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+    };
 
     /// <summary>Without an endpoint, this host must run an engine itself: otherwise nothing could decide.</summary>
     private sealed class DecisionSourceValidator(IServiceProvider services) : IValidateOptions<AuthzOptions>
