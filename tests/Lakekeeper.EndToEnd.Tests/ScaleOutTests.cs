@@ -37,11 +37,22 @@ public sealed class ReplicatedTopology : MicroservicesTopology
 }
 
 /// <summary>
+/// Sixteen service processes are a lot for a 2-core machine: these tests run alone, after the others,
+/// so that neither they nor the other end-to-end tests miss deadlines because of each other.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ScaleOutCollection
+{
+    public const string Name = "scale-out";
+}
+
+/// <summary>
 /// Scale-out on one machine: N replicas behind the gateway behave like one. Writers and creates race
 /// across replicas with the same outcomes as on one process, a replica killed with SIGKILL under load
 /// costs only retried requests (none after the gateway ejected it) and no acknowledged commit, and
 /// warehouse changes made through one replica reach the others within the documented cache bound.
 /// </summary>
+[Collection(ScaleOutCollection.Name)]
 public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<ReplicatedTopology>
 {
     private static readonly TimeSpan BoundSlack = TimeSpan.FromSeconds(10);
