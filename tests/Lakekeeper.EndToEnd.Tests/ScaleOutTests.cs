@@ -18,7 +18,27 @@ public sealed class ReplicatedTopology : MicroservicesTopology
     /// <summary>The warehouse cache duration of catalog and signer replicas in this deployment.</summary>
     public static readonly TimeSpan WarehouseCacheDuration = TimeSpan.FromSeconds(3);
 
+    /// <summary>The JetStream stream the three events relays publish to.</summary>
+    public const string EventStream = "lakekeeper_events";
+
     public override int Replicas => 3;
+
+    /// <summary>nats-server with JetStream: every events replica relays the outbox to it.</summary>
+    public NatsServer Nats { get; private set; } = null!;
+
+    protected override async Task<Uri> StartAsync(IReadOnlyDictionary<string, string> common)
+    {
+        Nats = await NatsServer.StartAsync();
+        return await base.StartAsync(common);
+    }
+
+    protected override async ValueTask DisposePeersAsync()
+    {
+        if (Nats is not null)
+        {
+            await Nats.DisposeAsync();
+        }
+    }
 
     protected override IReadOnlyDictionary<string, string> GatewaySettings =>
         new[] { "CATALOG", "SIGNER", "MANAGEMENT" }.SelectMany(cluster => new[]
@@ -33,6 +53,10 @@ public sealed class ReplicatedTopology : MicroservicesTopology
         ["LAKEKEEPER__SIGNER__WAREHOUSECACHEDURATION"] = WarehouseCacheDuration.ToString("c", CultureInfo.InvariantCulture),
         // Many processes on few cores: an authz call may wait for a CPU longer than the default 2 s.
         ["LAKEKEEPER__AUTHZ__TIMEOUTMS"] = "10000",
+        ["LAKEKEEPER__NATS_ADDRESS"] = Nats.Url,
+        ["LAKEKEEPER__NATS_TOPIC"] = "lakekeeper.events",
+        ["LAKEKEEPER__EVENTS__NATSSTREAM"] = EventStream,
+        ["LAKEKEEPER__EVENTS__POLLINTERVAL"] = "00:00:00.200",
     };
 }
 
@@ -334,6 +358,78 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
                 return list.StatusCode == HttpStatusCode.NotFound;
             }, bound, $"catalog replica {i + 1} to answer 404 for the deleted warehouse");
         }
+    }
+
+    [Fact]
+    public async Task Three_events_relays_deliver_every_event_of_the_outbox_once_to_a_consumer_that_dedupes_by_id()
+    {
+        var gateway = await CatalogAsync(topology.Client);
+        var table = await gateway.CreateTableAsync("events" + Suffix(), "t");
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+        {
+            using var reply = await gateway.CommitAsync(table,
+                $$$"""{"requirements":[],"updates":[{"action":"set-properties","updates":{"n":"{{{i}}}"}}]}""");
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        })));
+        var tableId = (await gateway.LoadAsync(table)).Uuid;
+
+        // The outbox rows of this table (its create and 40 commits), once every relay has published them.
+        IReadOnlyList<(Guid Id, bool Published)> outbox = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            outbox = await OutboxAsync(tableId);
+            return outbox.Count == 41 && outbox.All(e => e.Published);
+        }, TimeSpan.FromMinutes(1), "the 41 events of the table to be published");
+
+        // A consumer that reads the stream from its start and keeps the first message of each id.
+        var delivered = await ReadStreamIdsAsync(topology.Nats.Url, ReplicatedTopology.EventStream);
+        var ours = outbox.Select(e => e.Id).ToHashSet();
+        var received = delivered.Where(ours.Contains).ToList();
+        Assert.Equal(ours.Order(), received.Distinct().Order());
+        // JetStream dropped what a relay may have published twice (Nats-Msg-Id), so the consumer saw each once.
+        Assert.Equal(received.Count, received.Distinct().Count());
+    }
+
+    private async Task<IReadOnlyList<(Guid Id, bool Published)>> OutboxAsync(string tableId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(topology.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT event_id, published_at IS NOT NULL FROM event_outbox WHERE object_id = $1::uuid ORDER BY seq", connection)
+        {
+            Parameters = { new Npgsql.NpgsqlParameter { Value = tableId } },
+        };
+        var rows = new List<(Guid, bool)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetGuid(0), reader.GetBoolean(1)));
+        }
+
+        return rows;
+    }
+
+    private static async Task<IReadOnlyList<Guid>> ReadStreamIdsAsync(string url, string stream)
+    {
+        await using var connection = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = url });
+        var js = NATS.Net.NatsClientExtensions.CreateJetStreamContext(connection);
+        var count = (await js.GetStreamAsync(stream)).Info.State.Messages;
+        var ids = new List<Guid>();
+        var consumer = await js.CreateOrderedConsumerAsync(stream,
+            new NATS.Client.JetStream.NatsJSOrderedConsumerOpts { DeliverPolicy = NATS.Client.JetStream.Models.ConsumerConfigDeliverPolicy.All });
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await foreach (var message in consumer.ConsumeAsync<ReadOnlyMemory<byte>>(cancellationToken: deadline.Token))
+        {
+            // Structured CloudEvents JSON: the event's own id attribute.
+            using var document = JsonDocument.Parse(message.Data);
+            ids.Add(Guid.Parse(document.RootElement.GetProperty("id").GetString()!));
+            if (ids.Count == count)
+            {
+                break;
+            }
+        }
+
+        return ids;
     }
 
     private List<ServiceProcess> Live(string service) => [.. topology.ReplicasOf(service).Where(p => !p.HasExited)];

@@ -28,6 +28,9 @@ public abstract class Topology : IAsyncLifetime
 
     public string WarehouseRoot { get; private set; } = null!;
 
+    /// <summary>The deployment's database.</summary>
+    public string ConnectionString { get; private set; } = null!;
+
     public IReadOnlyList<ServiceProcess> Processes => _processes;
 
     public async ValueTask InitializeAsync()
@@ -35,9 +38,10 @@ public abstract class Topology : IAsyncLifetime
         var postgres = await PostgresServer.SharedAsync();
         WarehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-e2e-").FullName;
         Idp = await OidcProvider.StartAsync([Admin, Engine]);
+        ConnectionString = await postgres.CreateDatabaseAsync();
         var common = new Dictionary<string, string>
         {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = await postgres.CreateDatabaseAsync(),
+            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = ConnectionString,
             ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = WarehouseRoot,
             ["LAKEKEEPER__OPENID_PROVIDER_URI"] = Idp.IssuerText,
@@ -53,6 +57,9 @@ public abstract class Topology : IAsyncLifetime
     }
 
     protected abstract Task<Uri> StartAsync(IReadOnlyDictionary<string, string> common);
+
+    /// <summary>Stops what a deployment started besides its service processes (e.g. nats-server).</summary>
+    protected virtual ValueTask DisposePeersAsync() => ValueTask.CompletedTask;
 
     protected async Task<ServiceProcess> RunAsync(string service, int port, IReadOnlyDictionary<string, string> environment)
     {
@@ -98,6 +105,8 @@ public abstract class Topology : IAsyncLifetime
         {
             await Idp.DisposeAsync();
         }
+
+        await DisposePeersAsync();
 
         try
         {
