@@ -412,7 +412,7 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
     private static async Task<IReadOnlyList<Guid>> ReadStreamIdsAsync(string url, string stream)
     {
         await using var connection = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = url });
-        var js = NATS.Net.NatsClientExtensions.CreateJetStreamContext(connection);
+        var js = new NATS.Client.JetStream.NatsJSContext(connection);
         var count = (await js.GetStreamAsync(stream)).Info.State.Messages;
         var ids = new List<Guid>();
         var consumer = await js.CreateOrderedConsumerAsync(stream,
