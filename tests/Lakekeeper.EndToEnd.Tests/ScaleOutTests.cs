@@ -365,21 +365,23 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
     {
         var gateway = await CatalogAsync(topology.Client);
         var table = await gateway.CreateTableAsync("events" + Suffix(), "t");
-        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+        // One after the other (the gateway spreads them over the catalogs); the relays run meanwhile.
+        for (var i = 0; i < 30; i++)
         {
             using var reply = await gateway.CommitAsync(table,
                 $$$"""{"requirements":[],"updates":[{"action":"set-properties","updates":{"n":"{{{i}}}"}}]}""");
             Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
-        })));
+        }
+
         var tableId = (await gateway.LoadAsync(table)).Uuid;
 
-        // The outbox rows of this table (its create and 40 commits), once every relay has published them.
+        // The outbox rows of this table (its create and 30 commits), once every relay has published them.
         IReadOnlyList<(Guid Id, bool Published)> outbox = [];
         await Eventually.TrueAsync(async () =>
         {
             outbox = await OutboxAsync(tableId);
-            return outbox.Count == 41 && outbox.All(e => e.Published);
-        }, TimeSpan.FromMinutes(1), "the 41 events of the table to be published");
+            return outbox.Count == 31 && outbox.All(e => e.Published);
+        }, TimeSpan.FromMinutes(1), "the 31 events of the table to be published");
 
         // A consumer that reads the stream from its start and keeps the first message of each id.
         var delivered = await ReadStreamIdsAsync(topology.Nats.Url, ReplicatedTopology.EventStream);
