@@ -302,7 +302,7 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
     }
 
     [Fact]
-    public async Task A_warehouse_deleted_through_one_replica_is_gone_on_every_other_within_the_cache_bound()
+    public async Task A_warehouse_deactivated_renamed_or_deleted_through_one_replica_is_seen_by_every_other_within_the_cache_bound()
     {
         var name = "cache" + Suffix();
         var root = Path.Combine(topology.WarehouseRoot, name);
@@ -328,6 +328,52 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
         }
 
         var bound = ReplicatedTopology.WarehouseCacheDuration + BoundSlack;
+        // Deactivated through the first management replica: every catalog replica refuses it within the bound.
+        using (var deactivated = await managements[0].PostAsync($"/management/v1/warehouse/{warehouseId}/deactivate", null))
+        {
+            Assert.True(deactivated.IsSuccessStatusCode, await deactivated.Content.ReadAsStringAsync());
+        }
+
+        foreach (var (catalog, i) in catalogs.Select((c, i) => (c, i)))
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                using var load = await catalog.SendAsync(HttpMethod.Get, table, null);
+                return load.StatusCode == HttpStatusCode.NotFound;
+            }, bound, $"catalog replica {i + 1} to refuse the deactivated warehouse");
+        }
+
+        // Activated and renamed through the third: served again, and found by its new name (and not by
+        // its old one) on every replica (a lookup by name always reads the database).
+        using (var activated = await managements[2].PostAsync($"/management/v1/warehouse/{warehouseId}/activate", null))
+        {
+            Assert.True(activated.IsSuccessStatusCode, await activated.Content.ReadAsStringAsync());
+        }
+
+        var renamed = name + "_renamed";
+        using (var rename = await managements[2].PostAsync($"/management/v1/warehouse/{warehouseId}/rename", Json($$"""{"new-name":"{{renamed}}"}""")))
+        {
+            Assert.True(rename.IsSuccessStatusCode, await rename.Content.ReadAsStringAsync());
+        }
+
+        foreach (var (replica, i) in Live("catalog").Select((r, i) => (r, i)))
+        {
+            using var http = Authorized(replica.BaseAddress);
+            await Eventually.TrueAsync(async () =>
+            {
+                using var load = await catalogs[i].SendAsync(HttpMethod.Get, table, null);
+                return load.StatusCode == HttpStatusCode.OK;
+            }, bound, $"catalog replica {i + 1} to serve the activated warehouse");
+            using (var byNewName = await http.GetAsync($"/catalog/v1/config?warehouse={renamed}"))
+            {
+                Assert.Equal(HttpStatusCode.OK, byNewName.StatusCode);
+                Assert.Contains(warehouseId, await byNewName.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            using var byOldName = await http.GetAsync($"/catalog/v1/config?warehouse={name}");
+            Assert.Equal(HttpStatusCode.NotFound, byOldName.StatusCode);
+        }
+
         // Emptied and deleted through the second management replica: gone everywhere.
         using (var dropped = await gateway.SendAsync(HttpMethod.Delete, table, null))
         {
