@@ -147,7 +147,8 @@ public sealed class EventsApiDisabledTests
 
         using var events = await app.Client.PostAsync($"/catalog/v1/{prefix}/events", new StringContent("{}", Encoding.UTF8, "application/json"));
         var refused = await events.Content.ReadAsStringAsync();
-        Assert.True((int)events.StatusCode == 400, refused); // the server's answer to any unmapped route
+        Assert.True((int)events.StatusCode == 404, refused); // the server's answer to any unmapped route
+        Assert.Contains("NotFoundException", refused, StringComparison.Ordinal);
         Assert.Contains("No route for request", refused, StringComparison.Ordinal);
     }
 }
