@@ -6,6 +6,7 @@ using Lakekeeper.ServiceDefaults.Errors;
 using Lakekeeper.ServiceDefaults.Health;
 using Lakekeeper.ServiceDefaults.Hosting;
 using Lakekeeper.ServiceDefaults.Http;
+using Lakekeeper.ServiceDefaults.RequestBodies;
 using Lakekeeper.ServiceDefaults.RequestIds;
 using Lakekeeper.ServiceDefaults.Statistics;
 using Lakekeeper.ServiceDefaults.Telemetry;
@@ -40,6 +41,7 @@ public static class ServiceDefaultsRegistration
         services.AddValidatedOptions<ServerOptions>(builder.Configuration, ServerOptions.Section);
         services.AddHealthChecks();
         services.AddExceptionHandler<ErrorContractExceptionHandler>();
+        services.AddSingleton<RequestBodyBudget>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, InternalPortEndpoints.Policy>());
         services.AddSingleton<IConfigureOptions<HostOptions>, ShutdownTimeoutSetup>();
 
@@ -54,7 +56,8 @@ public static class ServiceDefaultsRegistration
 
     /// <summary>
     /// The metrics port's own pipeline (<c>/metrics</c> only), then the request id, the endpoint
-    /// statistics (when a module counts them) and the error boundary; call before mapping endpoints.
+    /// statistics (when a module counts them), the error boundary and (except on the gateway) the
+    /// request body guard; call before mapping endpoints.
     /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
@@ -77,6 +80,12 @@ public static class ServiceDefaultsRegistration
             // the middleware still logs what it cannot handle (a response already under way).
             SuppressDiagnosticsCallback = static c => c.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
         });
+        if (app.Services.GetRequiredService<ServiceIdentity>().Name != ServiceIdentity.For("gateway").Name)
+        {
+            // The gateway streams bodies through to the services, which guard them themselves.
+            app.UseMiddleware<RequestBodyMiddleware>();
+        }
+
         return app;
     }
 

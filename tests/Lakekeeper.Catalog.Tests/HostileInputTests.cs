@@ -90,6 +90,59 @@ public sealed class HostileInputTests(CatalogAppFixture fixture) : IClassFixture
         }
     }
 
+    /// <summary>
+    /// A lone surrogate escape (<c>"\ud800"</c>) is valid JSON syntax but no Unicode text: .NET's
+    /// <c>GetString</c> throws on it. Issue 14, defect 2: these answered 500.
+    /// </summary>
+    [Fact]
+    public async Task Lone_surrogate_escapes_are_400_everywhere()
+    {
+        await ArrangeAsync();
+        var cases = new (string What, string Path, string Body)[]
+        {
+            ("createNamespace level", _http.Url("namespaces"), """{"namespace":["a\ud800"]}"""),
+            ("createNamespace property key", _http.Url("namespaces"), """{"namespace":["hostile_s"],"properties":{"\udc00":"v"}}"""),
+            ("createNamespace property value", _http.Url("namespaces"), """{"namespace":["hostile_s"],"properties":{"k":"\ud800\u0041"}}"""),
+            ("updateProperties value", _http.NamespaceUrl(Ns) + "/properties", """{"updates":{"k":"\udbff"}}"""),
+            ("updateProperties removal", _http.NamespaceUrl(Ns) + "/properties", """{"removals":["\udfff"]}"""),
+            ("renameTable name", _http.Url("tables/rename"), """{"source":{"namespace":["hostile"],"name":"t"},"destination":{"namespace":["hostile"],"name":"\ud800"}}"""),
+            ("renameView name", _http.Url("views/rename"), """{"source":{"namespace":["hostile"],"name":"v"},"destination":{"namespace":["hostile"],"name":"x\ud83d"}}"""),
+            ("reportMetrics type", _http.TableUrl(Ns, "t") + "/metrics", """{"report-type":"\ud800"}"""),
+            ("reportMetrics anywhere", _http.TableUrl(Ns, "t") + "/metrics", """{"report-type":"scan-report","table-name":"\ud800","snapshot-id":1,"filter":{"type":"true"},"schema-id":0,"projected-field-ids":[],"projected-field-names":[],"metrics":{}}"""),
+            ("updateTable property", _http.TableUrl(Ns, "t"), """{"updates":[{"action":"set-properties","updates":{"k":"\ud800"}}]}"""),
+            ("createTable name", _http.Url("namespaces/hostile/tables"), "{\"name\":\"\\udc00\",\"schema\":" + CatalogHttp.SimpleSchema + "}"),
+        };
+        foreach (var (what, path, body) in cases)
+        {
+            await AssertRefusedAsync(what + " with a lone surrogate", () => _http.PostAsync(path, body));
+        }
+
+        // A proper pair (U+1F600) is text like any other.
+        Assert.Equal(200, (await _http.PostAsync(_http.NamespaceUrl(Ns) + "/properties", """{"updates":{"smile":"\ud83d\ude00"}}""")).Status);
+        Assert.Equal(200, (await _http.PostAsync(_http.NamespaceUrl(Ns) + "/properties", """{"removals":["smile"]}""")).Status);
+    }
+
+    /// <summary>Issue 14, defect 2: a key twice in one object is refused at every level (the last one used to win at the top).</summary>
+    [Fact]
+    public async Task Duplicate_keys_are_400_at_every_level()
+    {
+        await ArrangeAsync();
+        var cases = new (string What, string Path, string Body)[]
+        {
+            ("createNamespace", _http.Url("namespaces"), """{"namespace":["hostile_d1"],"namespace":["hostile_d2"]}"""),
+            ("updateProperties", _http.NamespaceUrl(Ns) + "/properties", """{"updates":{"a":"1"},"updates":{"b":"2"}}"""),
+            ("updateTable", _http.TableUrl(Ns, "t"), """{"requirements":[],"updates":[],"updates":[{"action":"set-properties","updates":{"k":"v"}}]}"""),
+            ("updateTable nested", _http.TableUrl(Ns, "t"), """{"updates":[{"action":"set-properties","action":"remove-properties","updates":{"k":"v"}}]}"""),
+            ("renameTable", _http.Url("tables/rename"), """{"source":{"namespace":["hostile"],"name":"t","name":"v"},"destination":{"namespace":["hostile"],"name":"t2"}}"""),
+            ("createTable", _http.Url("namespaces/hostile/tables"), "{\"name\":\"d1\",\"name\":\"d2\",\"schema\":" + CatalogHttp.SimpleSchema + "}"),
+            ("reportMetrics", _http.TableUrl(Ns, "t") + "/metrics", """{"report-type":"scan-report","report-type":"commit-report"}"""),
+        };
+        foreach (var (what, path, body) in cases)
+        {
+            await AssertRefusedAsync(what + " with a duplicate key", () => _http.PostAsync(path, body));
+        }
+    }
+
     [Fact]
     public async Task Wrong_json_types_are_400()
     {

@@ -86,6 +86,9 @@ public sealed class ManagementApiTests : IAsyncLifetime
         (await _api.PostAsync("/management/v1/project", $$"""{"project-name":"Again","project-id":"{{id}}"}""")).IsError(409, id.ToString());
         (await _api.PostAsync("/management/v1/project", """{"project-name":""}""")).IsError(400, "project-name");
         (await _api.PostAsync("/management/v1/project", """{"project-name":"x","project-id":"nope"}""")).IsError(400, "project-id");
+        // Issue 14, defect 2: a lone surrogate escape answered 500; a duplicate key let the last one win.
+        (await _api.PostAsync("/management/v1/project", """{"project-name":"\ud800"}""")).IsError(400, "surrogate");
+        (await _api.PostAsync("/management/v1/project", """{"project-name":"A","project-name":"B"}""")).IsError(400, "twice");
 
         var list = (await _api.GetAsync("/management/v1/project-list")).Is(200);
         Assert.Contains(list.GetProperty("projects").EnumerateArray(), p => p.GetProperty("project-name").GetString() == "Sales");
@@ -224,6 +227,10 @@ public sealed class ManagementApiTests : IAsyncLifetime
     [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x"},"project-id":"nope"}""", "project-id")]
     [InlineData("""not json""", "JSON")]
     [InlineData("""[]""", "body")]
+    [InlineData("""{"warehouse-name":"w\ud800","storage-profile":{"type":"file","root":"/x"}}""", "surrogate")]
+    [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x","\udc00":"x"}}""", "surrogate")]
+    [InlineData("""{"warehouse-name":"w","warehouse-name":"v","storage-profile":{"type":"file","root":"/x"}}""", "twice")]
+    [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","type":"s3","root":"/x"}}""", "twice")]
     public async Task Bad_warehouse_requests_are_400_naming_the_field_and_create_nothing(string body, string mentions)
     {
         await BootstrapAsync();

@@ -25,6 +25,18 @@ public sealed class ServerOptions : IValidatableObject
     [Range(1024, long.MaxValue)]
     public long MaxRequestBodyBytes { get; set; } = 32L * 1024 * 1024;
 
+    /// <summary>
+    /// Process-wide budget for request bodies held in memory at once, in bytes (raised to
+    /// <see cref="MaxRequestBodyBytes"/> when smaller, so that one body of the largest size always fits). Requests beyond it wait <see cref="RequestBodyWaitMilliseconds"/>,
+    /// then get 503 with <c>Retry-After</c>.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long RequestBodyBudgetBytes { get; set; } = 96L * 1024 * 1024;
+
+    /// <summary>How long a request waits for room in <see cref="RequestBodyBudgetBytes"/> before it is refused.</summary>
+    [Range(0, 60_000)]
+    public int RequestBodyWaitMilliseconds { get; set; } = 2000;
+
     /// <summary>How long a stopping host waits for requests in flight.</summary>
     [Range(0, 3600)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;

@@ -1,8 +1,11 @@
 using Lakekeeper.Abstractions.Errors;
+using Lakekeeper.ServiceDefaults.Configuration;
+using Lakekeeper.ServiceDefaults.RequestBodies;
 using Lakekeeper.ServiceDefaults.RequestIds;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.ServiceDefaults.Errors;
 
@@ -14,7 +17,7 @@ namespace Lakekeeper.ServiceDefaults.Errors;
 /// else is a 500 with an error id, the details only in the log.
 /// </summary>
 internal sealed partial class ErrorContractExceptionHandler(
-    IEnumerable<IExceptionTranslator> translators, ILogger<ErrorContractExceptionHandler> logger) : IExceptionHandler
+    IEnumerable<IExceptionTranslator> translators, IOptions<ServerOptions> server, ILogger<ErrorContractExceptionHandler> logger) : IExceptionHandler
 {
     private readonly IExceptionTranslator[] _translators = [.. translators];
 
@@ -30,10 +33,15 @@ internal sealed partial class ErrorContractExceptionHandler(
 
     private ErrorResponse Describe(HttpContext context, Exception exception)
     {
+        if (exception is RequestBodyRefusedException refused)
+        {
+            return refused.Error;
+        }
+
         if (exception is BadHttpRequestException bad)
         {
             return bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? new ErrorResponse(413, "BadRequestException", "Request body too large")
+                ? BufferedRequestBody.TooLarge(server.Value.MaxRequestBodyBytes)
                 : new ErrorResponse(bad.StatusCode, "BadRequestException", bad.Message);
         }
 
