@@ -80,6 +80,9 @@ public static class ServiceDefaultsRegistration
             // the middleware still logs what it cannot handle (a response already under way).
             SuppressDiagnosticsCallback = static c => c.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
         });
+        // An empty error answer from the framework (405 from routing, a bare status of a library)
+        // gets the error contract's body too; answers that have a body are left alone.
+        app.UseStatusCodePages(static context => StatusBodies.Describe(context.HttpContext).WriteAsync(context.HttpContext));
         if (app.Services.GetRequiredService<ServiceIdentity>().Name != ServiceIdentity.For("gateway").Name)
         {
             // The gateway streams bodies through to the services, which guard them themselves.
@@ -108,7 +111,12 @@ public static class ServiceDefaultsRegistration
         var address = server.BindAddress == "localhost" ? IPAddress.Loopback : IPAddress.Parse(server.BindAddress);
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes;
-        kestrel.Listen(address, server.ListenPort, listen => listen.Protocols = HttpProtocols.Http1);
+        kestrel.Listen(address, server.ListenPort, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            // Kestrel's own 400/414/431 answers get the error contract's body too.
+            listen.Use(ProtocolErrorBodies.Wrap);
+        });
         if (server.InternalPort is { } internalPort)
         {
             // gRPC between services: HTTP/2 with prior knowledge (cleartext), on its own port.
