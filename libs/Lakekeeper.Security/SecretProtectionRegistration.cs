@@ -24,6 +24,7 @@ public static class SecretProtectionRegistration
             sp.GetRequiredService<IOptions<SecretsOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Lakekeeper.Security.Secrets")));
         services.TryAddSingleton<ISecretProtector, AesGcmSecretProtector>();
+        services.TryAddSingleton<IPageTokenProtector, PageTokenProtector>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SecretKeyStartup>());
         return services;
     }

@@ -85,7 +85,8 @@ public static class ServiceDefaultsRegistration
         app.UseStatusCodePages(static context => StatusBodies.Describe(context.HttpContext).WriteAsync(context.HttpContext));
         if (app.Services.GetRequiredService<ServiceIdentity>().Name != ServiceIdentity.For("gateway").Name)
         {
-            // The gateway streams bodies through to the services, which guard them themselves.
+            // The gateway streams bodies through to the services, which guard them (and queries) themselves.
+            app.UseMiddleware<RepeatedQueryParameterMiddleware>();
             app.UseMiddleware<RequestBodyMiddleware>();
         }
 

@@ -100,6 +100,62 @@ public sealed class NamespaceTests(CatalogAppFixture fixture) : IClassFixture<Ca
         ErrorAssert.Exactly(reply, 404, "NoSuchNamespaceException", "Namespace does not exist: ns_missing_parent.x");
     }
 
+    /// <summary>
+    /// Issue 14, defect 6: any base64url string used to be taken as a position (<c>pageToken=abc</c>
+    /// gave 200). Tokens are sealed for their listing: forged, altered or foreign ones are 400.
+    /// </summary>
+    [Fact]
+    public async Task Page_tokens_are_authenticated_and_bound_to_their_listing()
+    {
+        await _http.CreateNamespaceAsync("ns_tok");
+        await _http.CreateNamespaceAsync("ns_tok2");
+        for (var i = 0; i < 3; i++)
+        {
+            await _http.CreateNamespaceAsync(["ns_tok", $"c{i}"]);
+            await _http.CreateNamespaceAsync(["ns_tok2", $"c{i}"]);
+        }
+
+        var first = await _http.GetAsync(_http.Url("namespaces?parent=ns_tok&pageSize=1&pageToken="));
+        Assert.Equal(200, first.Status);
+        var token = first.Json.GetProperty("next-page-token").GetString()!;
+        Assert.Equal(200, (await _http.GetAsync(_http.Url($"namespaces?parent=ns_tok&pageSize=1&pageToken={Uri.EscapeDataString(token)}"))).Status);
+
+        // Base64url of a plausible key (what tokens used to be), an altered tag, another parent's listing, another kind.
+        var plain = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("ns_tok\u001fc0")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var at = token.LastIndexOf('.') + 3;
+        var altered = token[..at] + (token[at] == 'A' ? 'B' : 'A') + token[(at + 1)..];
+        string[] refused =
+        [
+            _http.Url("namespaces?parent=ns_tok&pageSize=1&pageToken=abc"),
+            _http.Url($"namespaces?parent=ns_tok&pageSize=1&pageToken={plain}"),
+            _http.Url($"namespaces?parent=ns_tok&pageSize=1&pageToken={Uri.EscapeDataString(altered)}"),
+            _http.Url($"namespaces?parent=ns_tok2&pageSize=1&pageToken={Uri.EscapeDataString(token)}"),
+            _http.Url($"namespaces/ns_tok/tables?pageSize=1&pageToken={Uri.EscapeDataString(token)}"),
+        ];
+        foreach (var url in refused)
+        {
+            ErrorAssert.StartsWith(await _http.GetAsync(url), 400, "BadRequestException", "pageToken is not a token this server issued");
+        }
+    }
+
+    /// <summary>Issue 14, defect 6: a repeated single-valued parameter used to take one value silently.</summary>
+    [Fact]
+    public async Task Repeated_query_parameters_are_400()
+    {
+        await _http.CreateNamespaceAsync("ns_rep");
+        string[] urls =
+        [
+            _http.Url("namespaces?pageToken=&pageToken="),
+            _http.Url("namespaces?pageSize=1&pageSize=2"),
+            _http.Url("namespaces?parent=ns_rep&parent=ns_rep"),
+            _http.Url("namespaces/ns_rep/tables?pageSize=1&pageSize=1"),
+        ];
+        foreach (var url in urls)
+        {
+            ErrorAssert.Contains(await _http.GetAsync(url), 400, "BadRequestException", "takes one value");
+        }
+    }
+
     [Fact]
     public async Task Pages_follow_the_token_until_it_is_null()
     {

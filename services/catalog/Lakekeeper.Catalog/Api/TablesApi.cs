@@ -2,9 +2,11 @@ using Lakekeeper.Catalog.Delegation;
 using Lakekeeper.Catalog.Http;
 using Lakekeeper.Catalog.Services;
 using Lakekeeper.Iceberg;
+using Lakekeeper.Security.Secrets;
 using Lakekeeper.Storage.Profiles;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Catalog.Api;
@@ -122,7 +124,11 @@ internal static class TablesApi
     internal static Result<Paging> PagingFrom(HttpContext context, CatalogOptions options)
     {
         var query = context.Request.Query;
+        // The listing: its path names the warehouse, the namespace and the kind; `parent` narrows namespaces.
+        var scope = new PageTokenScope(
+            context.RequestServices.GetRequiredService<IPageTokenProtector>(),
+            context.Request.Path.Value + "\n" + query["parent"].ToString());
         return Paging.From(query.ContainsKey("pageToken") ? query["pageToken"].ToString() : null,
-            query.ContainsKey("pageSize") ? query["pageSize"].ToString() : null, options);
+            query.ContainsKey("pageSize") ? query["pageSize"].ToString() : null, options, scope);
     }
 }

@@ -1,16 +1,18 @@
-using System.Text;
 using Lakekeeper.Iceberg;
+using Lakekeeper.Security.Secrets;
 
 namespace Lakekeeper.Catalog.Http;
 
 /// <summary>
-/// Keyset pagination: the token is the opaque (base64url) name key of the last item of the page.
-/// Without <c>pageToken</c> and <c>pageSize</c> a list returns everything in one page, as the spec
-/// asks of clients that do not paginate; <c>pageToken=</c> (empty) starts paging.
+/// Keyset pagination: the token is the name key of the last item of the page, sealed for the listing
+/// it came from (<see cref="IPageTokenProtector"/>; the scope is the request path and the parent), so
+/// an altered token or one from another listing is a 400. Without <c>pageToken</c> and
+/// <c>pageSize</c> a list returns everything in one page, as the spec asks of clients that do not
+/// paginate; <c>pageToken=</c> (empty) starts paging.
 /// </summary>
-internal readonly record struct Paging(string? AfterKey, int Limit, bool Paginated)
+internal readonly record struct Paging(string? AfterKey, int Limit, bool Paginated, PageTokenScope? Scope = null)
 {
-    public static Result<Paging> From(string? pageToken, string? pageSize, CatalogOptions options)
+    public static Result<Paging> From(string? pageToken, string? pageSize, CatalogOptions options, PageTokenScope? scope = null)
     {
         var paginated = pageToken is not null || pageSize is not null;
         var limit = paginated ? options.PageSizeDefault : int.MaxValue;
@@ -25,36 +27,26 @@ internal readonly record struct Paging(string? AfterKey, int Limit, bool Paginat
         }
 
         string? after = null;
-        if (pageToken is { Length: > 0 })
+        if (pageToken is { Length: > 0 } && (scope is null || !scope.TryOpen(pageToken, out after)))
         {
-            try
-            {
-                after = Encoding.UTF8.GetString(Base64Url.Decode(pageToken));
-            }
-            catch (FormatException)
-            {
-                return IcebergError.BadRequest("pageToken is not a token this server issued");
-            }
+            return IcebergError.BadRequest("pageToken is not a token this server issued for this listing");
         }
 
-        return new Paging(after, limit, paginated);
+        return new Paging(after, limit, paginated, scope);
     }
 
     /// <summary>Asks for one row more than the page to know whether another page follows.</summary>
     public int FetchLimit => Limit == int.MaxValue ? int.MaxValue : Limit + 1;
 
     /// <summary>The token for the page after one that ended with <paramref name="lastKey"/>.</summary>
-    public static string Token(string lastKey) => Base64Url.Encode(Encoding.UTF8.GetBytes(lastKey));
+    public string Token(string lastKey) =>
+        (Scope ?? throw new InvalidOperationException("A paginated listing needs a token scope")).Seal(lastKey);
 }
 
-internal static class Base64Url
+/// <summary>The listing a page token belongs to, and the protector that seals and opens it.</summary>
+internal sealed class PageTokenScope(IPageTokenProtector protector, string scope)
 {
-    public static string Encode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public string Seal(string key) => protector.Seal(scope, key);
 
-    public static byte[] Decode(string text)
-    {
-        var s = text.Replace('-', '+').Replace('_', '/');
-        s = s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '=');
-        return Convert.FromBase64String(s);
-    }
+    public bool TryOpen(string token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key) => protector.TryOpen(scope, token, out key);
 }

@@ -132,7 +132,7 @@ internal static class Render
             {
                 if (more)
                 {
-                    w.WriteString("next-page-token", Paging.Token(key(rows[count - 1])));
+                    w.WriteString("next-page-token", paging.Token(key(rows[count - 1])));
                 }
                 else
                 {
