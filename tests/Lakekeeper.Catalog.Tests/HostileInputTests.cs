@@ -248,6 +248,34 @@ public sealed class HostileInputTests(CatalogAppFixture fixture) : IClassFixture
             $$"""{"name":"big","schema":{{CatalogHttp.SimpleSchema}},"partition-spec":{"fields":[{"source-id":1,"name":"b","transform":"bucket[99999999999]"}]} }"""));
     }
 
+    /// <summary>
+    /// Issue 14, defect 9: invisible and bidi-control characters made names that look like others
+    /// (<c>a\u200Bb</c> and <c>ab</c>); NFC and NFD forms were two names. Both are refused on create
+    /// and rename; case still folds (Lakekeeper's rule).
+    /// </summary>
+    [Fact]
+    public async Task Lookalike_names_are_400()
+    {
+        await ArrangeAsync();
+        string[] names = ["a\u200Bb", "ab\u202Etxt.exe", "a\u2066b\u2069", "\uFEFFab", "a\u00ADb", "a\u00A0b", "a\u2028b", "a\u3000b", "caf" + "e\u0301", "a\uE000b"];
+        foreach (var name in names)
+        {
+            var json = CatalogHttp.Str(name);
+            await AssertRefusedAsync($"createNamespace {Escape(name)}", () => _http.PostAsync(_http.Url("namespaces"), $$"""{"namespace":[{{json}}]}"""));
+            await AssertRefusedAsync($"createTable {Escape(name)}", () => _http.PostAsync(_http.Url("namespaces/hostile/tables"), $$"""{"name":{{json}},"schema":{{CatalogHttp.SimpleSchema}}}"""));
+            await AssertRefusedAsync($"createView {Escape(name)}", () => _http.PostAsync(_http.Url("namespaces/hostile/views"), CatalogHttp.CreateViewBody(Ns, "PLACEHOLDER").Replace("\"PLACEHOLDER\"", json, StringComparison.Ordinal)));
+            await AssertRefusedAsync($"renameTable {Escape(name)}", () => _http.PostAsync(_http.Url("tables/rename"),
+                $$$"""{"source":{"namespace":["hostile"],"name":"t"},"destination":{"namespace":["hostile"],"name":{{{json}}}}}"""));
+        }
+
+        // The composed form is a name like any other, and case folds: CAFÉ is café.
+        Assert.Equal(200, (await _http.PostAsync(_http.Url("namespaces"), """{"namespace":["caf\u00e9"]}""")).Status);
+        ErrorAssert.Is(await _http.PostAsync(_http.Url("namespaces"), """{"namespace":["CAF\u00c9"]}"""), 409, "AlreadyExistsException");
+        Assert.Equal(204, (await _http.DeleteAsync(_http.NamespaceUrl(["caf\u00e9"]))).Status);
+    }
+
+    private static string Escape(string name) => string.Concat(name.Select(c => c is >= ' ' and <= '~' ? c.ToString() : $"\\u{(int)c:X4}"));
+
     [Fact]
     public async Task Bad_identifiers_are_400()
     {

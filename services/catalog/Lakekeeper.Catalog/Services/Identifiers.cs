@@ -4,8 +4,15 @@ using Microsoft.Extensions.Options;
 namespace Lakekeeper.Catalog.Services;
 
 /// <summary>
-/// Rules for namespace levels and table/view names: non-empty, bounded length, no control
-/// characters, not <c>.</c> or <c>..</c> (they would alias paths when names become locations).
+/// Rules for namespace levels and table/view names: non-empty, bounded length, not <c>.</c> or
+/// <c>..</c> (they would alias paths when names become locations), and nothing that makes two
+/// different names look alike: no control, format or bidi-control characters (U+200B, U+202E,
+/// U+2066, U+FEFF, …), no line or paragraph separators, no space other than U+0020, and the text in
+/// Unicode NFC (a decomposed <c>e</c>+U+0301 is refused; the precomposed <c>é</c> is the name).
+/// The hosts run with invariant globalization (no ICU, so no normaliser): NFC is enforced by refusing
+/// the characters that NFC composes away — the combining diacritical mark blocks and Hangul
+/// conjoining jamo. Marks of scripts with no precomposed forms (Devanagari, Thai, …) are untouched.
+/// Names compare case-insensitively (as in Lakekeeper), see <c>NameKey</c>; docs/identifiers.md.
 /// A whole namespace is at most <see cref="MaxNamespaceKeyBytes"/> bytes: its key is a unique
 /// index entry, and Postgres refuses index entries over about 2.7 KB (that was a 500).
 /// </summary>
@@ -60,16 +67,40 @@ internal sealed class Identifiers(IOptions<CatalogOptions> options)
             return IcebergError.BadRequest($"{what} must not be '.' or '..'");
         }
 
-        foreach (var c in name)
+        foreach (var rune in name.EnumerateRunes())
         {
-            if (char.IsControl(c))
+            if (Invisible(rune) is { } kind)
             {
-                return IcebergError.BadRequest($"{what} must not contain control characters");
+                return IcebergError.BadRequest($"{what} must not contain {kind} characters (found U+{rune.Value:X4})");
+            }
+
+            if (Decomposed(rune))
+            {
+                return IcebergError.BadRequest(
+                    $"{what} must be in Unicode NFC: U+{rune.Value:X4} combines with the letter before it; send the precomposed letter");
             }
         }
 
         return null;
     }
+
+    /// <summary>What kind of character, if any, would let two names look the same.</summary>
+    private static string? Invisible(System.Text.Rune rune) => System.Text.Rune.GetUnicodeCategory(rune) switch
+    {
+        System.Globalization.UnicodeCategory.Control => "control",
+        System.Globalization.UnicodeCategory.Format => "format or bidi-control",
+        System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator => "line or paragraph separator",
+        System.Globalization.UnicodeCategory.SpaceSeparator when rune.Value != ' ' => "space (other than U+0020)",
+        System.Globalization.UnicodeCategory.Surrogate or System.Globalization.UnicodeCategory.PrivateUse => "surrogate or private-use",
+        _ when rune == System.Text.Rune.ReplacementChar => "replacement (U+FFFD)",
+        _ => null,
+    };
+
+    /// <summary>Combining marks and jamo that NFC would compose with what precedes them.</summary>
+    private static bool Decomposed(System.Text.Rune rune) => rune.Value is
+        (>= 0x0300 and <= 0x036F) or (>= 0x1AB0 and <= 0x1AFF) or (>= 0x1DC0 and <= 0x1DFF)
+        or (>= 0x20D0 and <= 0x20FF) or (>= 0xFE20 and <= 0xFE2F)
+        or (>= 0x1100 and <= 0x11FF) or (>= 0xA960 and <= 0xA97F) or (>= 0xD7B0 and <= 0xD7FF);
 
     /// <summary>Splits a decoded <c>{namespace}</c> path segment on U+001F.</summary>
     public static IReadOnlyList<string> SplitNamespace(string segment) => segment.Split('\u001f');
