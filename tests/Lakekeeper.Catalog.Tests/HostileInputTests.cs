@@ -403,6 +403,36 @@ public sealed class HostileInputTests(CatalogAppFixture fixture) : IClassFixture
             extra: "\"properties\":{\"write.metadata.path\":\"file:///tmp/elsewhere-metadata\"}"));
     }
 
+    /// <summary>
+    /// Issue 14, defect 10: <c>write.data.path</c> outside the table was accepted; engines would
+    /// write there and a purge would not clean it. It must lie inside the table location.
+    /// </summary>
+    [Fact]
+    public async Task Data_paths_outside_the_table_are_400()
+    {
+        await ArrangeAsync();
+        var table = (await _http.LoadTableAsync(Ns, "t")).GetProperty("metadata").GetProperty("location").GetString()!;
+        var wh = _http.WarehouseLocation;
+        var view = (await _http.LoadViewAsync(Ns, "v")).GetProperty("metadata").GetProperty("location").GetString()!;
+        string[] outside = ["file:///tmp/elsewhere-data", wh + "/shared-data", view + "/data", table + "/../escape", table + "-sibling/data", "s3://other-bucket/data"];
+        foreach (var property in new[] { "write.data.path", "write.object-storage.path", "write.folder-storage.path" })
+        {
+            foreach (var path in outside)
+            {
+                await AssertRefusedAsync($"{property}={path}", () => _http.CommitTableAsync(Ns, "t", "[]",
+                    $$$"""[{"action":"set-properties","updates":{{{{CatalogHttp.Str(property)}}}:{{{CatalogHttp.Str(path)}}}}}]"""));
+            }
+
+            await AssertRefusedAsync($"createTable with {property} outside", () => _http.TryCreateTableAsync(Ns, "dp",
+                extra: $"\"properties\":{{{CatalogHttp.Str(property)}:{CatalogHttp.Str(wh + "/shared-data")}}}"));
+        }
+
+        // Inside the table's own location it is fine (and removing it again too).
+        var ok = await _http.CommitTableAsync(Ns, "t", "[]", $$$"""[{"action":"set-properties","updates":{"write.data.path":{{{CatalogHttp.Str(table + "/custom-data")}}}}}]""");
+        Assert.Equal(200, ok.Status);
+        Assert.Equal(200, (await _http.CommitTableAsync(Ns, "t", "[]", """[{"action":"remove-properties","removals":["write.data.path"]}]""")).Status);
+    }
+
     [Fact]
     public async Task Bad_query_parameters_are_400()
     {

@@ -155,6 +155,12 @@ internal sealed partial class CommitRunner(
                         return bad.Error;
                     }
 
+                    if (TabularStorage.CheckDataPaths(warehouse, kind.Location(result), kind.Properties(result),
+                        kind.Location(result) == kind.Location(current) ? kind.Properties(current) : null) is { } outside)
+                    {
+                        return outside;
+                    }
+
                     planned.Add(new Planned<TMeta>(row, change, current, result, Changed: true));
                     break;
             }

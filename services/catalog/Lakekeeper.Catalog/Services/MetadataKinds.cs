@@ -51,6 +51,8 @@ internal abstract class MetadataKind<TMeta>(MetadataCache cache)
 
     public abstract string Location(TMeta metadata);
 
+    public abstract StringMap Properties(TMeta metadata);
+
     public abstract int FormatVersion(TMeta metadata);
 
     public abstract byte[] Write(TMeta metadata);
@@ -89,6 +91,8 @@ internal sealed class TableMetadataKind(MetadataCache cache, TabularStorage stor
     public override void Remember(string metadataLocation, TableMetadata metadata, int documentBytes) => Cache.SetTable(metadataLocation, metadata, documentBytes);
 
     public override string Location(TableMetadata metadata) => metadata.Location;
+
+    public override StringMap Properties(TableMetadata metadata) => metadata.Properties;
 
     public override int FormatVersion(TableMetadata metadata) => metadata.FormatVersion;
 
@@ -146,6 +150,8 @@ internal sealed class ViewMetadataKind(MetadataCache cache) : MetadataKind<ViewM
     public override void Remember(string metadataLocation, ViewMetadata metadata, int documentBytes) => Cache.SetView(metadataLocation, metadata, documentBytes);
 
     public override string Location(ViewMetadata metadata) => metadata.Location;
+
+    public override StringMap Properties(ViewMetadata metadata) => metadata.Properties;
 
     public override int FormatVersion(ViewMetadata metadata) => metadata.FormatVersion;
 

@@ -95,6 +95,11 @@ internal sealed partial class TableService(
             return refused;
         }
 
+        if (TabularStorage.CheckDataPaths(warehouse, metadata.Location, metadata.Properties, before: null) is { } outside)
+        {
+            return outside;
+        }
+
         if (request.StageCreate)
         {
             // A staged create registers nothing: the table appears with the assert-create commit.

@@ -36,6 +36,40 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
         return location;
     }
 
+    /// <summary>The properties that tell engines where to write data files (Iceberg's location providers).</summary>
+    public static readonly string[] DataPathProperties = ["write.data.path", "write.object-storage.path", "write.folder-storage.path"];
+
+    /// <summary>
+    /// The data folders a table's properties name (<c>write.data.path</c> and its older aliases) lie
+    /// inside the table's own location: engines write data files there, and a purge deletes the
+    /// table location, so a folder elsewhere would never be cleaned (or would be another table's).
+    /// Only values that differ from <paramref name="before"/> are checked, so tables created before
+    /// the rule keep committing.
+    /// </summary>
+    public static IcebergError? CheckDataPaths(WarehouseContext warehouse, string tableLocation, StringMap properties, StringMap? before)
+    {
+        foreach (var property in DataPathProperties)
+        {
+            if (!properties.TryGetValue(property, out var path) || (before is not null && before.TryGetValue(property, out var old) && old == path))
+            {
+                continue;
+            }
+
+            var folder = Inside(warehouse, path, property);
+            if (folder.IsFailure)
+            {
+                return folder.Error;
+            }
+
+            if (!StorageLocation.TryParse(tableLocation.TrimEnd('/'), out var table, out _) || !folder.Value.IsUnder(table))
+            {
+                return IcebergError.BadRequest($"{property} must lie inside the table location {tableLocation} (a purge of the table deletes that location); got {(path.Length > 200 ? path[..200] + "…" : path)}");
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// The form a table or view location is stored in for the overlap checks: normalised (scheme,
     /// <c>file:///</c>, no trailing <c>/</c>), so <c>…/t/</c> and <c>…/t</c> are one location.
