@@ -42,6 +42,11 @@ public sealed class ConcurrencyTests(CommitsAppFixture fixture) : IClassFixture<
         Assert.Equal([CommitsCatalog.PathOf(winnerLocation)], files);
         Assert.Equal(1L, await _catalog.CountAsync(
             "SELECT count(*) FROM event_outbox WHERE event_type = 'createTable' AND object_name = ARRAY['creates', 't']"));
+
+        // Issue 14, defect 7: the losers used to leave 49 empty <name>-<uuid>/metadata/ trees.
+        var folders = Directory.GetDirectories(Path.Combine(_catalog.WarehouseFolder, ns), "*", SearchOption.AllDirectories);
+        var winnerFolder = Path.GetDirectoryName(CommitsCatalog.PathOf(winnerLocation))!;
+        Assert.All(folders, f => Assert.True(winnerFolder.StartsWith(f, StringComparison.Ordinal), $"left behind: {f}"));
     }
 
     [Fact]

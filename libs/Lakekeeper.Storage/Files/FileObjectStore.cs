@@ -40,10 +40,9 @@ internal sealed class FileObjectStore : IObjectStore
         try
         {
             EnsureNoLinks(location, includeLeaf: false);
-            CreateDirectoryDurably(directory, location);
             try
             {
-                await WriteFileDurablyAsync(temp, content, cancellationToken);
+                await WriteIntoFolderAsync(directory, temp, location, content, cancellationToken);
                 if (createOnly)
                 {
                     if (!UnixFiles.TryPublishNoReplace(temp, path))
@@ -144,6 +143,7 @@ internal sealed class FileObjectStore : IObjectStore
             if (!Directory.Exists(path) || IsLink(path))
             {
                 File.Delete(path);
+                RemoveEmptyFolders(Path.GetDirectoryName(path)!);
             }
 
             return Task.CompletedTask;
@@ -246,6 +246,35 @@ internal sealed class FileObjectStore : IObjectStore
     }
 
     /// <summary>The absolute path of a location inside the root; refuses anything else.</summary>
+    /// <summary>
+    /// Object storage has no folders: when a delete leaves folders empty (a create that lost a race
+    /// wrote <c>&lt;name&gt;-&lt;uuid&gt;/metadata/</c> for one file), they go too, up to (not including)
+    /// the warehouse root. Removing a folder only succeeds when it is empty, so a folder that a
+    /// concurrent write fills is kept; a write that finds its folder just removed creates it again
+    /// (<see cref="WriteAsync"/>).
+    /// </summary>
+    private void RemoveEmptyFolders(string folder)
+    {
+        var root = _root.TrimEnd('/');
+        while (folder.Length > root.Length && folder.StartsWith(root + "/", StringComparison.Ordinal))
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: false);
+            }
+            catch (IOException)
+            {
+                return; // Not empty (or already gone): the folders above are in use too.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return;
+            }
+
+            folder = Path.GetDirectoryName(folder)!;
+        }
+    }
+
     private string Resolve(StorageLocation location, bool allowBase)
     {
         ArgumentNullException.ThrowIfNull(location);
@@ -303,6 +332,27 @@ internal sealed class FileObjectStore : IObjectStore
     private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
 
     /// <summary>Creates missing folders and flushes each new entry's parent so it survives a crash.</summary>
+    /// <summary>
+    /// Creates the folder and the temporary file in it. A delete elsewhere may remove the folder
+    /// between the two when it was empty (<see cref="RemoveEmptyFolders"/>): then it is made again.
+    /// Once the temporary file is in, the folder is not empty and stays.
+    /// </summary>
+    private async Task WriteIntoFolderAsync(string directory, string temp, StorageLocation location, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            CreateDirectoryDurably(directory, location);
+            try
+            {
+                await WriteFileDurablyAsync(temp, content, cancellationToken);
+                return;
+            }
+            catch (DirectoryNotFoundException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
     private void CreateDirectoryDurably(string directory, StorageLocation location)
     {
         if (Directory.Exists(directory))

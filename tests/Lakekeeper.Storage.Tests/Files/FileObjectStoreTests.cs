@@ -136,6 +136,29 @@ public sealed class FileObjectStoreTests : IDisposable
         Assert.False(await _store.ExistsAsync(location, Ct));
     }
 
+    /// <summary>Issue 14, defect 7: a deleted object left its (now empty) folders behind; object storage has none.</summary>
+    [Fact]
+    public async Task Delete_removes_folders_it_leaves_empty_up_to_the_root_and_no_further()
+    {
+        await _store.WriteAsync(At("ns/keep.json"), Bytes("k"), createOnly: false, Ct);
+        await _store.WriteAsync(At("ns/t-1/metadata/00000.json"), Bytes("x"), createOnly: true, Ct);
+        await _store.WriteAsync(At("ns/t-2/metadata/00000.json"), Bytes("y"), createOnly: true, Ct);
+
+        await _store.DeleteAsync(At("ns/t-1/metadata/00000.json"), Ct);
+
+        Assert.False(Directory.Exists(Path.Combine(_root, "ns/t-1")));
+        Assert.True(File.Exists(Path.Combine(_root, "ns/t-2/metadata/00000.json")));
+        Assert.True(File.Exists(Path.Combine(_root, "ns/keep.json")));
+
+        await _store.DeleteAsync(At("ns/t-2/metadata/00000.json"), Ct);
+        await _store.DeleteAsync(At("ns/keep.json"), Ct);
+        Assert.False(Directory.Exists(Path.Combine(_root, "ns")));
+        Assert.True(Directory.Exists(_root));
+
+        // A folder removed as empty is made again by the next write into it.
+        Assert.Equal(StorageWriteResult.Written, await _store.WriteAsync(At("ns/t-1/metadata/00001.json"), Bytes("z"), createOnly: true, Ct));
+    }
+
     [Fact]
     public async Task Purge_deletes_everything_below_the_prefix_and_nothing_beside_it()
     {
