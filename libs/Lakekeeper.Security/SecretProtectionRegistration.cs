@@ -1,4 +1,5 @@
 using Lakekeeper.Abstractions.Configuration;
+using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Security.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,8 +26,21 @@ public static class SecretProtectionRegistration
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Lakekeeper.Security.Secrets")));
         services.TryAddSingleton<ISecretProtector, AesGcmSecretProtector>();
         services.TryAddSingleton<IPageTokenProtector, PageTokenProtector>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExceptionTranslator, SecretUnavailableTranslator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SecretKeyStartup>());
         return services;
+    }
+
+    /// <summary>
+    /// A stored secret that cannot be decrypted (its key left the ring, the row was altered) is 503
+    /// with the reason and key id, never a 500: an operator restores the key or the secret. The
+    /// catalog answers its own, more precise error first (it names the warehouse).
+    /// </summary>
+    private sealed class SecretUnavailableTranslator : IExceptionTranslator
+    {
+        public ErrorResponse? Translate(Exception exception) => exception is SecretProtectionException unreadable
+            ? new ErrorResponse(503, "StorageCredentialUnavailableException", "A stored credential cannot be decrypted: " + unreadable.Message) { RetryAfterSeconds = 60 }
+            : null;
     }
 
     /// <summary>Loads the keys while the host starts instead of on the first request that needs them.</summary>

@@ -30,6 +30,7 @@ public static class CatalogRegistration
         services.AddValidatedOptions<CatalogOptions>(configuration, CatalogOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WarehouseResolver>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Lakekeeper.Abstractions.Errors.IExceptionTranslator, StorageCredentialUnavailableTranslator>());
         services.AddSingleton<MetadataCache>();
         services.AddSingleton<TabularStorage>();
         services.AddSingleton<TabularCreation>();

@@ -18,7 +18,17 @@ namespace Lakekeeper.Catalog.Services;
 /// </summary>
 internal sealed record WarehouseContext(WarehouseId Id, ProjectId ProjectId, string Name, StorageProfile Profile, IObjectStore Store)
 {
-    public StorageCredential? Credential { get; init; }
+    private readonly StorageCredential? _credential;
+
+    /// <summary>The stored credential; reading it throws (503) when it could not be decrypted.</summary>
+    public StorageCredential? Credential
+    {
+        get => CredentialFailure is { } failure ? throw failure : _credential;
+        init => _credential = value;
+    }
+
+    /// <summary>Why the stored credential cannot be used, when it cannot (see <see cref="UnreadableCredentialStore"/>).</summary>
+    public StorageCredentialUnavailableException? CredentialFailure { get; init; }
 
     public long Version { get; init; }
 
@@ -135,8 +145,27 @@ internal sealed class WarehouseResolver
             return null;
         }
 
-        var (profile, credential) = StorageJson.ReadStored(record.Id.ToString(), record.StorageProfileJson,
-            record.StorageSecret is { } secret ? _secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id)) : []);
+        // A credential that cannot be decrypted fails only what needs it (503 naming the key id);
+        // everything else about the warehouse keeps working.
+        StorageCredentialUnavailableException? unreadable = null;
+        byte[] plaintext = [];
+        if (record.StorageSecret is { } secret && !_secrets.TryUnprotect(secret, WarehouseSecrets.AssociatedData(record.Id), out plaintext!, out var reason))
+        {
+            unreadable = new StorageCredentialUnavailableException(record.Id, StorageCredentialUnavailableException.KeyIdOf(secret), reason);
+            plaintext = [];
+        }
+
+        var (profile, credential) = StorageJson.ReadStored(record.Id.ToString(), record.StorageProfileJson, plaintext);
+        if (unreadable is not null)
+        {
+            return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, new UnreadableCredentialStore(profile.BaseLocation, unreadable))
+            {
+                Version = record.Version,
+                FormatVersions = record.FormatVersions,
+                DefaultFormatVersion = record.EffectiveDefaultFormatVersion,
+                CredentialFailure = unreadable,
+            };
+        }
 
         return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, _stores.GetStore(profile, credential))
         {

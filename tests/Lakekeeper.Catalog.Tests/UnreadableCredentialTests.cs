@@ -1,0 +1,66 @@
+using Lakekeeper.Catalog.Tests.Support;
+using Npgsql;
+
+namespace Lakekeeper.Catalog.Tests;
+
+/// <summary>An app that re-reads warehouse settings on every request (no warehouse cache).</summary>
+public sealed class UncachedWarehouseAppFixture : CatalogAppFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Overrides() =>
+        new Dictionary<string, string?> { ["Catalog:WarehouseCacheDuration"] = "00:00:00" };
+}
+
+/// <summary>
+/// Issue 14, defect 4: a stored credential that cannot be decrypted (an altered row, a key removed
+/// from the ring too early) made every call on the warehouse a 500. Now only calls that need storage
+/// fail, with 503 and a stable type naming the warehouse and the key id; the rest keeps working.
+/// </summary>
+public sealed class UnreadableCredentialTests(UncachedWarehouseAppFixture fixture) : IClassFixture<UncachedWarehouseAppFixture>
+{
+    private readonly CatalogHttp _http = fixture.Http;
+
+    [Fact]
+    public async Task Only_calls_that_need_storage_fail_and_they_say_which_key_to_restore()
+    {
+        string[] ns = ["cred"];
+        await _http.CreateNamespaceAsync(ns);
+        await _http.CreateTableAsync(ns, "t");
+
+        // An envelope of key 0badc0de that no configured key can open.
+        byte[] envelope = [0x01, 0x0b, 0xad, 0xc0, 0xde, .. new byte[12], .. new byte[32], .. new byte[16]];
+        await SetSecretAsync(envelope);
+        try
+        {
+            Assert.Equal(200, (await _http.GetAsync(_http.TableUrl(ns, "t"))).Status);
+            Assert.Equal(200, (await _http.GetAsync(_http.Url("namespaces"))).Status);
+            Assert.Equal(200, (await _http.GetAsync(_http.Url("namespaces/cred/tables"))).Status);
+            Assert.Equal(200, (await _http.PostAsync(_http.NamespaceUrl(ns) + "/properties", """{"updates":{"a":"b"}}""")).Status);
+
+            var create = await _http.TryCreateTableAsync(ns, "u");
+            var message = ErrorAssert.Is(create, 503, "StorageCredentialUnavailableException");
+            Assert.Contains(fixture.Prefix, message, StringComparison.Ordinal);
+            Assert.Contains("0badc0de", message, StringComparison.Ordinal);
+            Assert.Contains("LAKEKEEPER__SECRETS__PREVIOUSKEYS", message, StringComparison.Ordinal);
+
+            var commit = await _http.CommitTableAsync(ns, "t", "[]", """[{"action":"set-properties","updates":{"k":"v"}}]""");
+            ErrorAssert.Is(commit, 503, "StorageCredentialUnavailableException");
+            Assert.DoesNotContain("u", await _http.ListTablesAsync(ns));
+        }
+        finally
+        {
+            await SetSecretAsync(null);
+        }
+
+        Assert.Equal(200, (await _http.TryCreateTableAsync(ns, "u")).Status);
+    }
+
+    private async Task SetSecretAsync(byte[]? secret)
+    {
+        await using var connection = new NpgsqlConnection(fixture.App.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand("UPDATE warehouse SET storage_secret = $1 WHERE warehouse_id = $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)secret ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
+        command.Parameters.Add(new NpgsqlParameter { Value = Guid.Parse(fixture.Prefix) });
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
+    }
+}
