@@ -34,9 +34,21 @@ public sealed class StorageOptions : IValidatableObject
     [Range(1, 100_000, ErrorMessage = "must be between {1} and {2}")]
     public int MaxCachedStores { get; set; } = 1024;
 
-    /// <summary>Overall time limit of a storage validation (write, read, list, delete probe), in seconds.</summary>
+    /// <summary>
+    /// Overall time limit of a storage validation (write, read, list, delete probe), in seconds. The
+    /// probe makes no retries, so a caller cannot tie a request up for long.
+    /// </summary>
     [Range(1, 600, ErrorMessage = "must be between {1} and {2}")]
-    public int ValidationTimeoutSeconds { get; set; } = 30;
+    public int ValidationTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// S3 endpoints warehouses may name besides AWS's own, comma-separated <c>host[:port]</c> with
+    /// <c>*.</c> host and <c>*</c> port wildcards (<c>LAKEKEEPER__STORAGE__ALLOWED_S3_ENDPOINTS</c>,
+    /// e.g. <c>minio.storage.svc:9000,*.r2.cloudflarestorage.com</c>). Unset: AWS only. See
+    /// <see cref="Validation.S3EndpointPolicy"/>.
+    /// </summary>
+    [Microsoft.Extensions.Configuration.ConfigurationKeyName("ALLOWED_S3_ENDPOINTS")]
+    public string? AllowedS3Endpoints { get; set; }
 
     /// <summary>Vended credentials kept in memory (one per warehouse, table location and access level).</summary>
     [Range(1, 1_000_000, ErrorMessage = "must be between {1} and {2}")]

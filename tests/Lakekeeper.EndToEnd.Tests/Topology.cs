@@ -44,6 +44,7 @@ public abstract class Topology : IAsyncLifetime
             ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = ConnectionString,
             ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = WarehouseRoot,
+            ["LAKEKEEPER__STORAGE__ALLOWED_S3_ENDPOINTS"] = "127.0.0.1:*",
             ["LAKEKEEPER__OPENID_PROVIDER_URI"] = Idp.IssuerText,
             ["LAKEKEEPER__OPENID_AUDIENCE"] = OidcProvider.DefaultAudience,
             // Until the catalog writes ownership and hierarchy tuples, an identity provider alone would

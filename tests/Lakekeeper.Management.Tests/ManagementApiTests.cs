@@ -231,6 +231,8 @@ public sealed class ManagementApiTests : IAsyncLifetime
     [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x","\udc00":"x"}}""", "surrogate")]
     [InlineData("""{"warehouse-name":"w","warehouse-name":"v","storage-profile":{"type":"file","root":"/x"}}""", "twice")]
     [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","type":"s3","root":"/x"}}""", "twice")]
+    [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"s3","bucket":"b","region":"us-east-1","endpoint":"http://169.254.169.254"},"storage-credential":{"type":"s3","credential-type":"access-key","access-key-id":"A","secret-access-key":"B"}}""", "LAKEKEEPER__STORAGE__ALLOWED_S3_ENDPOINTS")]
+    [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"s3","bucket":"b","region":"us-east-1","endpoint":"http://internal-admin.svc:8080"},"storage-credential":{"type":"s3","credential-type":"access-key","access-key-id":"A","secret-access-key":"B"}}""", "not an allowed S3 endpoint")]
     public async Task Bad_warehouse_requests_are_400_naming_the_field_and_create_nothing(string body, string mentions)
     {
         await BootstrapAsync();

@@ -57,6 +57,8 @@ public sealed class StandaloneApp : IAsyncDisposable
             ["Server:BindAddress"] = "127.0.0.1",
             ["Secrets:EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Storage:AllowedFileRoots:0"] = warehouseRoot,
+            // S3 in tests is s3rver on loopback, which the endpoint policy refuses unless listed.
+            ["Storage:ALLOWED_S3_ENDPOINTS"] = "127.0.0.1:*",
             ["Log:Format"] = "text",
             ["Log:Level"] = "Warning",
         };

@@ -120,7 +120,8 @@ internal sealed class ObjectStoreFactory : IObjectStoreFactory, IDisposable
     }
 
     /// <summary>A new store that the caller owns (dispose it if it is <see cref="IDisposable"/>).</summary>
-    internal IObjectStore Create(StorageProfile profile, StorageCredential? credential)
+    /// <param name="probe">For a validation probe: S3 requests are not retried.</param>
+    internal IObjectStore Create(StorageProfile profile, StorageCredential? credential, bool probe = false)
     {
         var errors = Check(profile, credential);
         if (errors.Count > 0)
@@ -132,7 +133,7 @@ internal sealed class ObjectStoreFactory : IObjectStoreFactory, IDisposable
         {
             FileStorageProfile file => new FileObjectStore(file, _options.MaxReadBytes),
             S3StorageProfile s3 => new S3ObjectStore(
-                s3, _s3.Create(s3, (S3AccessKeyCredential)credential!), _options.MaxReadBytes,
+                s3, _s3.Create(s3, (S3AccessKeyCredential)credential!, probe ? 0 : _options.MaxRetries), _options.MaxReadBytes,
                 _loggerFactory.CreateLogger<S3ObjectStore>()),
             _ => throw new StorageException(StorageErrorKind.Invalid, $"unsupported storage profile type '{profile.Type}'"),
         };

@@ -36,12 +36,14 @@ internal sealed class S3ClientFactory : IDisposable
         });
     }
 
-    public AmazonS3Client Create(S3StorageProfile profile, S3AccessKeyCredential credential)
+    public AmazonS3Client Create(S3StorageProfile profile, S3AccessKeyCredential credential) => Create(profile, credential, _options.MaxRetries);
+
+    public AmazonS3Client Create(S3StorageProfile profile, S3AccessKeyCredential credential, int maxRetries)
     {
         var config = new AmazonS3Config
         {
             ForcePathStyle = profile.PathStyleAccess,
-            MaxErrorRetry = _options.MaxRetries,
+            MaxErrorRetry = maxRetries,
             RetryMode = RequestRetryMode.Standard,
             Timeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds),
             // Checksums only where S3 requires them: S3-compatible servers often reject the newer

@@ -4,6 +4,7 @@ using Lakekeeper.Storage.Locations;
 using Lakekeeper.Storage.Objects;
 using Lakekeeper.Storage.Profiles;
 using Lakekeeper.Storage.S3.Sts;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Storage.Validation;
@@ -45,8 +46,17 @@ public sealed record StorageValidationReport(IReadOnlyList<StorageCheckResult> C
         string.Join(Environment.NewLine, Checks.Where(c => c.Status == StorageCheckStatus.Failed).Select(c => $"{c.Check}: {c.Message}"));
 }
 
-internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<StorageOptions> options, IS3CredentialVendor vendor) : IStorageValidator
+internal sealed partial class StorageValidator(
+    ObjectStoreFactory factory, IOptions<StorageOptions> options, IS3CredentialVendor vendor, ILogger<StorageValidator> logger) : IStorageValidator
 {
+    /// <summary>
+    /// The one answer for every failed probe of an S3 endpoint: a closed port, a server that is not S3
+    /// and a refusal must look alike to the caller (they would map the network otherwise); the
+    /// details go to the log.
+    /// </summary>
+    internal const string UniformS3Failure =
+        "the storage endpoint could not be used: it is unreachable, is not S3, or refused the bucket or credential (details in the server log)";
+
     internal const string ProbeFolderPrefix = ".lakekeeper-probe-";
 
     private static readonly string[] ProbeSteps = ["write", "read", "list", "delete"];
@@ -54,8 +64,7 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
     public StorageValidationReport ValidateSettings(StorageProfile profile, StorageCredential? credential)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        var errors = factory.Check(profile, credential);
-        return new StorageValidationReport([Settings(errors)]);
+        return new StorageValidationReport([Settings(CheckSettings(profile, credential))]);
     }
 
     public async Task<StorageValidationReport> ValidateAsync(
@@ -63,7 +72,7 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
     {
         ArgumentNullException.ThrowIfNull(profile);
         var checks = new List<StorageCheckResult>();
-        var errors = factory.Check(profile, credential);
+        var errors = CheckSettings(profile, credential);
         checks.Add(Settings(errors));
         if (errors.Count > 0)
         {
@@ -71,7 +80,7 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
             return new StorageValidationReport(checks);
         }
 
-        var store = factory.Create(profile, credential);
+        var store = factory.Create(profile, credential, probe: true);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -81,6 +90,11 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
             {
                 await ProbeStsAsync(s3, key, store.BaseLocation, checks, deadline.Token, cancellationToken);
             }
+
+            if (profile is S3StorageProfile)
+            {
+                MakeUniform(checks, profile);
+            }
         }
         finally
         {
@@ -89,6 +103,33 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
 
         return new StorageValidationReport(checks);
     }
+
+    /// <summary>The factory's checks and the server's endpoint policy (no I/O).</summary>
+    private List<string> CheckSettings(StorageProfile profile, StorageCredential? credential)
+    {
+        var errors = new List<string>(factory.Check(profile, credential));
+        if (S3EndpointPolicy.Check(profile, options.Value.AllowedS3Endpoints) is { } refused)
+        {
+            errors.Add(refused);
+        }
+
+        return errors;
+    }
+
+    private void MakeUniform(List<StorageCheckResult> checks, StorageProfile profile)
+    {
+        for (var i = 0; i < checks.Count; i++)
+        {
+            if (checks[i].Status == StorageCheckStatus.Failed && checks[i].Check != "settings")
+            {
+                LogProbeFailed(logger, (profile as S3StorageProfile)?.Describe() ?? profile.Type, checks[i].Check, checks[i].Message);
+                checks[i] = checks[i] with { Message = UniformS3Failure };
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Storage probe of {Profile} failed at {Check}: {Detail}")]
+    private static partial void LogProbeFailed(ILogger logger, string profile, string check, string detail);
 
     private static StorageCheckResult Settings(IReadOnlyList<string> errors) => errors.Count == 0
         ? new StorageCheckResult("settings", StorageCheckStatus.Passed, "profile and credential are well-formed")
@@ -154,7 +195,11 @@ internal sealed class StorageValidator(ObjectStoreFactory factory, IOptions<Stor
         }
         finally
         {
-            await CleanUpAsync(store, folder, written);
+            // An S3 probe whose write failed left nothing behind: no further request to that endpoint.
+            if (written || store is not S3.S3ObjectStore || checks.Any(c => c.Check == "write" && c.Status == StorageCheckStatus.Passed))
+            {
+                await CleanUpAsync(store, folder, written);
+            }
         }
     }
 

@@ -133,7 +133,7 @@ public sealed class ObjectStoreFactoryTests : IDisposable
         using var factory = Factory(_temp.Path);
         var blocker = _temp.Combine("blocker");
         await File.WriteAllTextAsync(blocker, "a file where a folder is needed", Ct);
-        var validator = new StorageValidator(factory, Options.Create(new StorageOptions()), Stores.Vendor());
+        var validator = new StorageValidator(factory, Options.Create(new StorageOptions { AllowedS3Endpoints = "127.0.0.1:*" }), Stores.Vendor(), Microsoft.Extensions.Logging.Abstractions.NullLogger<StorageValidator>.Instance);
 
         var report = await validator.ValidateAsync(new FileStorageProfile { Root = Path.Combine(blocker, "wh") }, null, Ct);
 
@@ -148,7 +148,7 @@ public sealed class ObjectStoreFactoryTests : IDisposable
     public void Invalid_settings_fail_validation_without_touching_storage()
     {
         using var factory = Factory();
-        var validator = new StorageValidator(factory, Options.Create(new StorageOptions()), Stores.Vendor());
+        var validator = new StorageValidator(factory, Options.Create(new StorageOptions { AllowedS3Endpoints = "127.0.0.1:*" }), Stores.Vendor(), Microsoft.Extensions.Logging.Abstractions.NullLogger<StorageValidator>.Instance);
 
         var report = validator.ValidateSettings(new FileStorageProfile { Root = "/" }, null);
 
