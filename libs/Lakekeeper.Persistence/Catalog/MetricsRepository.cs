@@ -9,11 +9,18 @@ public sealed record MetricsReport(Guid ReportId, TabularId TabularId, string Re
 /// <summary>Scan and commit reports engines send; stored so they can be queried later.</summary>
 public sealed class MetricsRepository(NpgsqlDataSource dataSource)
 {
-    public async Task AddAsync(WarehouseId warehouse, TabularId table, string reportType, string reportJson, CancellationToken cancellationToken)
+    /// <summary>Stores a report and deletes the table's oldest beyond <paramref name="keep"/> (retention).</summary>
+    public async Task AddAsync(WarehouseId warehouse, TabularId table, string reportType, string reportJson, int keep, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource,
-            "INSERT INTO table_metrics_report (report_id, warehouse_id, tabular_id, report_type, report) VALUES ($1, $2, $3, $4, $5)",
-            Guid.CreateVersion7(), warehouse.Value, table.Value, reportType, new Json(reportJson));
+            """
+            WITH added AS (
+                INSERT INTO table_metrics_report (report_id, warehouse_id, tabular_id, report_type, report) VALUES ($1, $2, $3, $4, $5))
+            DELETE FROM table_metrics_report WHERE report_id IN (
+                SELECT report_id FROM table_metrics_report WHERE warehouse_id = $2 AND tabular_id = $3
+                ORDER BY received_at DESC, report_id DESC OFFSET $6)
+            """,
+            Guid.CreateVersion7(), warehouse.Value, table.Value, reportType, new Json(reportJson), Math.Max(0, keep - 1));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -41,4 +41,24 @@ public sealed class CatalogOptions
     /// <summary>Longest identifier (namespace level, table or view name) accepted.</summary>
     [Range(1, 1024)]
     public int MaxNameLength { get; set; } = 256;
+
+    /// <summary>Largest value of one property of a namespace, table or view, in UTF-8 bytes.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxPropertyValueBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Largest total of all property keys and values of one namespace, table or view, in UTF-8 bytes.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxPropertiesBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest table or view metadata document a commit may write, in bytes (uncompressed JSON).</summary>
+    [Range(1024, int.MaxValue)]
+    public int MaxMetadataBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Largest metrics report accepted, in bytes.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxMetricsReportBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Metrics reports kept per table: the oldest beyond this are deleted as new ones arrive.</summary>
+    [Range(0, 1_000_000)]
+    public int MetricsReportsPerTable { get; set; } = 100;
 }

@@ -29,6 +29,7 @@ internal sealed partial class CommitRunner(
     CatalogEvents events,
     TimeProvider time,
     IOptions<CatalogOptions> options,
+    Identifiers identifiers,
     ILogger<CommitRunner> logger)
 {
     private static readonly System.Diagnostics.Metrics.Counter<long> Conflicts =
@@ -155,6 +156,11 @@ internal sealed partial class CommitRunner(
                         return bad.Error;
                     }
 
+                    if (identifiers.CheckProperties(kind.Properties(result), kind.Noun) is { } tooLarge)
+                    {
+                        return tooLarge;
+                    }
+
                     if (TabularStorage.CheckDataPaths(warehouse, kind.Location(result), kind.Properties(result),
                         kind.Location(result) == kind.Location(current) ? kind.Properties(current) : null) is { } outside)
                     {
@@ -197,6 +203,12 @@ internal sealed partial class CommitRunner(
             foreach (var p in changed)
             {
                 p.Json = kind.Write(p.Result);
+                if (p.Json.Length > options.Value.MaxMetadataBytes)
+                {
+                    return IcebergError.BadRequest(
+                        $"The new metadata of {kind.Noun} {p.Change.Id} would be {p.Json.Length} bytes; the limit is {options.Value.MaxMetadataBytes} (LAKEKEEPER__CATALOG__MAXMETADATABYTES)");
+                }
+
                 p.NewMetadataLocation = kind.NextMetadataLocation(p.Result, p.Row.MetadataLocation);
                 if (TabularStorage.Inside(warehouse, p.NewMetadataLocation, "metadata") is { IsFailure: true } bad)
                 {

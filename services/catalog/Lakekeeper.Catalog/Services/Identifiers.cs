@@ -50,6 +50,31 @@ internal sealed class Identifiers(IOptions<CatalogOptions> options)
         return null;
     }
 
+    /// <summary>
+    /// Property limits of a namespace, table or view (one value, all together): a 20 MiB property
+    /// would otherwise be rewritten into every later metadata file and returned by every load.
+    /// </summary>
+    public IcebergError? CheckProperties(IEnumerable<KeyValuePair<string, string>> properties, string what)
+    {
+        var total = 0L;
+        foreach (var (key, value) in properties)
+        {
+            var valueBytes = System.Text.Encoding.UTF8.GetByteCount(value);
+            if (valueBytes > options.Value.MaxPropertyValueBytes)
+            {
+                return IcebergError.BadRequest(
+                    $"The {what} property '{(key.Length > 64 ? key[..64] + "…" : key)}' is {valueBytes} bytes; the limit is {options.Value.MaxPropertyValueBytes} (LAKEKEEPER__CATALOG__MAXPROPERTYVALUEBYTES)");
+            }
+
+            total += System.Text.Encoding.UTF8.GetByteCount(key) + valueBytes;
+        }
+
+        return total > options.Value.MaxPropertiesBytes
+            ? IcebergError.BadRequest(
+                $"The {what} properties total {total} bytes; the limit is {options.Value.MaxPropertiesBytes} (LAKEKEEPER__CATALOG__MAXPROPERTIESBYTES)")
+            : null;
+    }
+
     public IcebergError? CheckName(string name, string what = "Name")
     {
         if (name.Length == 0)

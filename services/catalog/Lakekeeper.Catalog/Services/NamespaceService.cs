@@ -50,7 +50,7 @@ internal sealed class NamespaceService(
         }
 
         var (levels, properties) = parsed.Value;
-        if (identifiers.CheckNamespace(levels) is { } invalid)
+        if ((identifiers.CheckNamespace(levels) ?? identifiers.CheckProperties(properties, "namespace")) is { } invalid)
         {
             return invalid;
         }
@@ -166,6 +166,11 @@ internal sealed class NamespaceService(
         foreach (var (key, value) in updates)
         {
             properties[key] = value;
+        }
+
+        if (identifiers.CheckProperties(properties, "namespace") is { } tooLarge)
+        {
+            return tooLarge;
         }
 
         await NamespaceRepository.UpdatePropertiesAsync(tx, found.Id, properties, cancellationToken);

@@ -32,6 +32,7 @@ internal sealed partial class TableService(
     StorageDelegation delegations,
     CatalogEvents events,
     TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<CatalogOptions> options,
     ILogger<TableService> logger)
 {
     public const string PurgeQueue = "tabular_purge";
@@ -95,7 +96,7 @@ internal sealed partial class TableService(
             return refused;
         }
 
-        if (TabularStorage.CheckDataPaths(warehouse, metadata.Location, metadata.Properties, before: null) is { } outside)
+        if ((identifiers.CheckProperties(metadata.Properties, "table") ?? TabularStorage.CheckDataPaths(warehouse, metadata.Location, metadata.Properties, before: null)) is { } outside)
         {
             return outside;
         }
@@ -497,6 +498,12 @@ internal sealed partial class TableService(
     public async Task<Result<Done>> ReportMetricsAsync(
         WarehouseContext warehouse, IReadOnlyList<string> levels, string name, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
+        if (body.Length > options.Value.MaxMetricsReportBytes)
+        {
+            return IcebergError.BadRequest(
+                $"The metrics report is {body.Length} bytes; the limit is {options.Value.MaxMetricsReportBytes} (LAKEKEEPER__CATALOG__MAXMETRICSREPORTBYTES)");
+        }
+
         var report = RequestJson.MetricsReport(body);
         if (report.IsFailure)
         {
@@ -510,7 +517,7 @@ internal sealed partial class TableService(
             return row.Error;
         }
 
-        await metrics.AddAsync(warehouse.Id, row.Value.Id, report.Value.ReportType, report.Value.Json, cancellationToken);
+        await metrics.AddAsync(warehouse.Id, row.Value.Id, report.Value.ReportType, report.Value.Json, options.Value.MetricsReportsPerTable, cancellationToken);
         LogReport(logger, report.Value.ReportType, id.ToString());
         return default(Done);
     }

@@ -1,0 +1,122 @@
+using System.Net.Sockets;
+using System.Text;
+using Lakekeeper.Catalog.Tests.Support;
+using Lakekeeper.Testing;
+using Npgsql;
+
+namespace Lakekeeper.Catalog.Tests;
+
+/// <summary>An app with small limits, so that the tests reach them with small requests.</summary>
+public sealed class SmallLimitsAppFixture : CatalogAppFixture
+{
+    public const int Body = 65536;
+
+    protected override IReadOnlyDictionary<string, string?> Overrides() => new Dictionary<string, string?>
+    {
+        ["Server:MaxRequestBodyBytes"] = Body.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Server:RequestBodyBudgetBytes"] = Body.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Server:RequestBodyWaitMilliseconds"] = "0",
+        ["Catalog:MaxPropertyValueBytes"] = "4096",
+        ["Catalog:MaxPropertiesBytes"] = "16384",
+        ["Catalog:MaxMetadataBytes"] = "12000",
+        ["Catalog:MaxMetricsReportBytes"] = "2048",
+        ["Catalog:MetricsReportsPerTable"] = "3",
+    };
+}
+
+/// <summary>
+/// Issue 14, defect 3: bodies were buffered without a process-wide bound; a 20 MiB property was
+/// accepted and then rewritten into every later metadata file; metrics reports were unbounded in
+/// size and number. Each limit answers 400 naming its setting (the budget: 503 with Retry-After).
+/// </summary>
+public sealed class LimitsTests(SmallLimitsAppFixture fixture) : IClassFixture<SmallLimitsAppFixture>
+{
+    private readonly CatalogHttp _http = fixture.Http;
+
+    [Fact]
+    public async Task Property_limits_are_400_naming_the_setting_and_change_nothing()
+    {
+        string[] ns = ["lim_props"];
+        await _http.CreateNamespaceAsync(ns);
+        await _http.CreateTableAsync(ns, "t");
+        var before = (await _http.LoadTableAsync(ns, "t")).GetProperty("metadata-location").GetString();
+        var big = new string('v', 5000);
+        var quarter = new string('q', 4000);
+
+        ErrorAssert.Contains(await _http.PostAsync(_http.Url("namespaces"), $$$"""{"namespace":["lim_big"],"properties":{"k":"{{{big}}}"}}"""),
+            400, "BadRequestException", "LAKEKEEPER__CATALOG__MAXPROPERTYVALUEBYTES");
+        ErrorAssert.Contains(await _http.PostAsync(_http.NamespaceUrl(ns) + "/properties", $$$"""{"updates":{"a":"{{{quarter}}}","b":"{{{quarter}}}","c":"{{{quarter}}}","d":"{{{quarter}}}","e":"{{{quarter}}}"}}"""),
+            400, "BadRequestException", "LAKEKEEPER__CATALOG__MAXPROPERTIESBYTES");
+        ErrorAssert.Contains(await _http.CommitTableAsync(ns, "t", "[]", $$$"""[{"action":"set-properties","updates":{"k":"{{{big}}}"}}]"""),
+            400, "BadRequestException", "LAKEKEEPER__CATALOG__MAXPROPERTYVALUEBYTES");
+        ErrorAssert.Contains(await _http.TryCreateTableAsync(ns, "u", extra: $$"""
+            "properties":{"a":"{{quarter}}","b":"{{quarter}}","c":"{{quarter}}","d":"{{quarter}}","e":"{{quarter}}"}
+            """), 400, "BadRequestException", "LAKEKEEPER__CATALOG__MAXPROPERTIESBYTES");
+
+        // Within the property limits, but the metadata document would pass its own.
+        ErrorAssert.Contains(await _http.CommitTableAsync(ns, "t", "[]", $$$"""[{"action":"set-properties","updates":{"a":"{{{quarter}}}","b":"{{{quarter}}}","c":"{{{quarter}}}"}}]"""),
+            400, "BadRequestException", "LAKEKEEPER__CATALOG__MAXMETADATABYTES");
+
+        Assert.Equal(before, (await _http.LoadTableAsync(ns, "t")).GetProperty("metadata-location").GetString());
+        Assert.DoesNotContain("u", await _http.ListTablesAsync(ns));
+        Assert.DoesNotContain("lim_big", await _http.ListNamespacesAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_reports_are_bounded_in_size_and_kept_per_table()
+    {
+        string[] ns = ["lim_metrics"];
+        await _http.CreateNamespaceAsync(ns);
+        await _http.CreateTableAsync(ns, "t");
+        var url = _http.TableUrl(ns, "t") + "/metrics";
+
+        ErrorAssert.Contains(await _http.PostAsync(url, $$"""{"report-type":"scan-report","padding":"{{new string('p', 3000)}}"}"""),
+            400, "BadRequestException", "LAKEKEEPER__CATALOG__MAXMETRICSREPORTBYTES");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(204, (await _http.PostAsync(url, $$"""{"report-type":"commit-report","sequence":{{i}}}""")).Status);
+        }
+
+        await using var connection = new NpgsqlConnection(fixture.App.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT array_agg((report->>'sequence')::int ORDER BY (report->>'sequence')::int) FROM table_metrics_report r JOIN tabular t ON t.tabular_id = r.tabular_id WHERE t.name = 't' AND r.warehouse_id = $1",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Guid.Parse(fixture.Prefix) });
+        var kept = (int[])(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal([2, 3, 4], kept);
+    }
+
+    /// <summary>
+    /// A body that holds the whole budget (here: one body's worth, its sender stalled) makes the next
+    /// body wait (0 ms here) and then be refused with 503 and Retry-After; once it is gone, bodies pass.
+    /// </summary>
+    [Fact]
+    public async Task Bodies_beyond_the_process_wide_budget_get_503_with_retry_after()
+    {
+        await _http.CreateNamespaceAsync("lim_budget");
+        var server = fixture.App.Client.BaseAddress!;
+        using var stalled = new TcpClient();
+        await stalled.ConnectAsync(server.Host, server.Port, TestContext.Current.CancellationToken);
+        var stream = stalled.GetStream();
+        var head = $"POST {new Uri(_http.Url("namespaces")).PathAndQuery} HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: application/json\r\nContent-Length: {SmallLimitsAppFixture.Body - 100}\r\n\r\n{{\"namespace\":";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), TestContext.Current.CancellationToken);
+
+        var body = $$$"""{"namespace":["lim_budget","x"],"properties":{"p":"{{{new string('b', 1000)}}}"}}""";
+        var refused = await Eventually.ReturnsAsync(async () =>
+        {
+            var reply = await _http.PostAsync(_http.Url("namespaces"), body);
+            return reply.Status == 503 ? reply : null;
+        }, TimeSpan.FromSeconds(20), "a 503 while the budget is held");
+        ErrorAssert.Contains(refused, 503, "ServiceUnavailableException", "LAKEKEEPER__SERVER__REQUESTBODYBUDGETBYTES");
+        Assert.True(refused.Headers.RetryAfter is not null, refused.ToString());
+
+        stalled.Close();
+        var passed = await Eventually.ReturnsAsync(async () =>
+        {
+            var reply = await _http.PostAsync(_http.Url("namespaces"), body);
+            return reply.Status == 200 ? reply : null;
+        }, TimeSpan.FromSeconds(20), "a 200 once the budget is free");
+        Assert.Equal(200, passed.Status);
+    }
+}
