@@ -4,6 +4,7 @@ using Grpc.Net.Client.Balancer;
 using Grpc.Net.Client.Configuration;
 using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Abstractions.Errors;
+using Lakekeeper.Abstractions.Hosting;
 using Lakekeeper.Authz.Remote;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -87,6 +88,10 @@ public static class AuthzRegistration
                 var settings = sp.GetRequiredService<IOptions<AuthzOptions>>().Value;
                 client.Address = settings.EndpointUris.Count > 1 ? new Uri(StaticAddress) : settings.EndpointUri;
             })
+            // The service token (LAKEKEEPER__SERVICE_TOKEN) on every call, when configured: the authz
+            // service refuses internal calls without it. An interceptor, so it applies whatever handler
+            // the channel uses (several replicas bring their own).
+            .AddInterceptor(static sp => new ServiceTokenInterceptor(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()[ServiceToken.Key]))
             .ConfigureChannel(static (sp, channel) =>
             {
                 var settings = sp.GetRequiredService<IOptions<AuthzOptions>>().Value;
@@ -125,6 +130,34 @@ public static class AuthzRegistration
         AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.None,
     };
+
+    private sealed class ServiceTokenInterceptor(string? token) : Grpc.Core.Interceptors.Interceptor
+    {
+        public override Grpc.Core.AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
+            TRequest request, Grpc.Core.Interceptors.ClientInterceptorContext<TRequest, TResponse> context,
+            AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
+            continuation(request, WithToken(context));
+
+        public override Grpc.Core.AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
+            TRequest request, Grpc.Core.Interceptors.ClientInterceptorContext<TRequest, TResponse> context,
+            AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
+            continuation(request, WithToken(context));
+
+        private Grpc.Core.Interceptors.ClientInterceptorContext<TRequest, TResponse> WithToken<TRequest, TResponse>(
+            Grpc.Core.Interceptors.ClientInterceptorContext<TRequest, TResponse> context)
+            where TRequest : class
+            where TResponse : class
+        {
+            if (string.IsNullOrEmpty(token))
+            {
+                return context;
+            }
+
+            var headers = context.Options.Headers ?? [];
+            headers.Add(ServiceToken.HeaderName, token);
+            return new Grpc.Core.Interceptors.ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, context.Options.WithHeaders(headers));
+        }
+    }
 
     /// <summary>Without an endpoint, this host must run an engine itself: otherwise nothing could decide.</summary>
     private sealed class DecisionSourceValidator(IServiceProvider services) : IValidateOptions<AuthzOptions>

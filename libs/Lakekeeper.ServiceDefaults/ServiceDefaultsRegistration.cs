@@ -1,5 +1,6 @@
 using System.Net;
 using Lakekeeper.Abstractions.Configuration;
+using Lakekeeper.Abstractions.Hosting;
 using Lakekeeper.Abstractions.Statistics;
 using Lakekeeper.ServiceDefaults.Configuration;
 using Lakekeeper.ServiceDefaults.Errors;
@@ -63,6 +64,7 @@ public static class ServiceDefaultsRegistration
     {
         TelemetryRegistration.UseMetricsEndpoint(app);
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<InternalPortAuthentication>();
         // Asked without resolving the counter: resolving it would read (and validate) the database
         // settings here, before the command runner reports bad settings with its own exit code.
         if (app.Services.GetService<IServiceProviderIsService>()?.IsService(typeof(IEndpointCallCounter)) == true)
@@ -120,8 +122,17 @@ public static class ServiceDefaultsRegistration
         });
         if (server.InternalPort is { } internalPort)
         {
-            // gRPC between services: HTTP/2 with prior knowledge (cleartext), on its own port.
-            kestrel.Listen(address, internalPort, listen => listen.Protocols = HttpProtocols.Http2);
+            // gRPC between services: HTTP/2 with prior knowledge (cleartext), on its own port, on
+            // loopback unless opened; opened, it needs the service token (InternalPortAuthentication).
+            var internalAddress = server.InternalBindAddress == "localhost" ? IPAddress.Loopback : IPAddress.Parse(server.InternalBindAddress);
+            if (!IPAddress.IsLoopback(internalAddress)
+                && string.IsNullOrEmpty(kestrel.ApplicationServices.GetRequiredService<IConfiguration>()[ServiceToken.Key]))
+            {
+                throw new FatalStartupException(
+                    $"LAKEKEEPER__SERVER__INTERNALBINDADDRESS is {server.InternalBindAddress}, reachable from elsewhere: set {ServiceToken.Variable} (the same on every service) so that internal calls are authenticated.");
+            }
+
+            kestrel.Listen(internalAddress, internalPort, listen => listen.Protocols = HttpProtocols.Http2);
         }
 
         var metricsPort = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value.EffectivePort(server);

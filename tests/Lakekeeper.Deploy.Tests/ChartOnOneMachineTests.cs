@@ -99,6 +99,11 @@ public sealed partial class ChartOnOneMachineTests
         {
             var environment = Environment(container);
             environment["LAKEKEEPER__SERVER__BINDADDRESS"] = "127.0.0.1";
+            if (environment.ContainsKey("LAKEKEEPER__SERVER__INTERNALBINDADDRESS"))
+            {
+                Assert.Equal("0.0.0.0", environment["LAKEKEEPER__SERVER__INTERNALBINDADDRESS"]);
+                environment["LAKEKEEPER__SERVER__INTERNALBINDADDRESS"] = "127.0.0.1";
+            }
             foreach (var port in container.Seq("ports"))
             {
                 var local = _podPorts[(component, port.Str("name")!)].ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -21,6 +21,15 @@ public sealed class ServerOptions : IValidatableObject
     [Range(0, 65535)]
     public int? InternalPort { get; set; }
 
+    /// <summary>
+    /// Address the internal port binds to: loopback by default, so that it is not reachable from
+    /// elsewhere unless an operator opens it (the Helm chart binds <c>0.0.0.0</c> inside the pod and
+    /// sets the service token, which is then required: a non-loopback address without
+    /// <c>LAKEKEEPER__SERVICE_TOKEN</c> stops the host at start).
+    /// </summary>
+    [Required]
+    public string InternalBindAddress { get; set; } = "127.0.0.1";
+
     /// <summary>Largest request body accepted, in bytes (Lakekeeper's default is 32 MiB).</summary>
     [Range(1024, long.MaxValue)]
     public long MaxRequestBodyBytes { get; set; } = 32L * 1024 * 1024;
@@ -52,6 +61,11 @@ public sealed class ServerOptions : IValidatableObject
         if (!System.Net.IPAddress.TryParse(BindAddress, out _) && BindAddress != "localhost")
         {
             yield return new ValidationResult("must be an IP address or 'localhost'", [nameof(BindAddress)]);
+        }
+
+        if (!System.Net.IPAddress.TryParse(InternalBindAddress, out _) && InternalBindAddress != "localhost")
+        {
+            yield return new ValidationResult("must be an IP address or 'localhost'", [nameof(InternalBindAddress)]);
         }
 
         if (InternalPort is { } port && port != 0 && port == ListenPort)

@@ -81,6 +81,8 @@ becomes which variable.
 {{- end -}}
 {{- if include "lakekeeper.hasRole" (dict "ctx" $ctx "role" "grpc") -}}
 {{- $_ := set $env "LAKEKEEPER__SERVER__INTERNALPORT" (include "lakekeeper.int" $v.containerPorts.grpc) -}}
+{{- /* Other pods call it: open inside the pod; the service token (LAKEKEEPER__SERVICE_TOKEN) is then required. */ -}}
+{{- $_ := set $env "LAKEKEEPER__SERVER__INTERNALBINDADDRESS" "0.0.0.0" -}}
 {{- end -}}
 {{- if include "lakekeeper.hasRole" (dict "ctx" $ctx "role" "db") -}}
 {{- $env = merge $env (include "lakekeeper.database.configEnv" .root | fromYaml) -}}
