@@ -1,7 +1,7 @@
 using Lakekeeper.HttpBench;
 using Lakekeeper.HttpBench.Scenarios;
 
-IScenario[] scenarios = [new GatewayScenario(), new CatalogScenario(), new AuthScenario(), new SigningScenario(), new ManagementScenario(), new ReplicasScenario(), new FloorServerScenario(), new GetScenario()];
+IScenario[] scenarios = [new GatewayScenario(), new CatalogScenario(), new AuthScenario(), new SigningScenario(), new ManagementScenario(), new ReplicasScenario(), new FloorServerScenario(), new GetScenario(), new HardeningScenario()];
 
 BenchOptions? options;
 try

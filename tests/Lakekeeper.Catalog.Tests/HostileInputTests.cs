@@ -440,6 +440,9 @@ public sealed class HostileInputTests(CatalogAppFixture fixture) : IClassFixture
         string[] urls =
         [
             _http.Url("namespaces?pageToken=!!!"),
+            // Found by the fuzz suite: a NUL in parent reached Postgres (500).
+            _http.Url("namespaces?parent=%00"),
+            _http.Url("namespaces?parent=a%1F%00"),
             _http.Url("namespaces?pageToken=%00%01"),
             _http.Url("namespaces?pageToken=a b c"),
             _http.Url("namespaces?pageSize=0"),

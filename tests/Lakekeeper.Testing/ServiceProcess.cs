@@ -73,7 +73,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// Starts a host on <paramref name="port"/> with <paramref name="environment"/> (LAKEKEEPER__… settings)
     /// and waits until <c>/health/ready</c> answers 200 (or the process exits).
     /// </summary>
-    public static async Task<ServiceProcess> StartAsync(string service, int port, IReadOnlyDictionary<string, string> environment, TimeSpan? readyTimeout = null)
+    /// <param name="hostDll">Another build of the host to run (a benchmark's reference); default: this checkout's.</param>
+    public static async Task<ServiceProcess> StartAsync(
+        string service, int port, IReadOnlyDictionary<string, string> environment, TimeSpan? readyTimeout = null, string? hostDll = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -81,7 +83,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(HostDll(service));
+        info.ArgumentList.Add(hostDll ?? HostDll(service));
         info.ArgumentList.Add("serve");
         info.Environment["LAKEKEEPER__SERVER__LISTENPORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["LAKEKEEPER__SERVER__BINDADDRESS"] = "127.0.0.1";

@@ -20,6 +20,12 @@ internal sealed class NamespaceService(
         if (parent is { Length: > 0 })
         {
             var levels = Identifiers.SplitNamespace(parent);
+            if (identifiers.CheckNamespace(levels) is { } invalid)
+            {
+                // E.g. a NUL, which Postgres text cannot hold (that was a 500).
+                return IcebergError.BadRequest("Invalid parent: " + invalid.Message);
+            }
+
             var found = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken);
             if (found is null)
             {

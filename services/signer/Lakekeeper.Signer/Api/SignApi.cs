@@ -86,7 +86,8 @@ internal static class SignApi
             return ([], tooLarge);
         }
 
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is { } length ? (int)length : 4096);
+        // Content-Length: 0 is a valid (empty) body; ArrayBufferWriter refuses a capacity of 0 (that was a 500).
+        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is { } length ? Math.Max(1, (int)length) : 4096);
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
