@@ -44,7 +44,7 @@ public abstract class FuzzTests<TTopology>(TTopology topology) : IClassFixture<T
         }, iter: requests, threads: 4);
         clock.Stop();
 
-        TestContext.Current.SendDiagnosticMessage(
+        TestContext.Current.TestOutputHelper?.WriteLine(
             $"{typeof(TTopology).Name}: {requests} requests in {clock.Elapsed.TotalSeconds:F1} s; statuses {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"))}");
         Assert.DoesNotContain(statuses.Keys, s => s >= 500);
         Assert.Equal(before, await SnapshotAsync(client, prefix));

@@ -135,7 +135,8 @@ public sealed class IdentityApiTests(IdentityFixture f) : IClassFixture<Identity
     [InlineData("""{"id":"oidc~someone","name":"x","user-type":"robot"}""", "user-type")]
     [InlineData("""{"id":17}""", "not a valid CreateUserRequest")]
     [InlineData("""[1,2]""", "not a valid CreateUserRequest")]
-    [InlineData("""not json""", "not a valid CreateUserRequest")]
+    [InlineData("""not json""", "Malformed request: invalid JSON")]
+    [InlineData("""{"id":"a","id":"b"}""", "appears twice")]
     public async Task A_bad_provisioning_request_is_400_and_creates_nothing(string body, string message)
     {
         var (status, error) = await f.CallAsync(IdentityFixture.Admin, Post, "/management/v1/user", body);
