@@ -21,6 +21,15 @@ public readonly record struct RequestBody(ReadOnlyMemory<byte> Content, ErrorRes
     public static RequestBody Empty { get; } = new(ReadOnlyMemory<byte>.Empty, null);
 
     public bool IsRefused => Error is not null;
+
+    /// <summary>The content; a refused body throws <see cref="RequestBodyRefusedException"/>, which the error boundary answers.</summary>
+    public ReadOnlyMemory<byte> ContentOrThrow() => Error is { } error ? throw new RequestBodyRefusedException(error) : Content;
+}
+
+/// <summary>A request body the guard refused; the error boundary answers with <see cref="Error"/> (status, message, Retry-After).</summary>
+public sealed class RequestBodyRefusedException(ErrorResponse error) : Exception(error.Message)
+{
+    public ErrorResponse Error { get; } = error;
 }
 
 public static class RequestBodies

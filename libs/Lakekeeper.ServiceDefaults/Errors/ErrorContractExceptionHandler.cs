@@ -1,4 +1,5 @@
 using Lakekeeper.Abstractions.Errors;
+using Lakekeeper.Abstractions.Http;
 using Lakekeeper.ServiceDefaults.Configuration;
 using Lakekeeper.ServiceDefaults.RequestBodies;
 using Lakekeeper.ServiceDefaults.RequestIds;

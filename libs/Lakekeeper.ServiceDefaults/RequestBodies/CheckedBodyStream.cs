@@ -1,4 +1,3 @@
-using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Abstractions.Http;
 
 namespace Lakekeeper.ServiceDefaults.RequestBodies;
@@ -71,10 +70,4 @@ internal sealed class CheckedBodyStream(IRequestBodyFeature body) : Stream
         _position += count;
         return count;
     }
-}
-
-/// <summary>A request body the guard refused, read through the stream; answered with <see cref="Error"/>.</summary>
-internal sealed class RequestBodyRefusedException(ErrorResponse error) : Exception(error.Message)
-{
-    public ErrorResponse Error { get; } = error;
 }

@@ -20,6 +20,8 @@ internal sealed class RequestBodyBudget
     private readonly Lock _lock = new();
     private readonly LinkedList<Waiter> _waiters = new();
     private long _available;
+    private long _releasedSinceCollection;
+    private long _lastCollection = long.MinValue / 2;
 
     public RequestBodyBudget(IOptions<ServerOptions> options)
     {
@@ -29,6 +31,12 @@ internal sealed class RequestBodyBudget
     }
 
     public long Capacity { get; }
+
+    /// <summary>Bytes released through the budget after which an idle budget returns memory (64 MiB).</summary>
+    internal const long CollectAfterBytes = 64L * 1024 * 1024;
+
+    /// <summary>A body at least this large counts toward <see cref="CollectAfterBytes"/> (1 MiB).</summary>
+    internal const long LargeBodyBytes = 1024 * 1024;
 
     /// <summary>How long a request waits for budget before it is refused.</summary>
     public TimeSpan Wait { get; }
@@ -118,11 +126,47 @@ internal sealed class RequestBodyBudget
             return;
         }
 
+        var idle = false;
         lock (_lock)
         {
             _available += bytes;
+            // Only large bodies count: ordinary traffic never triggers a collection.
+            _releasedSinceCollection += bytes >= LargeBodyBytes ? bytes : 0;
             GrantWaiters();
+            idle = _available == Capacity && _releasedSinceCollection >= CollectAfterBytes;
+            if (idle)
+            {
+                _releasedSinceCollection = 0;
+            }
         }
+
+        if (idle)
+        {
+            ReturnMemorySoon();
+        }
+    }
+
+    /// <summary>
+    /// After a burst of large bodies the garbage they left (buffers, parsed strings) is on the large
+    /// object heap, and server GC keeps that memory committed: the process would stay at its peak.
+    /// Once the budget is idle again and at least <see cref="CollectAfterBytes"/> of large bodies went through it, one
+    /// compacting collection that decommits memory runs in the background (at most every 10 s).
+    /// </summary>
+    private void ReturnMemorySoon()
+    {
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastCollection) < 10_000)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _lastCollection, now);
+        _ = Task.Run(static async () =>
+        {
+            // Let the responses that released the bytes finish first.
+            await Task.Delay(1000);
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        });
     }
 
     /// <summary>Grants queued requests in arrival order while they fit (under the lock).</summary>

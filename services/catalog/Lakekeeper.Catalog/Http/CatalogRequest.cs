@@ -75,6 +75,13 @@ internal static class CatalogRequest
 
     public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request)
     {
+        // The host's body guard has the checked body in one buffer: use it, no copy (a refused body
+        // is answered by the error boundary with the guard's status and message).
+        if (request.HttpContext.Features.Get<Lakekeeper.Abstractions.Http.IRequestBodyFeature>() is { } guarded)
+        {
+            return (await guarded.ReadAsync(request.HttpContext.RequestAborted)).ContentOrThrow();
+        }
+
         var reader = request.BodyReader;
         while (true)
         {
