@@ -16,7 +16,7 @@ public sealed class ProtocolRejectionTests
     public static TheoryData<string, string, int> Rejections() => new()
     {
         { "NUL in the path", "GET /a\0b HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
-        { "bare CR in the request line", "GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
+        { "bare CR in the request line", "GET /a\rb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400 },
         { "two Content-Lengths", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400 },
         { "no Host", "GET /ok HTTP/1.1\r\n\r\n", 400 },
         { "two Hosts", "GET /ok HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400 },
