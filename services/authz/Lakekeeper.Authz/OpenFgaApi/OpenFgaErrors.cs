@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lakekeeper.Abstractions.Http;
 using Lakekeeper.Fga;
 using Microsoft.AspNetCore.Http;
 using Npgsql;
@@ -29,6 +30,10 @@ internal static class OpenFgaErrors
         FgaException { Code: FgaErrorCodes.StoreIdNotFound } ex => Error(StatusCodes.Status404NotFound, ex.Code, ex.Message),
         FgaException ex => Error(StatusCodes.Status400BadRequest, ex.Code, ex.Message),
         RequestException ex => Error(StatusCodes.Status400BadRequest, FgaErrorCodes.ValidationError, ex.Message),
+        // The host's body guard (malformed UTF-8, duplicate keys, size, byte budget) in OpenFGA's shape.
+        RequestBodyRefusedException { Error: var refused } => refused.Code == StatusCodes.Status503ServiceUnavailable
+            ? Error(refused.Code, "unavailable", refused.Message)
+            : Error(refused.Code, FgaErrorCodes.ValidationError, refused.Message),
         PostgresException or NpgsqlException or TimeoutException =>
             Error(StatusCodes.Status503ServiceUnavailable, "unavailable", "the store is temporarily unavailable; retry"),
         _ => null,
