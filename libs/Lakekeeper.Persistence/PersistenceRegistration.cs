@@ -41,6 +41,7 @@ public static class PersistenceRegistration
         services.AddSingleton<Catalog.IdempotencyRepository>();
         services.AddSingleton<Catalog.MetricsRepository>();
         services.AddSingleton<Catalog.TaskRepository>();
+        services.AddSingleton<Catalog.DeletedTabularRepository>();
         services.AddSingleton<Identity.UserRepository>();
         services.AddSingleton<Identity.RoleRepository>();
         services.AddSingleton<Catalog.OutboxRelayRepository>();

@@ -13,7 +13,11 @@ public sealed record TabularRow(
     string MetadataLocation,
     byte[]? Metadata,
     string Location,
-    int FormatVersion);
+    int FormatVersion,
+    bool Protected = false);
+
+/// <summary>A page row of a table or view listing: the name, its key (for paging), the id and the protection flag.</summary>
+public sealed record TabularListItem(string Name, string Key, TabularId Id, bool Protected);
 
 /// <summary>The row to insert for a new table or view.</summary>
 public sealed record NewTabular(
@@ -39,13 +43,19 @@ public enum TabularRenameOutcome
     NameTaken,
 }
 
+/// <summary>What holds a name in a namespace: a live table or view, or a dropped one (<see cref="DeletedAt"/>) kept for undrop.</summary>
+public sealed record TabularNameHolder(TabularType Type, DateTimeOffset? DeletedAt, DateTimeOffset? ExpiresAt)
+{
+    public bool IsDropped => DeletedAt is not null;
+}
+
 /// <summary>Which existing table or view uses a name or overlaps a location.</summary>
 public sealed record TabularConflict(string Name, TabularType Type, IReadOnlyList<string> Namespace, string Location);
 
 public sealed class TabularRepository(NpgsqlDataSource dataSource)
 {
     private const string RowColumns =
-        "t.tabular_id, t.namespace_id, t.name, t.typ, t.metadata_location, t.location, t.format_version";
+        "t.tabular_id, t.namespace_id, t.name, t.typ, t.metadata_location, t.location, t.format_version, t.protected";
 
     /// <summary>
     /// The one indexed read behind loadTable/loadView: the live table or view with this name, and
@@ -74,20 +84,48 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? Read(reader, withMetadata: true) : null;
     }
 
-    public async Task<IReadOnlyList<(string Name, string Key)>> ListAsync(
+    public async Task<IReadOnlyList<TabularListItem>> ListAsync(
         NamespaceId ns, TabularType type, string? afterKey, int limit, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource,
-            "SELECT name, name_key FROM tabular WHERE namespace_id = $1 AND typ = $2 AND deleted_at IS NULL AND name_key > $3 ORDER BY name_key LIMIT $4",
+            "SELECT name, name_key, tabular_id, protected FROM tabular WHERE namespace_id = $1 AND typ = $2 AND deleted_at IS NULL AND name_key > $3 ORDER BY name_key LIMIT $4",
             ns.Value, TypeName(type), afterKey ?? string.Empty, limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(string, string)>();
+        var list = new List<TabularListItem>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            list.Add((reader.GetString(0), reader.GetString(1)));
+            list.Add(new TabularListItem(reader.GetString(0), reader.GetString(1), new TabularId(reader.GetGuid(2)), reader.GetBoolean(3)));
         }
 
         return list;
+    }
+
+    /// <summary>The protection flag of a live table or view and when it last changed, or null when there is none with that id and type.</summary>
+    public async Task<(bool Protected, DateTimeOffset? UpdatedAt)?> GetProtectionAsync(
+        WarehouseId warehouse, TabularId id, TabularType type, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource,
+            "SELECT protected, updated_at FROM tabular WHERE warehouse_id = $1 AND tabular_id = $2 AND typ = $3 AND deleted_at IS NULL",
+            warehouse.Value, id.Value, TypeName(type));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? (reader.GetBoolean(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1))
+            : null;
+    }
+
+    /// <summary>Sets the protection flag of a live table or view; null when there is none with that id and type.</summary>
+    public async Task<(bool Protected, DateTimeOffset? UpdatedAt)?> SetProtectionAsync(
+        WarehouseId warehouse, TabularId id, TabularType type, bool isProtected, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource,
+            """
+            UPDATE tabular SET protected = $4, updated_at = now()
+            WHERE warehouse_id = $1 AND tabular_id = $2 AND typ = $3 AND deleted_at IS NULL
+            RETURNING protected, updated_at
+            """,
+            warehouse.Value, id.Value, TypeName(type), isProtected);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetBoolean(0), reader.GetFieldValue<DateTimeOffset>(1)) : null;
     }
 
     public static async Task<TabularInsertOutcome> InsertAsync(DbTransaction tx, NewTabular row, CancellationToken cancellationToken)
@@ -153,10 +191,32 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>What a name in a namespace is taken by, including dropped entries that keep it reserved.</summary>
-    public static async Task<TabularType?> NameTakenByAsync(DbTransaction tx, NamespaceId ns, string name, CancellationToken cancellationToken)
+    public static async Task<TabularNameHolder?> NameTakenByAsync(DbTransaction tx, NamespaceId ns, string name, CancellationToken cancellationToken)
     {
-        await using var command = tx.Command("SELECT typ FROM tabular WHERE namespace_id = $1 AND name_key = $2", ns.Value, NameKey.Of(name));
-        return await command.ExecuteScalarAsync(cancellationToken) is string typ ? ParseType(typ) : null;
+        await using var command = tx.Command(
+            """
+            SELECT t.typ, t.deleted_at, k.scheduled_for FROM tabular t
+            LEFT JOIN task k ON k.queue = 'soft_deletion' AND k.entity_id = t.tabular_id
+            WHERE t.namespace_id = $1 AND t.name_key = $2
+            """, ns.Value, NameKey.Of(name));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new TabularNameHolder(ParseType(reader.GetString(0)),
+                reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2))
+            : null;
+    }
+
+    /// <summary>
+    /// Soft-deletes a live table or view: hidden from the catalog API from now on, its name and
+    /// location still reserved. Returns when it was deleted, or null when it was not live.
+    /// </summary>
+    public static async Task<DateTimeOffset?> SoftDeleteAsync(DbTransaction tx, TabularId id, CancellationToken cancellationToken)
+    {
+        await using var command = tx.Command(
+            "UPDATE tabular SET deleted_at = now(), version = version + 1, updated_at = now() WHERE tabular_id = $1 AND deleted_at IS NULL RETURNING deleted_at",
+            id.Value);
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime deleted ? new DateTimeOffset(deleted, TimeSpan.Zero) : null;
     }
 
     /// <summary>
@@ -236,7 +296,8 @@ public sealed class TabularRepository(NpgsqlDataSource dataSource)
         reader.GetString(2),
         ParseType(reader.GetString(3)),
         reader.GetString(4),
-        withMetadata ? reader.GetFieldValue<byte[]>(7) : null,
+        withMetadata ? reader.GetFieldValue<byte[]>(8) : null,
         reader.GetString(5),
-        reader.GetInt32(6));
+        reader.GetInt32(6),
+        reader.GetBoolean(7));
 }

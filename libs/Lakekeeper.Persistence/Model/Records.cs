@@ -88,7 +88,8 @@ public sealed record NamespaceRecord(
     NamespaceId? ParentId,
     IReadOnlyList<string> Name,
     IReadOnlyDictionary<string, string> Properties,
-    long Version);
+    long Version,
+    bool Protected = false);
 
 public enum TabularType
 {

@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace Lakekeeper.Persistence.Model;
+
+/// <summary>
+/// What dropping a table or view does in a warehouse, as stored in <c>warehouse.delete_profile</c>:
+/// <c>{"type":"hard"}</c> (gone at once) or <c>{"type":"soft","expiration-seconds":N}</c> (hidden,
+/// undroppable, and removed for real once <see cref="Expiration"/> has passed).
+/// </summary>
+public sealed record DeleteProfile(bool Soft, TimeSpan Expiration)
+{
+    public static readonly DeleteProfile Hard = new(false, TimeSpan.Zero);
+
+    /// <summary>Longest soft-delete expiration accepted: ten years.</summary>
+    public const long MaxExpirationSeconds = 10L * 366 * 24 * 3600;
+
+    public static DeleteProfile SoftAfter(long expirationSeconds) => new(true, TimeSpan.FromSeconds(expirationSeconds));
+
+    /// <summary>The stored JSON; anything but a well-formed soft profile reads as hard.</summary>
+    public static DeleteProfile Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        return root.ValueKind == JsonValueKind.Object
+            && root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "soft"
+            && root.TryGetProperty("expiration-seconds", out var seconds) && seconds.TryGetInt64(out var value) && value > 0
+            ? SoftAfter(value)
+            : Hard;
+    }
+
+    public string ToJson() => Soft
+        ? $$"""{"type":"soft","expiration-seconds":{{(long)Expiration.TotalSeconds}}}"""
+        : """{"type":"hard"}""";
+}
