@@ -137,10 +137,12 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Locks a namespace's whole subtree (the namespace, every namespace below it, and their tables and
-    /// views, soft-deleted ones included) and returns it, deepest namespaces first.
+    /// views, soft-deleted ones included) and returns it, deepest namespaces first. The metadata
+    /// document comes with the tables to purge: all when <paramref name="purge"/>, else those dropped
+    /// with purge and still pending their expiration.
     /// </summary>
     public static async Task<(IReadOnlyList<SubtreeNamespace> Namespaces, IReadOnlyList<SubtreeTabular> Tabulars)> LockSubtreeAsync(
-        DbTransaction tx, NamespaceId root, bool withMetadata, CancellationToken cancellationToken)
+        DbTransaction tx, NamespaceId root, bool purge, CancellationToken cancellationToken)
     {
         var namespaces = new List<SubtreeNamespace>();
         await using (var command = tx.Command(
@@ -178,15 +180,15 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
 
         var tabulars = new List<SubtreeTabular>();
         await using (var command = tx.Command(
-            $"""
+            """
             SELECT t.tabular_id, t.namespace_id, n.name, t.name, t.typ, t.protected, t.deleted_at IS NOT NULL, t.location, t.metadata_location,
-                   {(withMetadata ? "t.metadata" : "NULL::bytea")}, k.payload::text
+                   CASE WHEN $2 OR k.payload ->> 'deletion-kind' = 'purge' THEN t.metadata END, k.payload::text
             FROM tabular t JOIN namespace n ON n.namespace_id = t.namespace_id
             LEFT JOIN task k ON k.queue = 'soft_deletion' AND k.entity_id = t.tabular_id
             WHERE t.namespace_id = ANY($1)
             ORDER BY t.tabular_id
             FOR UPDATE OF t
-            """, ids))
+            """, ids, purge))
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

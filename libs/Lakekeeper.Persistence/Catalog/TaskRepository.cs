@@ -283,18 +283,24 @@ public sealed class TaskRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Finishes an attempt for good (success, failed or cancelled): logs it, removes the task and runs
-    /// <paramref name="effects"/>, all in one transaction, and only while the attempt is still this
-    /// worker's. False (nothing changed) when it no longer is.
+    /// Finishes an attempt for good (success, failed or cancelled): runs <paramref name="effects"/>
+    /// (whose answer, when not null, becomes the logged message), logs the attempt and removes the
+    /// task, all in one transaction, and only while the attempt is still this worker's. False (nothing
+    /// changed) when it no longer is.
     /// </summary>
     public async Task<bool> FinishAsync(
-        QueuedTask task, string outcome, string? message, Func<DbTransaction, Task>? effects, CancellationToken cancellationToken,
+        QueuedTask task, string outcome, string? message, Func<DbTransaction, Task<string?>>? effects, CancellationToken cancellationToken,
         string? executionDetailsJson = null)
     {
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
         if (!await OwnAsync(tx, task, cancellationToken))
         {
             return false;
+        }
+
+        if (effects is not null)
+        {
+            message = await effects(tx) ?? message;
         }
 
         if (executionDetailsJson is not null)
@@ -311,11 +317,6 @@ public sealed class TaskRepository(NpgsqlDataSource dataSource)
         await using (var delete = tx.Command("DELETE FROM task WHERE task_id = $1", task.TaskId))
         {
             await delete.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        if (effects is not null)
-        {
-            await effects(tx);
         }
 
         await tx.CommitAsync(CancellationToken.None);

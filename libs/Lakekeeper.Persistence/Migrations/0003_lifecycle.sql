@@ -31,9 +31,10 @@ UPDATE task t SET project_id = w.project_id FROM warehouse w WHERE w.warehouse_i
 CREATE INDEX task_by_warehouse ON task (warehouse_id, created_at, task_id);
 CREATE INDEX task_by_project ON task (project_id, created_at, task_id);
 CREATE INDEX task_running ON task (queue, warehouse_id) WHERE status IN ('running', 'stopping');
--- One pending expiration per dropped table or view, one log cleanup per project.
+-- One pending expiration per dropped table or view; one scheduled log cleanup per project (a
+-- running one schedules its successor before it finishes).
 CREATE UNIQUE INDEX task_soft_deletion_entity ON task (entity_id) WHERE queue = 'soft_deletion';
-CREATE UNIQUE INDEX task_log_cleanup_project ON task (project_id) WHERE queue = 'task_log_cleanup';
+CREATE UNIQUE INDEX task_log_cleanup_project ON task (project_id) WHERE queue = 'task_log_cleanup' AND status = 'scheduled';
 
 -- Every attempt's outcome, with what the task was, so that finished tasks can still be listed and
 -- inspected after their task row is gone.

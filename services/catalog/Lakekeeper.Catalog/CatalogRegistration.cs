@@ -3,6 +3,7 @@ using Lakekeeper.Authz;
 using Lakekeeper.Catalog.Api;
 using Lakekeeper.Catalog.Delegation;
 using Lakekeeper.Catalog.Services;
+using Lakekeeper.Catalog.Tasks;
 using Lakekeeper.Persistence;
 using Lakekeeper.Security;
 using Lakekeeper.Storage;
@@ -47,7 +48,12 @@ public static class CatalogRegistration
         services.AddSingleton<ViewMetadataKind>();
         services.AddSingleton<StorageDelegation>();
         services.AddSingleton<ChangeLogService>();
-        services.AddHostedService<PurgeWorker>();
+        services.AddValidatedOptions<TaskOptions>(configuration, string.Empty);
+        services.AddSingleton<TabularPurges>();
+        services.AddSingleton<ITaskHandler, SoftDeletionHandler>();
+        services.AddSingleton<ITaskHandler, TabularPurgeHandler>();
+        services.AddSingleton<ITaskHandler, TaskLogCleanupHandler>();
+        services.AddHostedService<TaskWorkers>();
         return builder;
     }
 

@@ -15,6 +15,9 @@ namespace Lakekeeper.Catalog.Api;
 /// <summary><c>GET /catalog/v1/config?warehouse=</c>: the warehouse prefix, defaults and the endpoint list.</summary>
 internal static class ConfigApi
 {
+    /// <summary>The header that selects the project, as on the management API.</summary>
+    public const string ProjectHeader = "x-project-id";
+
     public static void MapConfigApi(this RouteGroupBuilder catalog) => catalog.MapGet("/config", GetConfig);
 
     private static async Task<IResult> GetConfig(
@@ -28,8 +31,20 @@ internal static class ConfigApi
             return CatalogResponse.Error(IcebergError.BadRequest("The 'warehouse' query parameter is required: the name of a warehouse (or <project-id>/<name>)"));
         }
 
-        // "<project-id>/<name>" picks a project; a bare name means the default project.
+        // "<project-id>/<name>" picks a project; a bare name means the project of x-project-id (as on
+        // management calls), else the default project.
         var project = defaultProject.Value.ProjectId;
+        var projectHeader = context.Request.Headers[ProjectHeader].ToString();
+        if (projectHeader.Length > 0)
+        {
+            if (!Guid.TryParse(projectHeader, out var fromHeader))
+            {
+                return CatalogResponse.Error(IcebergError.BadRequest($"The {ProjectHeader} header must be a project id (a UUID)"));
+            }
+
+            project = new ProjectId(fromHeader);
+        }
+
         var name = requested;
         var slash = requested.IndexOf('/', StringComparison.Ordinal);
         if (slash > 0 && Guid.TryParse(requested.AsSpan(0, slash), out var projectId))

@@ -27,14 +27,22 @@ internal static class TablesApi
         catalog.MapBoth("POST", "tables/rename", RenameTable);
     }
 
-    private static Task<IResult> ListTables(HttpContext context, TableService tables, IOptions<CatalogOptions> options) =>
-        CatalogRequest.ReadAsync(context, async warehouse =>
+    private static Task<IResult> ListTables(HttpContext context, TableService tables, IOptions<CatalogOptions> options)
+    {
+        var extras = CatalogRequest.Extras(context);
+        return CatalogRequest.ReadAsync(context, async warehouse =>
         {
+            if (extras.IsFailure)
+            {
+                return extras.Error;
+            }
+
             var paging = PagingFrom(context, options.Value);
             return paging.IsFailure
                 ? paging.Error
                 : await tables.ListAsync(warehouse, CatalogRequest.Namespace(context), paging.Value, context.RequestAborted);
-        }, Render.Identifiers);
+        }, page => Render.Identifiers(page, extras.Value));
+    }
 
     /// <summary>
     /// createTable. The answer the Idempotency-Key record keeps has the storage settings only; a table
@@ -91,18 +99,22 @@ internal static class TablesApi
             (warehouse, body, completion) => tables.CommitAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, completion, context.RequestAborted),
             Render.TableCommitted);
 
+    /// <summary>
+    /// dropTable: <c>purgeRequested</c> (the spec's default false; pyiceberg sends True/False) and
+    /// Lakekeeper's <c>force</c> (drops a protected table, and drops at once under a soft delete profile).
+    /// </summary>
     private static Task<IResult> DropTable(HttpContext context, TableService tables)
     {
-        var purgeText = context.Request.Query["purgeRequested"].ToString();
-        if (purgeText.Length > 0 && !bool.TryParse(purgeText, out _))
+        var purge = CatalogRequest.Flag(context, "purgeRequested");
+        var force = CatalogRequest.Flag(context, "force");
+        if (CatalogRequest.FirstError(purge, force) is { } invalid)
         {
-            return Task.FromResult(Render.Error(IcebergError.BadRequest("purgeRequested must be true or false")));
+            return Task.FromResult(Render.Error(invalid));
         }
 
-        // The spec's default is false; pyiceberg sends True/False, which bool.TryParse accepts.
-        var purge = purgeText.Length > 0 && bool.Parse(purgeText);
         return CatalogRequest.MutateAsync<Done>(context, "dropTable",
-            (warehouse, _, completion) => tables.DropAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), purge, completion, context.RequestAborted),
+            (warehouse, _, completion) => tables.DropAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), purge.Value, force.Value,
+                completion, context.RequestAborted),
             Render.NoContent);
     }
 

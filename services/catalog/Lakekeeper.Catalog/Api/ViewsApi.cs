@@ -20,14 +20,22 @@ internal static class ViewsApi
         catalog.MapBoth("POST", "views/rename", RenameView);
     }
 
-    private static Task<IResult> ListViews(HttpContext context, ViewService views, IOptions<CatalogOptions> options) =>
-        CatalogRequest.ReadAsync(context, async warehouse =>
+    private static Task<IResult> ListViews(HttpContext context, ViewService views, IOptions<CatalogOptions> options)
+    {
+        var extras = CatalogRequest.Extras(context);
+        return CatalogRequest.ReadAsync(context, async warehouse =>
         {
+            if (extras.IsFailure)
+            {
+                return extras.Error;
+            }
+
             var paging = TablesApi.PagingFrom(context, options.Value);
             return paging.IsFailure
                 ? paging.Error
                 : await views.ListAsync(warehouse, CatalogRequest.Namespace(context), paging.Value, context.RequestAborted);
-        }, Render.Identifiers);
+        }, page => Render.Identifiers(page, extras.Value));
+    }
 
     // createView takes no Idempotency-Key in the spec; it is honoured anyway when sent.
     private static Task<IResult> CreateView(HttpContext context, ViewService views) =>
@@ -51,10 +59,20 @@ internal static class ViewsApi
             (warehouse, body, completion) => views.ReplaceAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), body, completion, context.RequestAborted),
             Render.ViewWritten);
 
-    private static Task<IResult> DropView(HttpContext context, ViewService views) =>
-        CatalogRequest.MutateAsync<Done>(context, "dropView",
-            (warehouse, _, completion) => views.DropAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), completion, context.RequestAborted),
+    /// <summary>dropView; Lakekeeper's <c>force</c> drops a protected view, and drops at once under a soft delete profile.</summary>
+    private static Task<IResult> DropView(HttpContext context, ViewService views)
+    {
+        var force = CatalogRequest.Flag(context, "force");
+        if (force.IsFailure)
+        {
+            return Task.FromResult(Render.Error(force.Error));
+        }
+
+        return CatalogRequest.MutateAsync<Done>(context, "dropView",
+            (warehouse, _, completion) => views.DropAsync(warehouse, CatalogRequest.Namespace(context), CatalogRequest.Name(context), force.Value, completion,
+                context.RequestAborted),
             Render.NoContent);
+    }
 
     private static Task<IResult> RenameView(HttpContext context, ViewService views) =>
         CatalogRequest.MutateAsync<Done>(context, "renameView",

@@ -66,6 +66,43 @@ internal static class CatalogRequest
             completion => action(warehouse.Value, body, completion), context.RequestAborted);
     }
 
+    /// <summary>
+    /// A boolean query parameter: absent or empty is false; otherwise <c>true</c> or <c>false</c> in any
+    /// case (pyiceberg sends <c>True</c>), anything else a 400 that names it.
+    /// </summary>
+    public static Result<bool> Flag(HttpContext context, string name)
+    {
+        var text = context.Request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out var value) ? value : IcebergError.BadRequest($"{name} must be true or false");
+    }
+
+    /// <summary>Lakekeeper's listing extensions <c>returnUuids</c> and <c>returnProtectionStatus</c>.</summary>
+    public static Result<ListingExtras> Extras(HttpContext context)
+    {
+        var uuids = Flag(context, "returnUuids");
+        var protection = Flag(context, "returnProtectionStatus");
+        return FirstError(uuids, protection) is { } invalid ? invalid : new ListingExtras(uuids.Value, protection.Value);
+    }
+
+    /// <summary>The first failure among flags, or null.</summary>
+    public static IcebergError? FirstError(params ReadOnlySpan<Result<bool>> flags)
+    {
+        foreach (var flag in flags)
+        {
+            if (flag.IsFailure)
+            {
+                return flag.Error;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The namespace levels of the <c>{namespace}</c> segment (levels joined by U+001F).</summary>
     public static IReadOnlyList<string> Namespace(HttpContext context) =>
         Identifiers.SplitNamespace(RawPath.Segment(context, 1) ?? string.Empty);

@@ -20,27 +20,44 @@ internal static class Render
     /// <summary>204.</summary>
     public static CatalogResponse NoContent(Done _) => CatalogResponse.NoContent;
 
-    public static CatalogResponse Namespace(NamespaceDescription ns) =>
+    public static CatalogResponse Namespace(NamespaceDescription ns) => Namespace(ns, withUuid: false);
+
+    /// <summary>A namespace; with <paramref name="withUuid"/> also its id (<c>namespace-uuid</c>, Lakekeeper's <c>returnUuid</c>).</summary>
+    public static CatalogResponse Namespace(NamespaceDescription ns, bool withUuid) =>
         CatalogResponse.Json(ResponseJson.Write(w =>
         {
             w.WriteStartObject();
             w.WriteStringArray("namespace", ns.Levels);
             w.WriteStringMap("properties", ns.Properties);
+            if (withUuid && ns.Id is { } id)
+            {
+                w.WriteString("namespace-uuid", id.Value);
+            }
+
             w.WriteEndObject();
         }));
 
-    public static CatalogResponse Namespaces(NamespacePage page) =>
-        Page("namespaces", page.Rows, page.Paging, static (w, row) => w.WriteStringArray(row.Name), static row => row.Key);
+    public static CatalogResponse Namespaces(NamespacePage page) => Namespaces(page, default);
+
+    public static CatalogResponse Namespaces(NamespacePage page, ListingExtras extras) =>
+        Page("namespaces", page.Rows, page.Paging, static (w, row) => w.WriteStringArray(row.Name), static row => row.Key,
+            extras, "namespace-uuids", static row => (row.Id.Value, row.Protected));
 
     /// <summary>The <c>ListTablesResponse</c> body shared by table and view listings.</summary>
-    public static CatalogResponse Identifiers(IdentifierPage page) =>
+    public static CatalogResponse Identifiers(IdentifierPage page) => Identifiers(page, default);
+
+    /// <summary>
+    /// The <c>ListTablesResponse</c> body; the ids go to <c>table-uuids</c> for views too (Lakekeeper
+    /// answers both listings with one response type).
+    /// </summary>
+    public static CatalogResponse Identifiers(IdentifierPage page, ListingExtras extras) =>
         Page("identifiers", page.Rows, page.Paging, (w, row) =>
         {
             w.WriteStartObject();
             w.WriteStringArray("namespace", page.Namespace);
             w.WriteString("name", row.Name);
             w.WriteEndObject();
-        }, static row => row.Key);
+        }, static row => row.Key, extras, "table-uuids", static row => (row.Id.Value, row.Protected));
 
     public static CatalogResponse PropertiesUpdate(PropertiesUpdate update) =>
         CatalogResponse.Json(ResponseJson.Write(w =>
@@ -114,7 +131,8 @@ internal static class Render
     /// sent, or null on the last page.
     /// </summary>
     private static CatalogResponse Page<TRow>(
-        string name, IReadOnlyList<TRow> rows, Paging paging, Action<Utf8JsonWriter, TRow> writeRow, Func<TRow, string> key)
+        string name, IReadOnlyList<TRow> rows, Paging paging, Action<Utf8JsonWriter, TRow> writeRow, Func<TRow, string> key,
+        ListingExtras extras, string uuidsName, Func<TRow, (Guid Id, bool Protected)> extra)
     {
         var more = rows.Count > paging.Limit;
         var count = more ? paging.Limit : rows.Count;
@@ -128,6 +146,27 @@ internal static class Render
             }
 
             w.WriteEndArray();
+            if (extras.Uuids)
+            {
+                w.WriteStartArray(uuidsName);
+                for (var i = 0; i < count; i++)
+                {
+                    w.WriteStringValue(extra(rows[i]).Id);
+                }
+
+                w.WriteEndArray();
+            }
+
+            if (extras.ProtectionStatus)
+            {
+                w.WriteStartArray("protection-status");
+                for (var i = 0; i < count; i++)
+                {
+                    w.WriteBooleanValue(extra(rows[i]).Protected);
+                }
+
+                w.WriteEndArray();
+            }
             if (paging.Paginated)
             {
                 if (more)

@@ -1,4 +1,6 @@
 using Lakekeeper.Iceberg;
+using Lakekeeper.Persistence.Catalog;
+using Lakekeeper.Persistence.Model;
 
 namespace Lakekeeper.Catalog.Services;
 
@@ -16,7 +18,7 @@ internal static class CatalogErrors
     public static IcebergError NamespaceAlreadyExists(IReadOnlyList<string> levels) =>
         IcebergError.AlreadyExists("Namespace already exists: " + Format(levels));
 
-    public static IcebergError NamespaceNotEmpty(IReadOnlyList<string> levels, long namespaces, long tables, long views)
+    public static IcebergError NamespaceNotEmpty(IReadOnlyList<string> levels, long namespaces, long tables, long views, long dropped = 0)
     {
         var parts = new List<string>();
         if (tables > 0)
@@ -34,7 +36,10 @@ internal static class CatalogErrors
             parts.Add($"{namespaces} namespace(s)");
         }
 
-        return new IcebergError(409, "NamespaceNotEmptyException", $"Namespace {Format(levels)} is not empty. Contains {string.Join(", ", parts)}.");
+        var pending = dropped > 0
+            ? $" {dropped} of them dropped and awaiting expiration (undrop them, or drop the namespace with recursive=true)."
+            : string.Empty;
+        return new IcebergError(409, "NamespaceNotEmptyException", $"Namespace {Format(levels)} is not empty. Contains {string.Join(", ", parts)}.{pending}");
     }
 
     public static IcebergError NoSuchTable(TableIdentifier id) => IcebergError.NotFound("NoSuchTableException", "Table does not exist: " + id);
@@ -53,6 +58,17 @@ internal static class CatalogErrors
 
     public static IcebergError RenameTarget(TableIdentifier source, TableIdentifier target, bool targetIsView) =>
         IcebergError.AlreadyExists($"Cannot rename {source} to {target}. {(targetIsView ? "View" : "Table")} already exists");
+
+    /// <summary>A drop (or move) of a protected namespace, table or view without force.</summary>
+    public static IcebergError Protected(string what, string name) =>
+        new(409, "ProtectedException", $"{what} {name} is protected: unprotect it through the management API, or drop it with force=true");
+
+    /// <summary>The name belongs to a dropped table or view that can still be undropped.</summary>
+    public static IcebergError NameReservedByDropped(TableIdentifier id, TabularNameHolder holder) =>
+        IcebergError.AlreadyExists(
+            $"{(holder.Type == TabularType.View ? "A view" : "A table")} named {id} was dropped and can still be undropped" +
+            (holder.ExpiresAt is { } expires ? $" until {expires:O}" : string.Empty) +
+            ": its name stays reserved until then (undrop it, or wait for the expiration)");
 
     public static IcebergError NoSuchWarehouse(string warehouse) =>
         IcebergError.NotFound("NoSuchWarehouseException", "Warehouse does not exist: " + warehouse);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Lakekeeper.Authz;
 using Lakekeeper.Catalog.Http;
 using Lakekeeper.Iceberg;
@@ -10,7 +11,8 @@ namespace Lakekeeper.Catalog.Services;
 
 /// <summary>Namespaces: list, create, load, exists, drop, update properties.</summary>
 internal sealed class NamespaceService(
-    NamespaceRepository namespaces, NpgsqlDataSource dataSource, AccessGuard access, Identifiers identifiers, CatalogEvents events)
+    NamespaceRepository namespaces, NpgsqlDataSource dataSource, AccessGuard access, Identifiers identifiers, Tasks.TabularPurges purges,
+    CatalogEvents events)
 {
     public async Task<Result<NamespacePage>> ListAsync(
         WarehouseContext warehouse, string? parent, Paging paging, CancellationToken cancellationToken)
@@ -99,11 +101,21 @@ internal sealed class NamespaceService(
             return denied;
         }
 
-        return new NamespaceDescription(found.Name, found.Properties);
+        return new NamespaceDescription(found.Name, found.Properties, found.Id);
     }
 
+    /// <summary>
+    /// dropNamespace. A protected namespace needs <paramref name="force"/>. Without
+    /// <paramref name="recursive"/> it must be empty (soft-deleted tables and views count: they keep
+    /// their names). With it, the whole subtree goes at once — namespaces, tables, views, and dropped
+    /// ones pending expiration (their expirations are cancelled) — unless something in it is
+    /// protected and <paramref name="force"/> is not given. Tables are purged when
+    /// <paramref name="purge"/> (or when they were dropped with purge). This is always a hard drop,
+    /// whatever the warehouse's delete profile.
+    /// </summary>
     public async Task<Result<Done>> DropAsync(
-        WarehouseContext warehouse, IReadOnlyList<string> levels, Completion<Done> completion, CancellationToken cancellationToken)
+        WarehouseContext warehouse, IReadOnlyList<string> levels, bool recursive, bool force, bool purge, Completion<Done> completion,
+        CancellationToken cancellationToken)
     {
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
         var found = await NamespaceRepository.GetForUpdateAsync(tx, warehouse.Id, levels, cancellationToken);
@@ -118,14 +130,64 @@ internal sealed class NamespaceService(
             return denied;
         }
 
-        var contents = await NamespaceRepository.CountContentsAsync(tx, found.Id, cancellationToken);
-        if (!contents.IsEmpty)
+        if (found.Protected && !force)
         {
-            return CatalogErrors.NamespaceNotEmpty(levels, contents.Namespaces, contents.Tables, contents.Views);
+            return CatalogErrors.Protected("Namespace", CatalogErrors.Format(found.Name));
         }
 
-        await NamespaceRepository.DeleteAsync(tx, found.Id, cancellationToken);
-        await OutboxRepository.AddAsync(tx, events.Namespace(warehouse, found.Id, "dropNamespace", found.Name, data: null), cancellationToken);
+        if (!recursive)
+        {
+            var contents = await NamespaceRepository.CountContentsAsync(tx, found.Id, cancellationToken);
+            if (!contents.IsEmpty)
+            {
+                return CatalogErrors.NamespaceNotEmpty(levels, contents.Namespaces, contents.Tables, contents.Views, contents.Dropped);
+            }
+
+            await NamespaceRepository.DeleteAsync(tx, found.Id, cancellationToken);
+            await OutboxRepository.AddAsync(tx, events.Namespace(warehouse, found.Id, "dropNamespace", found.Name, data: null), cancellationToken);
+            await completion.CommitAsync(tx, default, cancellationToken);
+            return default(Done);
+        }
+
+        var (subtree, tabulars) = await NamespaceRepository.LockSubtreeAsync(tx, found.Id, purge, cancellationToken);
+        if (!force)
+        {
+            var guarded = subtree.Where(n => n.Protected && n.Id != found.Id).Select(n => "namespace " + CatalogErrors.Format(n.Name))
+                .Concat(tabulars.Where(t => t.Protected).Select(t => $"{(t.Type == TabularType.Table ? "table" : "view")} {CatalogErrors.Format([.. t.Namespace, t.Name])}"))
+                .ToList();
+            if (guarded.Count > 0)
+            {
+                return new IcebergError(409, "ProtectedException",
+                    $"Namespace {CatalogErrors.Format(found.Name)} contains protected objects ({string.Join(", ", guarded.Take(5))}{(guarded.Count > 5 ? $", and {guarded.Count - 5} more" : string.Empty)}): " +
+                    "unprotect them, or drop with force=true");
+            }
+        }
+
+        foreach (var tabular in tabulars)
+        {
+            var purgeThis = tabular.Type == TabularType.Table
+                && (purge || (tabular.Dropped && tabular.SoftDeletionPayload is { } payload
+                    && JsonSerializer.Deserialize<Tasks.SoftDeletionPayload>(payload)?.DeletionKind == Tasks.SoftDeletionPayload.Purge));
+            if (purgeThis)
+            {
+                await purges.EnqueueAsync(tx, warehouse.Id, tabular.Id, tabular.Location, tabular.MetadataLocation, tabular.Metadata,
+                    [.. tabular.Namespace, tabular.Name], cancellationToken);
+            }
+
+            if (!tabular.Dropped)
+            {
+                var eventType = tabular.Type == TabularType.Table ? "dropTable" : "dropView";
+                await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, tabular.Id, tabular.Type, eventType,
+                    new TableIdentifier(tabular.Namespace, tabular.Name), data: null), cancellationToken);
+            }
+        }
+
+        await NamespaceRepository.DeleteSubtreeAsync(tx, subtree, cancellationToken);
+        foreach (var ns in subtree)
+        {
+            await OutboxRepository.AddAsync(tx, events.Namespace(warehouse, ns.Id, "dropNamespace", ns.Name, data: null), cancellationToken);
+        }
+
         await completion.CommitAsync(tx, default, cancellationToken);
         return default(Done);
     }

@@ -1,4 +1,6 @@
 using Lakekeeper.Catalog.Http;
+using Lakekeeper.Persistence.Catalog;
+using Lakekeeper.Persistence.Model;
 
 namespace Lakekeeper.Catalog.Services;
 
@@ -8,14 +10,21 @@ namespace Lakekeeper.Catalog.Services;
 /// <summary>A change or check that succeeded and has nothing to return.</summary>
 internal readonly record struct Done;
 
-/// <summary>A namespace and its properties.</summary>
-internal sealed record NamespaceDescription(IReadOnlyList<string> Levels, IReadOnlyDictionary<string, string> Properties);
+/// <summary>A namespace and its properties, and its id when known (Lakekeeper's <c>returnUuid</c>).</summary>
+internal sealed record NamespaceDescription(IReadOnlyList<string> Levels, IReadOnlyDictionary<string, string> Properties, NamespaceId? Id = null);
 
 /// <summary>A page of namespaces: up to one row more than the page, to tell whether another follows.</summary>
-internal sealed record NamespacePage(IReadOnlyList<(IReadOnlyList<string> Name, string Key)> Rows, Paging Paging);
+internal sealed record NamespacePage(IReadOnlyList<NamespaceListItem> Rows, Paging Paging);
 
 /// <summary>A page of table or view names in one namespace (up to one row more than the page).</summary>
-internal sealed record IdentifierPage(IReadOnlyList<string> Namespace, IReadOnlyList<(string Name, string Key)> Rows, Paging Paging);
+internal sealed record IdentifierPage(IReadOnlyList<string> Namespace, IReadOnlyList<TabularListItem> Rows, Paging Paging);
+
+/// <summary>
+/// Lakekeeper's listing extensions: <c>returnUuids</c> adds the ids (<c>namespace-uuids</c> or
+/// <c>table-uuids</c>), <c>returnProtectionStatus</c> the protection flags (<c>protection-status</c>),
+/// each an array in the order of the listed items.
+/// </summary>
+internal readonly record struct ListingExtras(bool Uuids, bool ProtectionStatus);
 
 /// <summary>What an update of namespace properties did.</summary>
 internal sealed record PropertiesUpdate(IReadOnlyCollection<string> Updated, IReadOnlyList<string> Removed, IReadOnlyList<string> Missing);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Lakekeeper.Authz;
 using Lakekeeper.Catalog.Delegation;
 using Lakekeeper.Catalog.Http;
+using Lakekeeper.Catalog.Tasks;
 using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Catalog;
@@ -30,13 +31,12 @@ internal sealed partial class TableService(
     CommitRunner commits,
     TableMetadataKind tableKind,
     StorageDelegation delegations,
+    TabularPurges purges,
     CatalogEvents events,
     TimeProvider time,
     Microsoft.Extensions.Options.IOptions<CatalogOptions> options,
     ILogger<TableService> logger)
 {
-    public const string PurgeQueue = "tabular_purge";
-
     public async Task<Result<IdentifierPage>> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
     {
         var ns = await namespaces.GetAsync(warehouse.Id, levels, cancellationToken);
@@ -289,8 +289,15 @@ internal sealed partial class TableService(
             createViaCommit: true, cancellationToken);
     }
 
+    /// <summary>
+    /// dropTable. A protected table needs <paramref name="force"/>. Under a soft delete profile the
+    /// table is only hidden (name and location stay reserved) and a <c>soft_deletion</c> task removes
+    /// it when the expiration comes (purging its files if <paramref name="purge"/>); <paramref name="force"/>
+    /// drops it at once instead. A hard drop removes the row now and queues the purge if asked.
+    /// </summary>
     public async Task<Result<Done>> DropAsync(
-        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool purge, Completion<Done> completion, CancellationToken cancellationToken)
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool purge, bool force, Completion<Done> completion,
+        CancellationToken cancellationToken)
     {
         var id = new TableIdentifier(levels, name);
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
@@ -306,31 +313,42 @@ internal sealed partial class TableService(
             return denied;
         }
 
-        await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken);
-        if (purge)
+        if (row.Protected && !force)
         {
-            // The files go in the background; the location stays reserved until they are gone.
-            await TaskRepository.EnqueueAsync(tx, PurgeQueue, warehouse.Id, row.Id.Value, row.Location,
-                JsonSerializer.Serialize(new PurgePayload(row.Location, MetadataFilesOutside(row))), null, cancellationToken);
+            return CatalogErrors.Protected("Table", id.ToString());
         }
 
+        await DropTabularAsync(tx, warehouse, row, [.. levels, name], purge, force, cancellationToken);
         await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, row.Id, TabularType.Table, "dropTable", id, data: null), cancellationToken);
         await completion.CommitAsync(tx, default, cancellationToken);
         return default(Done);
     }
 
     /// <summary>
-    /// Metadata files a purge of the table location would miss: with <c>write.metadata.path</c> they
-    /// live elsewhere. The current file and those in the metadata log are named explicitly.
+    /// The drop of a locked table or view row, by the warehouse's delete profile: soft (hidden, and
+    /// removed by a <c>soft_deletion</c> task at the expiration) unless <paramref name="force"/>; else
+    /// hard, with the purge of a table's files queued when <paramref name="purge"/>.
     /// </summary>
-    private IReadOnlyList<string> MetadataFilesOutside(TabularRow row)
+    internal async Task DropTabularAsync(
+        DbTransaction tx, WarehouseContext warehouse, TabularRow row, IReadOnlyList<string> name, bool purge, bool force, CancellationToken cancellationToken)
     {
-        var parsed = cache.Table(row.MetadataLocation, row.Metadata);
-        var files = parsed.IsSuccess
-            ? parsed.Value.MetadataLog.Select(e => e.MetadataFile).Append(row.MetadataLocation)
-            : [row.MetadataLocation];
-        var location = Storage.Locations.StorageLocation.Parse(row.Location);
-        return [.. files.Where(f => !Storage.Locations.StorageLocation.TryParse(f, out var file, out _) || !file.IsUnder(location)).Distinct(StringComparer.Ordinal)];
+        if (warehouse.DeleteProfile.Soft && !force)
+        {
+            await TabularRepository.SoftDeleteAsync(tx, row.Id, cancellationToken);
+            var kind = purge && row.Type == TabularType.Table ? SoftDeletionPayload.Purge : SoftDeletionPayload.Default;
+            await TaskRepository.EnqueueAsync(tx,
+                new NewTask(TaskQueues.SoftDeletion, warehouse.Id, row.Id.Value,
+                    JsonSerializer.Serialize(new SoftDeletionPayload(kind, TabularRepository.TypeName(row.Type))),
+                    time.GetUtcNow() + warehouse.DeleteProfile.Expiration, row.Type, name),
+                cancellationToken);
+            return;
+        }
+
+        await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken);
+        if (purge && row.Type == TabularType.Table)
+        {
+            await purges.EnqueueAsync(tx, warehouse.Id, row.Id, row.Location, row.MetadataLocation, row.Metadata, name, cancellationToken);
+        }
     }
 
     public async Task<Result<Done>> RenameAsync(WarehouseContext warehouse, ReadOnlyMemory<byte> body, Completion<Done> completion, CancellationToken cancellationToken)
@@ -380,7 +398,9 @@ internal sealed partial class TableService(
         if (await TabularRepository.RenameAsync(tx, row.Id, target.Id, destination.Name, cancellationToken) == TabularRenameOutcome.NameTaken)
         {
             var takenBy = await TabularRepository.NameTakenByAsync(tx, target.Id, destination.Name, cancellationToken);
-            return CatalogErrors.RenameTarget(source, destination, takenBy == TabularType.View);
+            return takenBy is { IsDropped: true }
+                ? CatalogErrors.NameReservedByDropped(destination, takenBy)
+                : CatalogErrors.RenameTarget(source, destination, takenBy?.Type == TabularType.View);
         }
 
         var eventType = type == TabularType.Table ? "renameTable" : "renameView";

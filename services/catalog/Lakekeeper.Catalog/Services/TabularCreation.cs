@@ -114,7 +114,7 @@ internal sealed class TabularCreation(
             await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
             if (await TabularRepository.NameTakenByAsync(tx, plan.Namespace.Id, plan.Id.Name, cancellationToken) is { } takenBy)
             {
-                return nameTaken(takenBy);
+                return Taken(plan.Id, takenBy, nameTaken);
             }
 
             if (await TabularStorage.ClaimAsync(tx, warehouse, plan.Location, null, plan.ExplicitLocation, cancellationToken) is { } overlap)
@@ -176,6 +176,10 @@ internal sealed class TabularCreation(
         }
 
         var takenBy = await TabularRepository.NameTakenByAsync(tx, row.NamespaceId, row.Name, cancellationToken);
-        return nameTaken(takenBy ?? row.Type);
+        return takenBy is null ? nameTaken(row.Type) : Taken(id, takenBy, nameTaken);
     }
+
+    /// <summary>The error for a taken name: by a live table or view, or by a dropped one that keeps it reserved.</summary>
+    internal static IcebergError Taken(TableIdentifier id, TabularNameHolder holder, Func<TabularType, IcebergError> nameTaken) =>
+        holder.IsDropped ? CatalogErrors.NameReservedByDropped(id, holder) : nameTaken(holder.Type);
 }

@@ -141,8 +141,9 @@ internal sealed class ViewService(
         return await commits.CommitAsync(viewKind, warehouse, change, completion, cancellationToken);
     }
 
+    /// <summary>dropView: as dropTable (protection, soft deletion, force), without a purge.</summary>
     public async Task<Result<Done>> DropAsync(
-        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, Completion<Done> completion, CancellationToken cancellationToken)
+        WarehouseContext warehouse, IReadOnlyList<string> levels, string name, bool force, Completion<Done> completion, CancellationToken cancellationToken)
     {
         var id = new TableIdentifier(levels, name);
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
@@ -158,7 +159,12 @@ internal sealed class ViewService(
             return denied;
         }
 
-        await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken);
+        if (row.Protected && !force)
+        {
+            return CatalogErrors.Protected("View", id.ToString());
+        }
+
+        await tables.DropTabularAsync(tx, warehouse, row, [.. levels, name], purge: false, force, cancellationToken);
         await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, row.Id, TabularType.View, "dropView", id, data: null), cancellationToken);
         await completion.CommitAsync(tx, default, cancellationToken);
         return default(Done);

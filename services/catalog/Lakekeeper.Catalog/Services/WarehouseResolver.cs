@@ -46,6 +46,9 @@ internal sealed record WarehouseContext(WarehouseId Id, ProjectId ProjectId, str
         ? null
         : IcebergError.BadRequest(
             $"Table format version {version} is not allowed in warehouse '{Name}' (allowed: {string.Join(", ", FormatVersions)}); its format version policy decides");
+
+    /// <summary>What dropping a table or view does here: hard, or soft with an expiration.</summary>
+    public DeleteProfile DeleteProfile { get; init; } = DeleteProfile.Hard;
 }
 
 /// <summary>
@@ -173,6 +176,7 @@ internal sealed class WarehouseResolver
             Version = record.Version,
             FormatVersions = record.FormatVersions,
             DefaultFormatVersion = record.EffectiveDefaultFormatVersion,
+            DeleteProfile = DeleteProfile.Parse(record.DeleteProfileJson),
         };
     }
 }
