@@ -48,6 +48,9 @@ public enum NamespaceMoveOutcome
 
     /// <summary>The destination lies inside the namespace itself.</summary>
     IntoItself,
+
+    /// <summary>The namespace is protected and the move did not say force.</summary>
+    Protected,
 }
 
 /// <summary>A page row of a namespace listing: the name, its key (for paging), the id and the protection flag.</summary>
@@ -248,11 +251,16 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
     /// (its parent is the namespace named by all levels but the last; one level: the warehouse root). The caller holds the row lock.
     /// </summary>
     public static async Task<NamespaceMoveOutcome> MoveAsync(
-        DbTransaction tx, NamespaceRecord ns, IReadOnlyList<string> destination, CancellationToken cancellationToken)
+        DbTransaction tx, NamespaceRecord ns, IReadOnlyList<string> destination, bool force, CancellationToken cancellationToken)
     {
-        if (NameKey.Of(destination) == NameKey.Of(ns.Name) && destination.SequenceEqual(ns.Name, StringComparer.Ordinal))
+        if (destination.SequenceEqual(ns.Name, StringComparer.Ordinal))
         {
             return NamespaceMoveOutcome.Unchanged;
+        }
+
+        if (ns.Protected && !force)
+        {
+            return NamespaceMoveOutcome.Protected;
         }
 
         await using (var children = tx.Command("SELECT EXISTS (SELECT 1 FROM namespace WHERE parent_id = $1)", ns.Id.Value))

@@ -2,6 +2,7 @@ using Lakekeeper.Authz;
 using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Management.WebConsole;
 using Lakekeeper.Management.Identity;
+using Lakekeeper.Management.Lifecycle;
 using Lakekeeper.Persistence;
 using Lakekeeper.Security;
 using Lakekeeper.Storage;
@@ -33,6 +34,7 @@ public static class ManagementRegistration
         services.AddManagementOpenApi();
         services.AddValidatedOptions<ConsoleOptions>(builder.Configuration, ConsoleOptions.Section);
         services.AddSingleton<ConsoleAssets>();
+        services.AddLifecycleManagement();
         return builder;
     }
 
@@ -50,6 +52,8 @@ public static class ManagementRegistration
         management.MapRolesApi();
         management.MapStatisticsApi();
         management.MapActionsApi();
+        management.MapLifecycleApi();
+        management.MapTasksApi();
         endpoints.MapApiDocs();
         endpoints.MapConsole();
         return endpoints;
