@@ -68,7 +68,11 @@ public sealed class PurgeTests(CommitsAppFixture fixture) : IClassFixture<Commit
         var root = Directory.CreateTempSubdirectory("lakekeeper-purge-").FullName;
         try
         {
-            var settings = new Dictionary<string, string?> { ["Storage:AllowedFileRoots:1"] = root, ["Log:Level"] = "Critical" };
+            // One purge worker, so that holding it keeps the purge under test waiting.
+            var settings = new Dictionary<string, string?>
+            {
+                ["Storage:AllowedFileRoots:1"] = root, ["Log:Level"] = "Critical", ["TASK_TABULAR_PURGE_WORKERS"] = "1",
+            };
             var folder = Path.Combine(root, "wh");
             string connectionString;
             string prefix;
