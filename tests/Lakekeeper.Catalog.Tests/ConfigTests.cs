@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Lakekeeper.Catalog.Tests.Support;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +31,49 @@ public sealed class ConfigTests(CatalogAppFixture fixture) : IClassFixture<Catal
 
         var otherProject = await _http.GetAsync("/catalog/v1/config?warehouse=" + Uri.EscapeDataString(Guid.NewGuid() + "/demo"));
         ErrorAssert.Is(otherProject, 404, "NoSuchWarehouseException");
+    }
+
+    [Fact]
+    public async Task Config_takes_the_project_from_x_project_id_as_management_calls_do()
+    {
+        var client = fixture.App.Client;
+        using var project = await client.PostAsJsonAsync("/management/v1/project", new Dictionary<string, string> { ["project-name"] = "other" });
+        Assert.True(project.IsSuccessStatusCode, await project.Content.ReadAsStringAsync());
+        var projectId = JsonDocument.Parse(await project.Content.ReadAsStringAsync()).RootElement.GetProperty("project-id").GetString()!;
+        var folder = Path.Combine(fixture.App.WarehouseRoot, "other-demo");
+        Directory.CreateDirectory(folder);
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/management/v1/warehouse")
+        {
+            Content = JsonContent.Create(new Dictionary<string, object>
+            {
+                ["warehouse-name"] = "demo",
+                ["storage-profile"] = new Dictionary<string, string> { ["type"] = "file", ["root"] = folder },
+            }),
+        };
+        create.Headers.Add("x-project-id", projectId);
+        using var created = await client.SendAsync(create);
+        var createdBody = await created.Content.ReadAsStringAsync();
+        Assert.True(created.IsSuccessStatusCode, createdBody);
+        var otherPrefix = JsonDocument.Parse(createdBody).RootElement.GetProperty("warehouse-id").GetString();
+        Assert.NotEqual(fixture.Prefix, otherPrefix);
+
+        async Task<HttpReply> ConfigAsync(string? header)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/catalog/v1/config?warehouse=demo");
+            if (header is not null)
+            {
+                request.Headers.TryAddWithoutValidation("x-project-id", header);
+            }
+
+            using var response = await client.SendAsync(request);
+            return new HttpReply((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(), response.Headers, response.Content.Headers);
+        }
+
+        Assert.Equal(otherPrefix, (await ConfigAsync(projectId)).Json.GetProperty("overrides").GetProperty("prefix").GetString());
+        Assert.Equal(fixture.Prefix, (await ConfigAsync(null)).Json.GetProperty("overrides").GetProperty("prefix").GetString());
+        Assert.Equal(fixture.Prefix, (await ConfigAsync(Guid.Empty.ToString())).Json.GetProperty("overrides").GetProperty("prefix").GetString());
+        ErrorAssert.Is(await ConfigAsync(Guid.NewGuid().ToString()), 404, "NoSuchWarehouseException");
+        ErrorAssert.Contains(await ConfigAsync("not-a-project"), 400, "BadRequestException", "x-project-id");
     }
 
     [Theory]
