@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Lakekeeper.Catalog.Tests.Support;
-using Lakekeeper.Testing;
 
 namespace Lakekeeper.Catalog.Tests;
 

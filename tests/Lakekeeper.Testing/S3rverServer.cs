@@ -101,10 +101,43 @@ public sealed class S3rverServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP): the kernel still accepts connections, but no request is answered,
+    /// as with a hung storage service. <see cref="ResumeAsync"/> lets it go on.
+    /// </summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a paused server go on (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })
+            ?? throw new InvalidOperationException("could not run kill");
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} failed with exit code {kill.ExitCode}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
         {
+            // A paused server cannot read its stdin: let it go on first (harmless when running).
+            if (!_process.HasExited)
+            {
+                try
+                {
+                    await ResumeAsync();
+                }
+                catch (InvalidOperationException)
+                {
+                    // It exited meanwhile.
+                }
+            }
+
             // Closing stdin asks the script to stop; kill if it does not within the deadline.
             _process.StandardInput.Close();
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
