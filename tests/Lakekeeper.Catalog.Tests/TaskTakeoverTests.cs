@@ -121,11 +121,21 @@ public sealed class TaskTakeoverTests
 
         await using var second = await ServiceProcess.StartAsync("standalone", FreePort.Next(), settings);
         using var http2 = new HttpClient { BaseAddress = second.BaseAddress };
-        var details = JsonDocument.Parse(await Eventually.ReturnsAsync(async () =>
+        var last = string.Empty;
+        JsonElement details;
+        try
         {
-            var reply = await SendAsync(http2, HttpMethod.Get, $"/management/v1/warehouse/{warehouse}/task/by-id/{taskId}");
-            return reply.Json.GetProperty("status").GetString() == "SUCCESS" ? reply.Json.GetRawText() : null;
-        }, TimeSpan.FromSeconds(90), "the second process to take the purge over and finish it")).RootElement;
+            details = JsonDocument.Parse(await Eventually.ReturnsAsync(async () =>
+            {
+                var reply = await SendAsync(http2, HttpMethod.Get, $"/management/v1/warehouse/{warehouse}/task/by-id/{taskId}");
+                last = reply.Json.GetRawText();
+                return reply.Json.GetProperty("status").GetString() == "SUCCESS" ? last : null;
+            }, TimeSpan.FromSeconds(90), "the second process to take the purge over and finish it")).RootElement;
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} The task: {last}\nThe second process said:\n{second.Output}", ex);
+        }
 
         // Taken over, not restarted from scratch by chance: a second attempt, picked up only after the
         // dead worker's heartbeat had expired, and the first attempt logged as abandoned.
@@ -137,6 +147,11 @@ public sealed class TaskTakeoverTests
         Assert.Contains("taken over", abandoned.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(tableId, details.GetProperty("entity").GetProperty("table-id").GetString());
         Assert.False(await HasObjectsAsync(s3, tablePrefix), "the purge emptied the table's prefix");
+
+        // One task, listed once, however many attempts it took.
+        var listed = await SendAsync(http2, HttpMethod.Post, $"/management/v1/warehouse/{warehouse}/task/list", "{}");
+        var only = Assert.Single(listed.Json.GetProperty("tasks").EnumerateArray(), t => t.GetProperty("task-id").GetString() == taskId);
+        Assert.Equal("SUCCESS", only.GetProperty("status").GetString());
     }
 
     private static async Task<bool> HasObjectsAsync(S3rverServer s3, string prefix)

@@ -230,8 +230,9 @@ public sealed class TaskRepository(NpgsqlDataSource dataSource)
 
         if (previousStatus != "scheduled")
         {
-            // The worker of the previous attempt stopped sending heartbeats (it died or hung): that attempt failed.
-            await using var abandoned = tx.Command(LogFromTask, taskId, previousAttempt, "failed",
+            // The worker of the previous attempt stopped sending heartbeats (it died or hung): that attempt failed,
+            // and the task goes on (logged as 'retrying', an attempt's failure, never the task's final outcome).
+            await using var abandoned = tx.Command(LogFromTask, taskId, previousAttempt, "retrying",
                 $"No heartbeat since {previousHeartbeat:O} (timeout {timeoutSeconds:0} s): the worker stopped; the task was taken over");
             await abandoned.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -441,10 +442,14 @@ public sealed class TaskRepository(NpgsqlDataSource dataSource)
         string? message;
         await using (var command = Sql.Command(dataSource,
             $"""
-            SELECT {ActiveColumns}, payload::text, execution_details::text, NULL::text FROM task WHERE task_id = $1 AND {where}
-            UNION ALL
-            SELECT {FinishedColumns}, coalesce(payload, jsonb_build_object())::text, execution_details::text, message FROM task_log
-            WHERE task_id = $1 AND {where} AND outcome IN ('success', 'failed', 'cancelled')
+            SELECT * FROM (
+                SELECT {ActiveColumns}, payload::text, execution_details::text, NULL::text FROM task WHERE task_id = $1 AND {where}
+                UNION ALL
+                SELECT {FinishedColumns}, coalesce(payload, jsonb_build_object())::text, execution_details::text, message FROM task_log
+                WHERE task_id = $1 AND {where} AND outcome IN ('success', 'failed', 'cancelled')
+            ) x
+            -- The latest attempt: the active row, else the final outcome.
+            ORDER BY 10 DESC
             LIMIT 1
             """, [.. parameters]))
         {
