@@ -26,10 +26,21 @@ internal static class TasksApi
     public static void MapTasksApi(this RouteGroupBuilder management)
     {
         var warehouse = management.MapGroup("/warehouse/{warehouse_id:guid}").WithTags("tasks");
-        warehouse.MapGet("/task-queue/{queue_name}/config", GetWarehouseQueueConfig).WithName("get_task_queue_config")
-            .WithSummary("The configuration of a warehouse's task queue (soft_deletion or tabular_purge)");
-        warehouse.MapPost("/task-queue/{queue_name}/config", SetWarehouseQueueConfig).Accepts<SetTaskQueueConfigRequest>("application/json")
-            .WithName("set_task_queue_config").WithSummary("Replace the configuration of a warehouse's task queue");
+        // One route per queue as Lakekeeper publishes them (its operation ids); the parametrised route
+        // answers any other queue name with a 404 that names the queues there are.
+        foreach (var queue in TaskQueues.WarehouseQueues)
+        {
+            warehouse.MapGet($"/task-queue/{queue}/config", (HttpContext c, LifecycleHttp h, TaskRepository t, [FromRoute(Name = "warehouse_id")] Guid w) =>
+                    GetWarehouseQueueConfig(c, h, t, w, queue))
+                .WithName($"get_task_queue_config_{queue}").WithSummary($"The configuration of the warehouse's {queue} queue");
+            warehouse.MapPost($"/task-queue/{queue}/config", (HttpContext c, LifecycleHttp h, TaskRepository t, AuditLog a, [FromRoute(Name = "warehouse_id")] Guid w) =>
+                    SetWarehouseQueueConfig(c, h, t, a, w, queue))
+                .Accepts<SetTaskQueueConfigRequest>("application/json")
+                .WithName($"set_task_queue_config_{queue}").WithSummary($"Replace the configuration of the warehouse's {queue} queue");
+        }
+
+        warehouse.MapGet("/task-queue/{queue_name}/config", GetWarehouseQueueConfig).ExcludeFromDescription();
+        warehouse.MapPost("/task-queue/{queue_name}/config", SetWarehouseQueueConfig).ExcludeFromDescription();
         warehouse.MapPost("/task/list", ListWarehouseTasks).Accepts<ListTasksRequest>("application/json").WithName("list_tasks")
             .WithSummary("List a warehouse's active and finished tasks, newest first");
         warehouse.MapGet("/task/by-id/{task_id:guid}", GetWarehouseTask).WithName("get_task_details")
@@ -38,10 +49,17 @@ internal static class TasksApi
             .WithSummary("Cancel, stop, run now or run at a time: up to 100 tasks, all or none");
 
         var project = management.MapGroup("/project").WithTags("tasks");
-        project.MapGet("/task-queue/{queue_name}/config", GetProjectQueueConfig).WithName("get_project_task_queue_config")
-            .WithSummary("The configuration of a project's task queue (task_log_cleanup)");
-        project.MapPost("/task-queue/{queue_name}/config", SetProjectQueueConfig).Accepts<SetTaskQueueConfigRequest>("application/json")
-            .WithName("set_project_task_queue_config").WithSummary("Replace the configuration of a project's task queue");
+        foreach (var queue in TaskQueues.ProjectQueues)
+        {
+            project.MapGet($"/task-queue/{queue}/config", (HttpContext c, LifecycleHttp h, TaskRepository t) => GetProjectQueueConfig(c, h, t, queue))
+                .WithName($"get_project_task_queue_config_{queue}").WithSummary($"The configuration of the project's {queue} queue");
+            project.MapPost($"/task-queue/{queue}/config", (HttpContext c, LifecycleHttp h, TaskRepository t, AuditLog a) => SetProjectQueueConfig(c, h, t, a, queue))
+                .Accepts<SetTaskQueueConfigRequest>("application/json")
+                .WithName($"set_project_task_queue_config_{queue}").WithSummary($"Replace the configuration of the project's {queue} queue");
+        }
+
+        project.MapGet("/task-queue/{queue_name}/config", GetProjectQueueConfig).ExcludeFromDescription();
+        project.MapPost("/task-queue/{queue_name}/config", SetProjectQueueConfig).ExcludeFromDescription();
         project.MapPost("/task/list", ListProjectTasks).Accepts<ListTasksRequest>("application/json").WithName("list_project_tasks")
             .WithSummary("List a project's own active and finished tasks, newest first");
         project.MapGet("/task/by-id/{task_id:guid}", GetProjectTask).WithName("get_project_task_details")
