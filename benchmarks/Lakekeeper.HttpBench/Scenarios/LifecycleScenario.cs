@@ -49,13 +49,22 @@ internal sealed class LifecycleScenario : IScenario
             await ListAsync(client, path, cancellationToken);
         }
 
+        // The floor on this machine at this moment: a small management GET, alternated with the listing.
         var first = new LatencyHistogram();
+        var floor = new LatencyHistogram();
         for (var i = 0; i < Repeats; i++)
         {
             first.Record(await TimedAsync(() => ListAsync(client, path, cancellationToken)));
+            floor.Record(await TimedAsync(async () =>
+            {
+                using var response = await client.GetAsync("/management/v1/info", cancellationToken);
+                response.EnsureSuccessStatusCode();
+                await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            }));
         }
 
         Report($"first page (100 of {Dropped:N0}), {Repeats} sequential requests", first);
+        Console.WriteLine($"  reference, GET /management/v1/info alternated with it: p50 {LoadResult.Ms(floor.Percentile(50))}   p90 {LoadResult.Ms(floor.Percentile(90))}");
 
         var walk = new LatencyHistogram();
         var walked = 0;
