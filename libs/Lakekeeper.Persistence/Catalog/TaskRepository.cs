@@ -374,7 +374,7 @@ public sealed class TaskRepository(NpgsqlDataSource dataSource)
         await using var command = Sql.Command(dataSource,
             """
             INSERT INTO task (task_id, queue, project_id, payload, scheduled_for)
-            SELECT gen_random_uuid(), $1, p.project_id, '{}', now() FROM project p
+            SELECT gen_random_uuid(), $1, p.project_id, '{}', now() + interval '1 day' FROM project p
             WHERE NOT EXISTS (SELECT 1 FROM task t WHERE t.queue = $1 AND t.project_id = p.project_id)
             ON CONFLICT DO NOTHING
             """, TaskQueues.TaskLogCleanup);

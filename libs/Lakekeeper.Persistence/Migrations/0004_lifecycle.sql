@@ -81,12 +81,13 @@ CREATE TRIGGER task_project
     BEFORE INSERT ON task
     FOR EACH ROW WHEN (NEW.project_id IS NULL AND NEW.warehouse_id IS NOT NULL) EXECUTE FUNCTION task_project();
 
--- Every project has its task_log_cleanup task from the moment it exists (the workers' maintenance
--- step re-creates one that went missing, e.g. after a cancel through task/control).
+-- Every project has its task_log_cleanup task from the moment it exists, first due a day later (a
+-- new project has no log to clean); the workers' maintenance step re-creates one that went missing,
+-- e.g. after a cancel through task/control.
 CREATE FUNCTION project_log_cleanup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO task (task_id, queue, project_id, payload, scheduled_for)
-    VALUES (gen_random_uuid(), 'task_log_cleanup', NEW.project_id, '{}', now())
+    VALUES (gen_random_uuid(), 'task_log_cleanup', NEW.project_id, '{}', now() + interval '1 day')
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
@@ -94,5 +95,5 @@ END $$;
 CREATE TRIGGER project_log_cleanup AFTER INSERT ON project FOR EACH ROW EXECUTE FUNCTION project_log_cleanup();
 
 INSERT INTO task (task_id, queue, project_id, payload, scheduled_for)
-SELECT gen_random_uuid(), 'task_log_cleanup', p.project_id, '{}', now() FROM project p
+SELECT gen_random_uuid(), 'task_log_cleanup', p.project_id, '{}', now() + interval '1 day' FROM project p
 ON CONFLICT DO NOTHING;
