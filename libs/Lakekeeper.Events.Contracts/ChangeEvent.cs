@@ -39,6 +39,14 @@ public sealed record ChangeEvent(
 {
     /// <summary>The object's full name: the namespace levels, then the table or view name.</summary>
     public IReadOnlyList<string> FullName => Name is null ? Namespace : [.. Namespace, Name];
+
+    /// <summary>The object type as the outbox stores it and the events API names it: <c>namespace</c>, <c>table</c> or <c>view</c>.</summary>
+    public string ObjectTypeName => ObjectType switch
+    {
+        ChangeObjectType.Table => "table",
+        ChangeObjectType.View => "view",
+        _ => "namespace",
+    };
 }
 
 /// <summary>

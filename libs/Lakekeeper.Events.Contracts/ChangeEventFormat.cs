@@ -75,6 +75,9 @@ public static class ChangeEventFormat
     /// <summary>The event in structured mode: one JSON object (what NATS carries and the outbox stores).</summary>
     public static ReadOnlyMemory<byte> Encode(CloudEvent cloudEvent) => Formatter.EncodeStructuredModeMessage(cloudEvent, out _);
 
+    /// <summary>The change as a structured-mode event in text, as the outbox stores it.</summary>
+    public static string ToJson(ChangeEvent change, Uri source) => System.Text.Encoding.UTF8.GetString(Encode(ToCloudEvent(change, source)).Span);
+
     /// <summary>Reads a structured-mode event written by <see cref="Encode"/>.</summary>
     public static CloudEvent Decode(ReadOnlyMemory<byte> structured) =>
         Formatter.DecodeStructuredModeMessage(structured, new ContentType(ContentType), Extensions);

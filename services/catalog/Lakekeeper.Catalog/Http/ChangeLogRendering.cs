@@ -57,7 +57,12 @@ internal static class ChangeLogRendering
         {
             w.WriteStringArray("namespace", entry.ObjectName);
             w.WriteString("namespace-uuid", entry.ObjectId.ToString());
-            CopyFields(w, data, operation == "create-namespace" ? ["properties"] : ["updates", "removals"]);
+            CopyFields(w, data, operation switch
+            {
+                "create-namespace" => ["properties"],
+                "x-move-namespace" => ["source", "destination"],
+                _ => ["updates", "removals"],
+            });
             return;
         }
 

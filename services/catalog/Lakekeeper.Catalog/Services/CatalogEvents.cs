@@ -1,4 +1,3 @@
-using System.Text;
 using Lakekeeper.Events;
 using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence.Catalog;
@@ -43,13 +42,7 @@ internal sealed class CatalogEvents(IHttpContextAccessor http, AccessGuard acces
         var requestId = http.HttpContext?.TraceIdentifier;
         var change = new ChangeEvent(Guid.CreateVersion7(), time.GetUtcNow(), eventType, warehouse.Id.Value, objectType, objectId, levels, name,
             requestId, Actor, data is { Length: > 0 } ? data : null, numEvents, sequenceNumber);
-        var json = Encoding.UTF8.GetString(ChangeEventFormat.Encode(ChangeEventFormat.ToCloudEvent(change, Source)).Span);
-        var type = objectType switch
-        {
-            ChangeObjectType.Table => "table",
-            ChangeObjectType.View => "view",
-            _ => "namespace",
-        };
-        return new OutboxEvent(change.Id, change.Time, warehouse.Id, eventType, type, objectId, change.FullName, requestId, json);
+        return new OutboxEvent(change.Id, change.Time, warehouse.Id, eventType, change.ObjectTypeName, objectId, change.FullName, requestId,
+            ChangeEventFormat.ToJson(change, Source));
     }
 }

@@ -36,6 +36,10 @@ internal sealed class ChangeLogService(ChangeLogRepository changeLog, AccessGuar
         ["updateView"] = "update-view",
         ["dropView"] = "drop-view",
         ["renameView"] = "rename-view",
+
+        // Not in the proposal: custom operations, named with its "x-" prefix (docs/events.md).
+        ["undropTabulars"] = "x-undrop-tabulars",
+        ["moveNamespace"] = "x-move-namespace",
     };
 
     private static readonly Dictionary<string, string> EventTypes = OperationTypes.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);

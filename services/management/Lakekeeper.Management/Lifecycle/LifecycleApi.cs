@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Lakekeeper.Authz;
 using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Catalog;
@@ -111,7 +110,7 @@ internal static class LifecycleApi
     }
 
     private static async Task<Results<NoContent, ApiErrorResult>> Undrop(
-        HttpContext context, LifecycleHttp http, NpgsqlDataSource dataSource, AuditLog audit,
+        HttpContext context, LifecycleHttp http, NpgsqlDataSource dataSource, LifecycleEvents events, AuditLog audit,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId)
     {
         var (body, error) = await LifecycleHttp.ReadAsync(context.Request, LifecycleJson.Default.UndropTabularsRequest);
@@ -181,12 +180,9 @@ internal static class LifecycleApi
                 $"of warehouse {warehouseId} (never dropped, already undropped or expired, or of another type): nothing was undropped");
         }
 
-        foreach (var tabular in undropped)
+        for (var i = 0; i < undropped.Count; i++)
         {
-            // Lakekeeper's event: one undropTabulars per table or view.
-            await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "undropTabulars", tabular.Id,
-                JsonSerializer.Serialize(new { @namespace = tabular.Namespace, name = tabular.Name, data = new { type = TypeName(tabular.Type) } })),
-                context.RequestAborted);
+            await OutboxRepository.AddAsync(tx, events.Undropped(warehouse.Id, undropped[i], i, undropped.Count), context.RequestAborted);
         }
 
         await tx.CommitAsync(context.RequestAborted);
@@ -298,7 +294,7 @@ internal static class LifecycleApi
     }
 
     private static async Task<Results<Ok<MoveNamespaceResponse>, ApiErrorResult>> MoveNamespace(
-        HttpContext context, LifecycleHttp http, NpgsqlDataSource dataSource, AuditLog audit,
+        HttpContext context, LifecycleHttp http, NpgsqlDataSource dataSource, LifecycleEvents events, AuditLog audit,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromRoute(Name = "namespace_id")] Guid namespaceId)
     {
         var (body, error) = await LifecycleHttp.ReadAsync(context.Request, LifecycleJson.Default.MoveNamespaceRequest);
@@ -384,8 +380,7 @@ internal static class LifecycleApi
                 return LifecycleErrors.BadRequest("destination lies inside the namespace itself");
         }
 
-        await OutboxRepository.AddAsync(tx, new OutboxEvent(Guid.CreateVersion7(), warehouse.Id, "moveNamespace", null,
-            JsonSerializer.Serialize(new { @namespace = destination, source = ns.Name, namespaceId })), context.RequestAborted);
+        await OutboxRepository.AddAsync(tx, events.NamespaceMoved(warehouse.Id, ns.Id, ns.Name, destination), context.RequestAborted);
         await tx.CommitAsync(context.RequestAborted);
         audit.Change(http.CurrentCaller, "move-namespace", $"namespace:{namespaceId}", string.Join('.', destination));
         return TypedResults.Ok(new MoveNamespaceResponse(destination, namespaceId, parent?.Value));

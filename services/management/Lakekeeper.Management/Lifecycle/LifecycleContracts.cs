@@ -153,4 +153,5 @@ internal sealed class Rfc3339Converter : JsonConverter<DateTimeOffset?>
 [JsonSerializable(typeof(GetTaskDetailsResponse))]
 [JsonSerializable(typeof(GetProjectTaskDetailsResponse))]
 [JsonSerializable(typeof(ControlTasksRequest))]
+[JsonSerializable(typeof(MoveData))]
 internal sealed partial class LifecycleJson : JsonSerializerContext;

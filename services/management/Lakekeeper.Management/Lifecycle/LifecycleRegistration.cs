@@ -13,6 +13,7 @@ internal static class LifecycleRegistration
     public static IServiceCollection AddLifecycleManagement(this IServiceCollection services)
     {
         services.AddSingleton<LifecycleHttp>();
+        services.AddSingleton<LifecycleEvents>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, LifecycleJson.Default);
