@@ -63,7 +63,11 @@ public sealed class NamespaceMoveTests(LifecycleAppFixture fixture) : IClassFixt
         Assert.Equal(JsonValueKind.Null, root.Json.GetProperty("parent-namespace-id").ValueKind);
         Assert.Empty((await catalog.SendAsync(HttpMethod.Get, catalog.Url("namespaces?parent=mv_parent"))).Json.GetProperty("namespaces").EnumerateArray());
         Assert.Equal(table.Uuid, (await catalog.LoadOkAsync("mv_d", "t")).Uuid);
-        Assert.Contains(await catalog.OutboxAsync(), e => e.Type == "moveNamespace");
+        // Each move that changed something wrote one moveNamespace (the retry none), naming the namespace by its new name.
+        Assert.Equal(3L, await catalog.CountAsync("SELECT count(*) FROM event_outbox WHERE event_type = 'moveNamespace' AND object_id = $1::uuid", id));
+        Assert.Equal(1L, await catalog.CountAsync(
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'moveNamespace' AND object_id = $1::uuid AND object_type = 'namespace' AND object_name = ARRAY['mv_d'] " +
+            "AND (event::jsonb)->'data' = '{\"source\":[\"mv_parent\",\"mv_c\"],\"destination\":[\"mv_d\"]}'::jsonb", id));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lakekeeper.Catalog.Tests.Support;
+using Lakekeeper.Events;
 using Lakekeeper.Testing;
 
 namespace Lakekeeper.Catalog.Tests;
@@ -65,6 +66,81 @@ public sealed class SoftDeletionTests(LifecycleAppFixture fixture) : IClassFixtu
 
         // Live again: commits work.
         Assert.Equal(200, (await catalog.CommitAsync("sd_undrop", "t", CommitsCatalog.AppendBody(after, CommitsCatalog.NextSnapshotId()))).Status);
+    }
+
+    /// <summary>Runs <paramref name="action"/> and returns its reply and the outbox rows it added.</summary>
+    private static async Task<(Reply Reply, IReadOnlyList<(string Type, Guid? Tabular)> Events)> EventsOfAsync(
+        CommitsCatalog catalog, Func<Task<Reply>> action, int expectedStatus)
+    {
+        var before = (await catalog.OutboxAsync()).Count;
+        var reply = await action();
+        Assert.True(reply.Status == expectedStatus, $"expected {expectedStatus}, got {reply}");
+        return (reply, (await catalog.OutboxAsync()).Skip(before).ToList());
+    }
+
+    [Fact]
+    public async Task Undrop_writes_one_undropTabulars_event_per_tabular_in_its_own_transaction()
+    {
+        var catalog = fixture.Soft;
+        var table = await catalog.CreateTableOkAsync("sd_events", "t");
+        var view = await catalog.CreateViewOkAsync("sd_events", "v");
+        var (tableId, viewId) = (Guid.Parse(table.Uuid), Guid.Parse(view.Uuid));
+        Assert.Equal([("dropTable", tableId)], (await EventsOfAsync(catalog, () => catalog.DropTableAsync("sd_events", "t", purge: false), 204)).Events);
+        Assert.Equal([("dropView", viewId)],
+            (await EventsOfAsync(catalog, () => catalog.SendAsync(HttpMethod.Delete, catalog.ViewUrl("sd_events", "v")), 204)).Events);
+
+        // A refused undrop (one target is not dropped) undrops nothing and writes no event.
+        Assert.Empty((await EventsOfAsync(catalog, () => catalog.UndropAsync(("table", table.Uuid), ("table", Guid.NewGuid().ToString())), 404)).Events);
+
+        var (undrop, events) = await EventsOfAsync(catalog, () => catalog.UndropAsync(("table", table.Uuid), ("view", view.Uuid)), 204);
+
+        Assert.Equal(new (string, Guid?)[] { ("undropTabulars", tableId), ("undropTabulars", viewId) }.Order(), events.Order());
+        // Written by the transaction that made them live again (the one that last wrote their rows).
+        Assert.Equal(2L, await catalog.CountAsync(
+            "SELECT count(*) FROM event_outbox e JOIN tabular t ON t.tabular_id = e.object_id AND t.deleted_at IS NULL " +
+            "WHERE e.event_type = 'undropTabulars' AND e.object_id = ANY($1) AND xid(e.xid) = t.xmin", new[] { tableId, viewId }));
+
+        // The CloudEvents: one per object, numbered within the request, with its request id.
+        var requestId = Assert.Single(undrop.Headers.GetValues("X-Request-Id"));
+        var cloudEvents = new List<CloudNative.CloudEvents.CloudEvent>();
+        await using (var connection = await catalog.OpenDatabaseAsync())
+        await using (var command = CommitsCatalog.Command(connection,
+            "SELECT event FROM event_outbox WHERE event_type = 'undropTabulars' AND object_id = ANY($1) ORDER BY seq", new[] { tableId, viewId }))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                cloudEvents.Add(ChangeEventFormat.Decode(System.Text.Encoding.UTF8.GetBytes(reader.GetString(0))));
+            }
+        }
+
+        Assert.Equal(2, cloudEvents.Count);
+        Assert.All(cloudEvents, e =>
+        {
+            Assert.Equal("undropTabulars", e.Type);
+            Assert.Equal(requestId, e[ChangeEventFormat.TraceId]);
+            Assert.Equal(2, e[ChangeEventFormat.NumEvents]);
+            Assert.Equal("sd_events", e[ChangeEventFormat.Namespace]);
+            Assert.Equal(catalog.Prefix, e[ChangeEventFormat.WarehouseId]);
+            Assert.Null(e.Data);
+        });
+        Assert.Equal([0, 1], cloudEvents.Select(e => (int)e[ChangeEventFormat.SequenceNumber]!).Order());
+        var byId = cloudEvents.ToDictionary(e => (string)e[ChangeEventFormat.TabularId]!);
+        Assert.Equal(("table", "t"), ((string?)byId[table.Uuid][ChangeEventFormat.TabularType], (string?)byId[table.Uuid][ChangeEventFormat.Name]));
+        Assert.Equal(("view", "v"), ((string?)byId[view.Uuid][ChangeEventFormat.TabularType], (string?)byId[view.Uuid][ChangeEventFormat.Name]));
+
+        // The events API lists them under the custom operation type (once older transactions are done).
+        var listed = await Eventually.ReturnsAsync(async () =>
+        {
+            var reply = await catalog.SendAsync(HttpMethod.Post, catalog.Url("events"),
+                """{"operation-types":["x-undrop-tabulars"],"catalog-objects-by-name":[["sd_events"]]}""");
+            Assert.True(reply.Status == 200, reply.ToString());
+            var found = reply.Json.GetProperty("events").EnumerateArray().Select(e => e.Clone()).ToList();
+            return found.Count == 2 ? found : null;
+        }, Deadline, "two x-undrop-tabulars events in the events API");
+        Assert.All(listed, e => Assert.Equal("x-undrop-tabulars", e.GetProperty("operation").GetProperty("operation-type").GetString()));
+        Assert.Equal(new[] { table.Uuid, view.Uuid }.Order(),
+            listed.Select(e => e.GetProperty("operation").TryGetProperty("table-uuid", out var t) ? t.GetString() : e.GetProperty("operation").GetProperty("view-uuid").GetString()).Order());
     }
 
     [Fact]
