@@ -5,14 +5,12 @@ namespace Lakekeeper.Persistence.Model;
 /// <summary>
 /// What dropping a table or view does in a warehouse, as stored in <c>warehouse.delete_profile</c>:
 /// <c>{"type":"hard"}</c> (gone at once) or <c>{"type":"soft","expiration-seconds":N}</c> (hidden,
-/// undroppable, and removed for real once <see cref="Expiration"/> has passed).
+/// undroppable, and removed for real once <see cref="Expiration"/> has passed). The management API
+/// validates and writes it (<c>DeleteProfiles</c>); the catalog reads it here.
 /// </summary>
 public sealed record DeleteProfile(bool Soft, TimeSpan Expiration)
 {
     public static readonly DeleteProfile Hard = new(false, TimeSpan.Zero);
-
-    /// <summary>Longest soft-delete expiration accepted: ten years.</summary>
-    public const long MaxExpirationSeconds = 10L * 366 * 24 * 3600;
 
     public static DeleteProfile SoftAfter(long expirationSeconds) => new(true, TimeSpan.FromSeconds(expirationSeconds));
 
@@ -27,8 +25,4 @@ public sealed record DeleteProfile(bool Soft, TimeSpan Expiration)
             ? SoftAfter(value)
             : Hard;
     }
-
-    public string ToJson() => Soft
-        ? $$"""{"type":"soft","expiration-seconds":{{(long)Expiration.TotalSeconds}}}"""
-        : """{"type":"hard"}""";
 }

@@ -53,7 +53,7 @@ internal static class LifecycleApi
             .WithSummary("Move or rename a namespace without child namespaces, also to the warehouse root");
     }
 
-    private static async Task<Results<Ok<ListDeletedTabularsResponse>, ApiErrorResult>> ListDeleted(
+    private static async Task<Results<Ok<ListDeletedTabularsResponse>, ApiError>> ListDeleted(
         HttpContext context, LifecycleHttp http, DeletedTabularRepository deleted, NamespaceRepository namespaces,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromQuery] string? namespaceId, [FromQuery] string? pageToken, [FromQuery] string? pageSize)
     {
@@ -109,7 +109,7 @@ internal static class LifecycleApi
             next));
     }
 
-    private static async Task<Results<NoContent, ApiErrorResult>> Undrop(
+    private static async Task<Results<NoContent, ApiError>> Undrop(
         HttpContext context, LifecycleHttp http, NpgsqlDataSource dataSource, LifecycleEvents events, AuditLog audit,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId)
     {
@@ -133,7 +133,8 @@ internal static class LifecycleApi
         for (var i = 0; i < targets.Count; i++)
         {
             var target = targets[i];
-            if (target?.Id is not { } id)
+            // A missing id reads as the nil UUID, which names no table or view.
+            if (target is not { Id: var id } || id == Guid.Empty)
             {
                 return LifecycleErrors.BadRequest($"targets[{i}].id is required");
             }
@@ -190,7 +191,7 @@ internal static class LifecycleApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<ProtectionResponse>, ApiErrorResult>> GetNamespaceProtection(
+    private static async Task<Results<Ok<ProtectionResponse>, ApiError>> GetNamespaceProtection(
         HttpContext context, LifecycleHttp http, NamespaceRepository namespaces,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromRoute(Name = "namespace_id")] Guid namespaceId)
     {
@@ -211,7 +212,7 @@ internal static class LifecycleApi
             : LifecycleErrors.NoSuchNamespace(namespaceId);
     }
 
-    private static async Task<Results<Ok<ProtectionResponse>, ApiErrorResult>> SetNamespaceProtection(
+    private static async Task<Results<Ok<ProtectionResponse>, ApiError>> SetNamespaceProtection(
         HttpContext context, LifecycleHttp http, NamespaceRepository namespaces, AuditLog audit,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromRoute(Name = "namespace_id")] Guid namespaceId)
     {
@@ -238,7 +239,7 @@ internal static class LifecycleApi
         return state is { } s ? TypedResults.Ok(new ProtectionResponse(s.Protected, s.UpdatedAt)) : LifecycleErrors.NoSuchNamespace(namespaceId);
     }
 
-    private static async Task<Results<Ok<ProtectionResponse>, ApiErrorResult>> GetTabularProtection(
+    private static async Task<Results<Ok<ProtectionResponse>, ApiError>> GetTabularProtection(
         HttpContext context, LifecycleHttp http, TabularRepository tabulars, Guid warehouseId, Guid id, TabularType type)
     {
         var (warehouse, denied) = await http.WarehouseAsync(warehouseId, Relations.CanGetMetadata, context.RequestAborted);
@@ -257,7 +258,7 @@ internal static class LifecycleApi
             : LifecycleErrors.NoSuchTabular(type, id);
     }
 
-    private static async Task<Results<Ok<ProtectionResponse>, ApiErrorResult>> SetTabularProtection(
+    private static async Task<Results<Ok<ProtectionResponse>, ApiError>> SetTabularProtection(
         HttpContext context, LifecycleHttp http, TabularRepository tabulars, AuditLog audit, Guid warehouseId, Guid id, TabularType type)
     {
         var (body, error) = await ReadProtectionAsync(context);
@@ -282,7 +283,7 @@ internal static class LifecycleApi
         return state is { } s ? TypedResults.Ok(new ProtectionResponse(s.Protected, s.UpdatedAt)) : LifecycleErrors.NoSuchTabular(type, id);
     }
 
-    private static async Task<(bool? Value, ApiErrorResult? Error)> ReadProtectionAsync(HttpContext context)
+    private static async Task<(bool? Value, ApiError? Error)> ReadProtectionAsync(HttpContext context)
     {
         var (body, error) = await LifecycleHttp.ReadAsync(context.Request, LifecycleJson.Default.SetProtectionRequest);
         if (body is null)
@@ -293,7 +294,7 @@ internal static class LifecycleApi
         return body.Protected is { } value ? (value, null) : (null, LifecycleErrors.BadRequest("protected is required (true or false)"));
     }
 
-    private static async Task<Results<Ok<MoveNamespaceResponse>, ApiErrorResult>> MoveNamespace(
+    private static async Task<Results<Ok<MoveNamespaceResponse>, ApiError>> MoveNamespace(
         HttpContext context, LifecycleHttp http, NpgsqlDataSource dataSource, LifecycleEvents events, AuditLog audit,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromRoute(Name = "namespace_id")] Guid namespaceId)
     {

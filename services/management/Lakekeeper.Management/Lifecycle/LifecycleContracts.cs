@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -18,17 +19,10 @@ internal sealed record DeletedTabularResponse(
 internal sealed record ListDeletedTabularsResponse(IReadOnlyList<DeletedTabularResponse> Tabulars, string? NextPageToken);
 
 [Description("Tables and views to undrop: all of them, or none when one cannot be.")]
-internal sealed record UndropTabularsRequest(IReadOnlyList<TabularIdentUuid?>? Targets);
-
-[Description("A table or view by id: {\"type\":\"table\"|\"view\",\"id\":…}.")]
-internal sealed record TabularIdentUuid(string? Type, Guid? Id);
-
-internal sealed record SetProtectionRequest(bool? Protected);
-
-internal sealed record ProtectionResponse(bool Protected, [property: JsonPropertyName("updated_at")] DateTimeOffset? UpdatedAt);
+internal sealed record UndropTabularsRequest([property: Required] IReadOnlyList<TabularIdentUuid?>? Targets);
 
 [Description("Move or rename a namespace: destination is its full new path (one level: to the warehouse root).")]
-internal sealed record MoveNamespaceRequest(IReadOnlyList<string?>? Destination, bool? Force);
+internal sealed record MoveNamespaceRequest([property: Required] IReadOnlyList<string?>? Destination, bool? Force);
 
 internal sealed record MoveNamespaceResponse(IReadOnlyList<string> Namespace, Guid NamespaceId, Guid? ParentNamespaceId);
 

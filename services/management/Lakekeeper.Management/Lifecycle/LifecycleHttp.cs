@@ -12,45 +12,28 @@ using Microsoft.AspNetCore.Http;
 
 namespace Lakekeeper.Management.Lifecycle;
 
-/// <summary>
-/// An error of the management API as a typed result, in the one error contract
-/// (<c>{"error":{message,type,code}}</c>), so that handlers can return <c>Results&lt;Ok&lt;T&gt;, ApiErrorResult&gt;</c>.
-/// </summary>
-internal sealed class ApiErrorResult(ErrorResponse error) : IResult, IStatusCodeHttpResult
-{
-    public ErrorResponse Error { get; } = error;
-
-    public int? StatusCode => Error.Code;
-
-    public Task ExecuteAsync(HttpContext httpContext) => Error.WriteAsync(httpContext);
-
-    public static implicit operator ApiErrorResult(ErrorResponse error) => new(error);
-
-    public override string ToString() => $"{Error.Code} {Error.Type}: {Error.Message}";
-}
-
 /// <summary>The errors of these endpoints, in the words clients see.</summary>
 internal static class LifecycleErrors
 {
-    public static ApiErrorResult Of(int code, string type, string message) => new(new ErrorResponse(code, type, message));
+    public static ApiError Of(int code, string type, string message) => new(new ErrorResponse(code, type, message));
 
-    public static ApiErrorResult BadRequest(string message) => new(ErrorResponse.BadRequest(message));
+    public static ApiError BadRequest(string message) => new(ErrorResponse.BadRequest(message));
 
-    public static ApiErrorResult NoSuchWarehouse(Guid id) => Of(404, "NoSuchWarehouseException", $"Warehouse does not exist: {id}");
+    public static ApiError NoSuchWarehouse(Guid id) => Of(404, "NoSuchWarehouseException", $"Warehouse does not exist: {id}");
 
-    public static ApiErrorResult NoSuchProject(Guid id) => Of(404, "NoSuchProjectException", $"Project does not exist: {id}");
+    public static ApiError NoSuchProject(Guid id) => Of(404, "NoSuchProjectException", $"Project does not exist: {id}");
 
-    public static ApiErrorResult NoSuchNamespace(Guid id) => Of(404, "NoSuchNamespaceException", $"Namespace does not exist: {id}");
+    public static ApiError NoSuchNamespace(Guid id) => Of(404, "NoSuchNamespaceException", $"Namespace does not exist: {id}");
 
-    public static ApiErrorResult NoSuchTabular(TabularType type, Guid id) => type == TabularType.View
+    public static ApiError NoSuchTabular(TabularType type, Guid id) => type == TabularType.View
         ? Of(404, "NoSuchViewException", $"View does not exist: {id}")
         : Of(404, "NoSuchTableException", $"Table does not exist: {id}");
 
-    public static ApiErrorResult NoSuchTask(Guid id) => Of(404, "NoSuchTaskException", $"Task does not exist: {id}");
+    public static ApiError NoSuchTask(Guid id) => Of(404, "NoSuchTaskException", $"Task does not exist: {id}");
 
-    public static ApiErrorResult Forbidden(string action) => Of(403, "ForbiddenException", "Forbidden: " + action);
+    public static ApiError Forbidden(string action) => Of(403, "ForbiddenException", "Forbidden: " + action);
 
-    public static ApiErrorResult Conflict(string type, string message) => Of(409, type, message);
+    public static ApiError Conflict(string type, string message) => Of(409, type, message);
 }
 
 /// <summary>What the lifecycle and task endpoints share: bodies, paging, the caller, the warehouse or project, authorization.</summary>
@@ -67,7 +50,7 @@ internal sealed class LifecycleHttp(IAuthorizer authorizer, ICallerAccessor call
     /// The body as <typeparamref name="T"/>, or a 400 that names what is wrong and where
     /// (<c>$.targets[0].id</c>) without echoing values.
     /// </summary>
-    public static async Task<(T? Value, ApiErrorResult? Error)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type)
+    public static async Task<(T? Value, ApiError? Error)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type)
         where T : class
     {
         try
@@ -106,7 +89,7 @@ internal sealed class LifecycleHttp(IAuthorizer authorizer, ICallerAccessor call
     }
 
     /// <summary>pageSize (1 to 1000, default 100) and the page token (opaque).</summary>
-    public static ApiErrorResult? Paging(string? pageSizeText, string? pageToken, out int pageSize, out string? after)
+    public static ApiError? Paging(string? pageSizeText, string? pageToken, out int pageSize, out string? after)
     {
         pageSize = PageTokens.DefaultPageSize;
         after = null;
@@ -144,7 +127,7 @@ internal sealed class LifecycleHttp(IAuthorizer authorizer, ICallerAccessor call
     /// The warehouse, when it exists and the caller may do <paramref name="action"/> on it; a caller
     /// who may not even see it gets 404, one who may see it but not act 403.
     /// </summary>
-    public async Task<(WarehouseRecord? Warehouse, ApiErrorResult? Error)> WarehouseAsync(Guid id, string action, CancellationToken cancellationToken)
+    public async Task<(WarehouseRecord? Warehouse, ApiError? Error)> WarehouseAsync(Guid id, string action, CancellationToken cancellationToken)
     {
         var warehouse = await warehouses.GetAsync(new WarehouseId(id), cancellationToken);
         if (warehouse is null)
@@ -157,7 +140,7 @@ internal sealed class LifecycleHttp(IAuthorizer authorizer, ICallerAccessor call
     }
 
     /// <summary>The project of <c>x-project-id</c> (else the default project), when it exists and the caller may do <paramref name="action"/> on it.</summary>
-    public async Task<(ProjectId? Project, ApiErrorResult? Error)> ProjectAsync(HttpContext context, string action, CancellationToken cancellationToken)
+    public async Task<(ProjectId? Project, ApiError? Error)> ProjectAsync(HttpContext context, string action, CancellationToken cancellationToken)
     {
         if (!ProjectsApi.TryCurrent(context, out var project))
         {
@@ -174,7 +157,7 @@ internal sealed class LifecycleHttp(IAuthorizer authorizer, ICallerAccessor call
     }
 
     /// <returns>Null when allowed; otherwise 403 when the caller may see the object, else <paramref name="notFound"/>.</returns>
-    public async Task<ApiErrorResult?> RequireAsync(AuthzObject target, string action, Func<ApiErrorResult> notFound, CancellationToken cancellationToken)
+    public async Task<ApiError?> RequireAsync(AuthzObject target, string action, Func<ApiError> notFound, CancellationToken cancellationToken)
     {
         if (await authorizer.CheckAsync(Caller, target, action, cancellationToken))
         {

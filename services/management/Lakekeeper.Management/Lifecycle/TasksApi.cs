@@ -70,7 +70,7 @@ internal static class TasksApi
 
     // ---- Queue configuration ----
 
-    private static async Task<Results<Ok<GetTaskQueueConfigResponse>, ApiErrorResult>> GetWarehouseQueueConfig(
+    private static async Task<Results<Ok<GetTaskQueueConfigResponse>, ApiError>> GetWarehouseQueueConfig(
         HttpContext context, LifecycleHttp http, TaskRepository tasks, [FromRoute(Name = "warehouse_id")] Guid warehouseId,
         [FromRoute(Name = "queue_name")] string queueName)
     {
@@ -83,7 +83,7 @@ internal static class TasksApi
         return warehouse is null ? denied! : TypedResults.Ok(await ConfigAsync(tasks, queueName, TaskScope.OfWarehouse(warehouse.ProjectId, warehouse.Id), context));
     }
 
-    private static async Task<Results<NoContent, ApiErrorResult>> SetWarehouseQueueConfig(
+    private static async Task<Results<NoContent, ApiError>> SetWarehouseQueueConfig(
         HttpContext context, LifecycleHttp http, TaskRepository tasks, AuditLog audit, [FromRoute(Name = "warehouse_id")] Guid warehouseId,
         [FromRoute(Name = "queue_name")] string queueName)
     {
@@ -110,7 +110,7 @@ internal static class TasksApi
         return stored ? TypedResults.NoContent() : LifecycleErrors.NoSuchWarehouse(warehouseId);
     }
 
-    private static async Task<Results<Ok<GetTaskQueueConfigResponse>, ApiErrorResult>> GetProjectQueueConfig(
+    private static async Task<Results<Ok<GetTaskQueueConfigResponse>, ApiError>> GetProjectQueueConfig(
         HttpContext context, LifecycleHttp http, TaskRepository tasks, [FromRoute(Name = "queue_name")] string queueName)
     {
         if (UnknownQueue(queueName, TaskQueues.ProjectQueues, "project") is { } unknown)
@@ -122,7 +122,7 @@ internal static class TasksApi
         return project is not { } p ? denied! : TypedResults.Ok(await ConfigAsync(tasks, queueName, TaskScope.OfProject(p), context));
     }
 
-    private static async Task<Results<NoContent, ApiErrorResult>> SetProjectQueueConfig(
+    private static async Task<Results<NoContent, ApiError>> SetProjectQueueConfig(
         HttpContext context, LifecycleHttp http, TaskRepository tasks, AuditLog audit, [FromRoute(Name = "queue_name")] string queueName)
     {
         if (UnknownQueue(queueName, TaskQueues.ProjectQueues, "project") is { } unknown)
@@ -147,7 +147,7 @@ internal static class TasksApi
         return stored ? TypedResults.NoContent() : LifecycleErrors.NoSuchProject(p.Value);
     }
 
-    private static ApiErrorResult? UnknownQueue(string queue, IReadOnlyList<string> known, string scope) => known.Contains(queue, StringComparer.Ordinal)
+    private static ApiError? UnknownQueue(string queue, IReadOnlyList<string> known, string scope) => known.Contains(queue, StringComparer.Ordinal)
         ? null
         : LifecycleErrors.Of(404, "NoSuchTaskQueueException",
             $"Task queue does not exist at {scope} level: {queue} (the {scope} queues are {string.Join(", ", known)})");
@@ -160,7 +160,7 @@ internal static class TasksApi
     }
 
     /// <summary>The new configuration, checked field by field for the queue it is for.</summary>
-    private static async Task<((string Config, long? MaxSeconds)? Value, ApiErrorResult? Error)> ReadConfigAsync(HttpContext context, string queue)
+    private static async Task<((string Config, long? MaxSeconds)? Value, ApiError? Error)> ReadConfigAsync(HttpContext context, string queue)
     {
         var (body, error) = await LifecycleHttp.ReadAsync(context.Request, LifecycleJson.Default.SetTaskQueueConfigRequest);
         if (body is null)
@@ -223,7 +223,7 @@ internal static class TasksApi
 
     // ---- Listing ----
 
-    private static async Task<Results<Ok<ListTasksResponse>, ApiErrorResult>> ListWarehouseTasks(
+    private static async Task<Results<Ok<ListTasksResponse>, ApiError>> ListWarehouseTasks(
         HttpContext context, LifecycleHttp http, TaskRepository tasks, [FromRoute(Name = "warehouse_id")] Guid warehouseId)
     {
         var (request, error) = await ReadListAsync(context, warehouseLevel: true);
@@ -244,7 +244,7 @@ internal static class TasksApi
         return TypedResults.Ok(new ListTasksResponse([.. page.Select(WarehouseInfo)], NextToken(rows, page, size)));
     }
 
-    private static async Task<Results<Ok<ListProjectTasksResponse>, ApiErrorResult>> ListProjectTasks(
+    private static async Task<Results<Ok<ListProjectTasksResponse>, ApiError>> ListProjectTasks(
         HttpContext context, LifecycleHttp http, TaskRepository tasks)
     {
         var (request, error) = await ReadListAsync(context, warehouseLevel: false);
@@ -268,7 +268,7 @@ internal static class TasksApi
     private static string? NextToken(IReadOnlyList<TaskInfo> rows, List<TaskInfo> page, int size) =>
         rows.Count > size ? LifecycleHttp.Token(page[^1].CreatedAt, page[^1].TaskId) : null;
 
-    private static async Task<((TaskListFilter Filter, TaskPagePosition? After, int Size)? Value, ApiErrorResult? Error)> ReadListAsync(
+    private static async Task<((TaskListFilter Filter, TaskPagePosition? After, int Size)? Value, ApiError? Error)> ReadListAsync(
         HttpContext context, bool warehouseLevel)
     {
         var (body, error) = await LifecycleHttp.ReadAsync(context.Request, LifecycleJson.Default.ListTasksRequest);
@@ -376,7 +376,7 @@ internal static class TasksApi
 
     // ---- Details ----
 
-    private static async Task<Results<Ok<GetTaskDetailsResponse>, ApiErrorResult>> GetWarehouseTask(
+    private static async Task<Results<Ok<GetTaskDetailsResponse>, ApiError>> GetWarehouseTask(
         HttpContext context, LifecycleHttp http, TaskRepository tasks, [FromRoute(Name = "warehouse_id")] Guid warehouseId,
         [FromRoute(Name = "task_id")] Guid taskId, [FromQuery] string? numAttempts)
     {
@@ -404,7 +404,7 @@ internal static class TasksApi
             Json(details.PayloadJson)!.Value, Json(details.ExecutionDetailsJson), details.Message, [.. details.Attempts.Select(Attempt)]));
     }
 
-    private static async Task<Results<Ok<GetProjectTaskDetailsResponse>, ApiErrorResult>> GetProjectTask(
+    private static async Task<Results<Ok<GetProjectTaskDetailsResponse>, ApiError>> GetProjectTask(
         HttpContext context, LifecycleHttp http, TaskRepository tasks, [FromRoute(Name = "task_id")] Guid taskId, [FromQuery] string? numAttempts)
     {
         if (Attempts(numAttempts, out var attempts) is { } invalid)
@@ -431,7 +431,7 @@ internal static class TasksApi
             [.. details.Attempts.Select(Attempt)]));
     }
 
-    private static ApiErrorResult? Attempts(string? text, out int attempts)
+    private static ApiError? Attempts(string? text, out int attempts)
     {
         attempts = DefaultAttempts;
         if (string.IsNullOrEmpty(text))
@@ -446,7 +446,7 @@ internal static class TasksApi
 
     // ---- Control ----
 
-    private static async Task<Results<NoContent, ApiErrorResult>> ControlWarehouseTasks(
+    private static async Task<Results<NoContent, ApiError>> ControlWarehouseTasks(
         HttpContext context, LifecycleHttp http, TaskRepository tasks, AuditLog audit, [FromRoute(Name = "warehouse_id")] Guid warehouseId)
     {
         var (request, error) = await ReadControlAsync(context);
@@ -467,7 +467,7 @@ internal static class TasksApi
         return refused is null ? TypedResults.NoContent() : Refusal(refused, $"warehouse {warehouseId}");
     }
 
-    private static async Task<Results<NoContent, ApiErrorResult>> ControlProjectTasks(
+    private static async Task<Results<NoContent, ApiError>> ControlProjectTasks(
         HttpContext context, LifecycleHttp http, TaskRepository tasks, AuditLog audit)
     {
         var (request, error) = await ReadControlAsync(context);
@@ -488,11 +488,11 @@ internal static class TasksApi
         return refused is null ? TypedResults.NoContent() : Refusal(refused, $"project {p}");
     }
 
-    private static ApiErrorResult Refusal(TaskControlRefusal refused, string scope) => refused.FinishedAs is { } outcome
+    private static ApiError Refusal(TaskControlRefusal refused, string scope) => refused.FinishedAs is { } outcome
         ? LifecycleErrors.Conflict("TaskFinishedException", $"Task {refused.TaskId} already finished ({outcome}): nothing was changed")
         : LifecycleErrors.Of(404, "NoSuchTaskException", $"Task does not exist in {scope}: {refused.TaskId} (nothing was changed)");
 
-    private static async Task<((TaskControlAction Action, DateTimeOffset? RunAt, IReadOnlyList<Guid> Ids)? Value, ApiErrorResult? Error)> ReadControlAsync(
+    private static async Task<((TaskControlAction Action, DateTimeOffset? RunAt, IReadOnlyList<Guid> Ids)? Value, ApiError? Error)> ReadControlAsync(
         HttpContext context)
     {
         var (body, error) = await LifecycleHttp.ReadAsync(context.Request, LifecycleJson.Default.ControlTasksRequest);
