@@ -26,6 +26,8 @@ public sealed class TaskTakeoverTests
         // A frozen S3 must hold the first worker for the whole test, not time out into a retry.
         ["LAKEKEEPER__STORAGE__REQUESTTIMEOUTSECONDS"] = "600",
         ["LAKEKEEPER__STORAGE__MAXRETRIES"] = "0",
+        // s3rver listens on loopback, which main's SSRF guard refuses unless the operator allows it.
+        ["LAKEKEEPER__STORAGE__ALLOWED_S3_ENDPOINTS"] = "127.0.0.1:*",
     };
 
     private static async Task<(int Status, JsonElement Json)> SendAsync(HttpClient http, HttpMethod method, string url, object? body = null)
