@@ -168,7 +168,7 @@ public abstract class ConsoleFlowTests<TDeployment>(TDeployment deployment) : IC
 
         await tab.GotoAsync($"/ui/warehouses/{warehouseId}/deleted");
         await tab.ExpectHeadingAsync("Deleted tables and views");
-        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "analytics.orders" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "analytics.orders", Exact = true })).ToBeVisibleAsync();
         await page.GetByLabel("Select analytics.orders").CheckAsync();
         await tab.CheckAsync("15-deleted");
         await page.GetByRole(AriaRole.Button, new() { Name = "Undrop selected" }).ClickAsync();
