@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Lakekeeper.Testing;
@@ -24,16 +23,7 @@ internal sealed class AuthScenario : IScenario
         var rsa = new OidcClient("bench-rs256", "RS256");
         var ec = new OidcClient("bench-es256", "ES256");
         await using var idp = await OidcProvider.StartAsync([rsa, ec]);
-        var postgres = await PostgresServer.StartDedicatedAsync(durable: true);
-        var database = await postgres.CreateDatabaseAsync();
-        var warehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-bench-").FullName;
-        var common = new Dictionary<string, string>
-        {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = database,
-            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = warehouseRoot,
-            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
-        };
+        var (database, warehouseRoot, common) = await BenchSetUp.StartAsync();
 
         await using var anonymous = await ServiceProcess.StartAsync("standalone", FreePort.Next(), common);
         await using var authenticated = await ServiceProcess.StartAsync("standalone", FreePort.Next(), new Dictionary<string, string>(common)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Lakekeeper.Testing;
@@ -31,16 +30,7 @@ internal sealed class CatalogScenario : IScenario
     public async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         Console.WriteLine(Machine.Describe());
-        var postgres = await PostgresServer.StartDedicatedAsync(durable: true);
-        var database = await postgres.CreateDatabaseAsync();
-        var warehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-bench-").FullName;
-        var common = new Dictionary<string, string>
-        {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = database,
-            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = warehouseRoot,
-            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
-        };
+        var (database, warehouseRoot, common) = await BenchSetUp.StartAsync();
 
         await using var standalone = await ServiceProcess.StartAsync("standalone", FreePort.Next(), common);
         using var setup = new HttpClient { BaseAddress = standalone.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };

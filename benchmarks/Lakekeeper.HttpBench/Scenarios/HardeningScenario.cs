@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Lakekeeper.Testing;
@@ -26,16 +25,7 @@ internal sealed class HardeningScenario : IScenario
     public async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         Console.WriteLine(Machine.Describe());
-        var postgres = await PostgresServer.StartDedicatedAsync(durable: true);
-        var database = await postgres.CreateDatabaseAsync();
-        var warehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-bench-").FullName;
-        var common = new Dictionary<string, string>
-        {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = database,
-            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = warehouseRoot,
-            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
-        };
+        var (database, warehouseRoot, common) = await BenchSetUp.StartAsync();
 
         await using var host = await ServiceProcess.StartAsync("standalone", FreePort.Next(), common);
         using var setup = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Lakekeeper.Testing;
@@ -33,16 +32,7 @@ internal sealed class ManagementScenario : IScenario
     public async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         Console.WriteLine(Machine.Describe());
-        var postgres = await PostgresServer.StartDedicatedAsync(durable: true);
-        var database = await postgres.CreateDatabaseAsync();
-        var warehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-bench-").FullName;
-        var common = new Dictionary<string, string>
-        {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = database,
-            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = warehouseRoot,
-            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
-        };
+        var (database, warehouseRoot, common) = await BenchSetUp.StartAsync();
 
         await using var counting = await ServiceProcess.StartAsync("standalone", FreePort.Next(),
             new Dictionary<string, string>(common) { ["LAKEKEEPER__ENDPOINT_STAT_FLUSH_INTERVAL"] = "1s" });

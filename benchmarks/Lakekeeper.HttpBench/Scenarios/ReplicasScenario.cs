@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Lakekeeper.Testing;
 
@@ -25,16 +24,7 @@ internal sealed class ReplicasScenario : IScenario
     public async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         Console.WriteLine(Machine.Describe());
-        var postgres = await PostgresServer.StartDedicatedAsync(durable: true);
-        var database = await postgres.CreateDatabaseAsync();
-        var warehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-bench-").FullName;
-        var common = new Dictionary<string, string>
-        {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = database,
-            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = warehouseRoot,
-            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
-        };
+        var (database, warehouseRoot, common) = await BenchSetUp.StartAsync();
 
         string prefix;
         await using (var standalone = await ServiceProcess.StartAsync("standalone", FreePort.Next(), common))
