@@ -17,6 +17,7 @@ internal static class BenchSetUp
             ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = warehouseRoot,
             ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
+            ["LAKEKEEPER__STORAGE__ALLOWED_S3_ENDPOINTS"] = "127.0.0.1:*",
         };
         return (database, warehouseRoot, settings);
     }
