@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Lakekeeper.Testing;
 
@@ -23,16 +22,9 @@ internal sealed class SigningScenario : IScenario
     public async Task<int> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         Console.WriteLine(Machine.Describe());
-        var postgres = await PostgresServer.StartDedicatedAsync(durable: true);
-        var database = await postgres.CreateDatabaseAsync();
+        var (_, _, common) = await BenchSetUp.StartAsync();
         await using var s3 = await S3rverServer.StartAsync();
         await using var sts = await FakeStsServer.StartAsync(new Dictionary<string, string> { [S3rverServer.AccessKeyId] = S3rverServer.SecretAccessKey });
-        var common = new Dictionary<string, string>
-        {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = database,
-            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
-        };
 
         // Set-up through a standalone host, then the microservices on the same database.
         string signingPrefix, vendingPrefix;
