@@ -1,7 +1,7 @@
 using Lakekeeper.HttpBench;
 using Lakekeeper.HttpBench.Scenarios;
 
-IScenario[] scenarios = [new GatewayScenario(), new CatalogScenario(), new AuthScenario(), new SigningScenario(), new ManagementScenario(), new ReplicasScenario(), new FloorServerScenario(), new GetScenario(), new HardeningScenario(), new LifecycleScenario()];
+IScenario[] scenarios = [new GatewayScenario(), new CatalogScenario(), new AuthScenario(), new AuthzScenario(), new SigningScenario(), new ManagementScenario(), new ReplicasScenario(), new FloorServerScenario(), new GetScenario(), new HardeningScenario(), new LifecycleScenario()];
 
 BenchOptions? options;
 try
@@ -31,6 +31,7 @@ if (options is null || scenario is null)
     Console.WriteLine("get:            --url <url>");
     Console.WriteLine("catalog:        (no extra options; builds on the Release hosts)");
     Console.WriteLine("auth:           (no extra options; builds on the Release hosts; needs npm ci --prefix tests/node)");
+    Console.WriteLine("authz:          (no extra options; builds on the Release hosts; needs npm ci --prefix tests/node)");
     Console.WriteLine("signing:        (no extra options; needs npm s3rver and Debian's python3-botocore for the fake STS)");
     Console.WriteLine("management:     (no extra options; builds on the Release hosts)");
     Console.WriteLine("lifecycle:      (no extra options; builds on the Release hosts)");

@@ -47,11 +47,30 @@ public sealed class CheckCacheTests
         Assert.Equal(1, inner.Checks);
 
         inner.Answer = false;
-        Assert.False(await cache.CheckAsync(Alice, Table, Relations.CanDrop));
+        Assert.False(await cache.CheckAsync(Alice, Table, Relations.CanReadData));
         Assert.False(await cache.CheckAsync(new Principal("bob"), Table, Relations.CanGetMetadata));
         Assert.Equal(3, inner.Checks);
-        Assert.False(await cache.CheckAsync(Alice, Table, Relations.CanDrop));
+        Assert.False(await cache.CheckAsync(Alice, Table, Relations.CanReadData));
         Assert.Equal(3, inner.Checks);
+    }
+
+    [Theory]
+    [InlineData(Relations.CanCommit)]
+    [InlineData(Relations.CanDrop)]
+    [InlineData(Relations.CanWriteData)]
+    [InlineData(Relations.CanCreateTable)]
+    [InlineData("can_grant_select")]
+    public async Task Actions_that_change_something_are_always_asked(string action)
+    {
+        // A revoke made through another process must stop writes at once, not after the time to live.
+        var inner = new ScriptedAuthorizer();
+        var cache = new CheckCache(inner, TimeSpan.FromMinutes(1));
+
+        Assert.True(await cache.CheckAsync(Alice, Table, action));
+        inner.Answer = false;
+
+        Assert.False(await cache.CheckAsync(Alice, Table, action));
+        Assert.Equal(2, inner.Checks);
     }
 
     [Fact]

@@ -80,7 +80,8 @@ public abstract class ConsoleDeployment : IAsyncLifetime
             common["LAKEKEEPER__OPENID_PROVIDER_URI"] = Idp.IssuerText;
             common["LAKEKEEPER__OPENID_AUDIENCE"] = OidcProvider.DefaultAudience;
             common["LAKEKEEPER__UI__OPENID_CLIENT_ID"] = UiClientId;
-            // Interim, as the end-to-end tests (docs/authz.md): builtin needs ownership tuples the catalog does not write yet.
+            // The login tests are about logging in; allowall keeps the pages the same as without a provider (the
+            // permissions page included). Builtin enforcement is tested end to end in Lakekeeper.EndToEnd.Tests (AuthorizationTests).
             common["LAKEKEEPER__AUTHZ_BACKEND"] = "allowall";
         }
 

@@ -36,7 +36,9 @@ public abstract partial class IcebergJsTests<TTopology>
             },
         }))
         {
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+            var body = await created.Content.ReadAsStringAsync();
+            Assert.True(created.IsSuccessStatusCode, body);
+            await topology.GrantEngineAsync(JsonDocument.Parse(body).RootElement.GetProperty("warehouse-id").GetString()!);
         }
 
         var observed = await RunSigningScenarioAsync(new Uri(topology.BaseAddress, "/catalog"), warehouse, suffix, await topology.Idp.GetTokenAsync(Topology.Engine));

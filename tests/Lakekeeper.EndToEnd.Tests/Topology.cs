@@ -18,6 +18,9 @@ public abstract class Topology : IAsyncLifetime
     /// <summary>An engine (Spark, iceberg-js, …) with its own client-credentials identity.</summary>
     public static readonly OidcClient Engine = new("engine", "ES256");
 
+    /// <summary>A user who holds nothing until the admin grants it.</summary>
+    public static readonly OidcClient Bob = new("bob", "RS256", new Dictionary<string, object> { ["name"] = "Bob Reader" });
+
     private readonly List<ServiceProcess> _processes = [];
 
     public OidcProvider Idp { get; private set; } = null!;
@@ -28,8 +31,14 @@ public abstract class Topology : IAsyncLifetime
 
     public string WarehouseRoot { get; private set; } = null!;
 
-    /// <summary>The deployment's database.</summary>
+    /// <summary>The deployment's database (tests read ids the API does not show, like namespace ids).</summary>
     public string ConnectionString { get; private set; } = null!;
+
+    /// <summary>The settings every service of the deployment shares.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; private set; } = null!;
+
+    /// <summary>The id of the warehouse <c>demo</c>.</summary>
+    public string WarehouseId { get; private set; } = null!;
 
     public IReadOnlyList<ServiceProcess> Processes => _processes;
 
@@ -37,7 +46,7 @@ public abstract class Topology : IAsyncLifetime
     {
         var postgres = await PostgresServer.SharedAsync();
         WarehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-e2e-").FullName;
-        Idp = await OidcProvider.StartAsync([Admin, Engine]);
+        Idp = await OidcProvider.StartAsync([Admin, Engine, Bob]);
         ConnectionString = await postgres.CreateDatabaseAsync();
         var common = new Dictionary<string, string>
         {
@@ -47,10 +56,12 @@ public abstract class Topology : IAsyncLifetime
             ["LAKEKEEPER__STORAGE__ALLOWED_S3_ENDPOINTS"] = "127.0.0.1:*",
             ["LAKEKEEPER__OPENID_PROVIDER_URI"] = Idp.IssuerText,
             ["LAKEKEEPER__OPENID_AUDIENCE"] = OidcProvider.DefaultAudience,
-            // Until the catalog writes ownership and hierarchy tuples, an identity provider alone would
-            // select builtin and deny everything (docs/authz.md, "Interim").
-            ["LAKEKEEPER__AUTHZ_BACKEND"] = "allowall",
+            // A loaded CI machine can take seconds for the authz service's first calls (store and model load).
+            ["LAKEKEEPER__AUTHZ__TIMEOUTMS"] = "30000",
         };
+        // With an identity provider the builtin authorizer decides (the default): the bootstrapping admin
+        // owns what it creates, every other user holds only what is granted.
+        Settings = common;
         BaseAddress = await StartAsync(common);
         Client = new HttpClient { BaseAddress = BaseAddress };
         Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await Idp.GetTokenAsync(Admin));
@@ -89,7 +100,22 @@ public abstract class Topology : IAsyncLifetime
             ["storage-profile"] = new Dictionary<string, object> { ["type"] = "file", ["root"] = root },
         });
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync() + ProcessOutputs());
-        Assert.NotNull(JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("warehouse-id").GetString());
+        WarehouseId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("warehouse-id").GetString()!;
+
+        await GrantEngineAsync(WarehouseId);
+    }
+
+    /// <summary>
+    /// The engine works in a warehouse as a data engineer would: its owner (the admin, who created it)
+    /// grants it create and modify there (the builtin authorizer decides).
+    /// </summary>
+    public async Task GrantEngineAsync(string warehouseId)
+    {
+        using var granted = await Client.PostAsJsonAsync($"/management/v1/permissions/warehouse/{warehouseId}/assignments", new Dictionary<string, object>
+        {
+            ["writes"] = new[] { new { type = "create", user = "oidc~" + Engine.Id }, new { type = "modify", user = "oidc~" + Engine.Id } },
+        });
+        Assert.True(granted.IsSuccessStatusCode, await granted.Content.ReadAsStringAsync() + ProcessOutputs());
     }
 
     private string ProcessOutputs() => string.Concat(_processes.Select(p => $"\n--- {p.Name}:\n{p.Output}"));
@@ -164,6 +190,9 @@ public class MicroservicesTopology : Topology
         await Task.WhenAll(grpcPorts.Select(grpc => StartReplicaAsync("authz", new Dictionary<string, string>
         {
             ["LAKEKEEPER__SERVER__INTERNALPORT"] = grpc.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The builtin engine keeps its tuples in the deployment's database (the services' outbox writes there).
+            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = common["LAKEKEEPER__DATABASE__CONNECTIONSTRING"],
+            ["LAKEKEEPER__AUTHZ_BACKEND"] = "builtin",
         })));
         var withAuthz = new Dictionary<string, string>(settings)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Diagnostics;
 
 namespace Lakekeeper.Authz.Remote;
@@ -6,16 +7,31 @@ namespace Lakekeeper.Authz.Remote;
 /// <summary>
 /// Reuses answers of <see cref="IAuthorizer.CheckAsync"/> for a short time, so that a request in the
 /// microservices topology does not pay a gRPC round trip to the authz service for every check.
-/// Relationship writes and deletes made through this process clear it at once; changes made
-/// elsewhere are seen after at most the time to live. Failures are never cached.
+/// Only answers to read actions are reused (<see cref="Cacheable"/>): an action that changes something
+/// (commit, drop, create, grant, …) is always asked, so a revoke stops writes as soon as the authz
+/// service has it. Relationship writes and deletes made through this process clear it at once; changes
+/// made elsewhere reach reads after at most the time to live. Failures are never cached.
 /// </summary>
 internal sealed class CheckCache(IAuthorizer inner, TimeSpan timeToLive, int capacity = 100_000) : IAuthorizer
 {
     private readonly ConcurrentDictionary<(Principal, AuthzObject, string), long> _answers = new();
     private readonly long _ttlTicks = (long)(timeToLive.TotalSeconds * Stopwatch.Frequency);
 
+    /// <summary>The read actions whose answers may be reused for the time to live.</summary>
+    internal static readonly FrozenSet<string> Cacheable = FrozenSet.ToFrozenSet(
+    [
+        Relations.CanGetMetadata, Relations.CanGetConfig, Relations.CanUse, Relations.CanIncludeInList, Relations.CanListNamespaces,
+        Relations.CanListTables, Relations.CanListViews, Relations.CanListEverything, Relations.CanReadData, "can_select", "can_list_warehouses",
+        "can_list_roles", "can_search_roles", "can_read", "can_read_assignments", "can_list_all_projects", "can_list_users",
+    ], StringComparer.Ordinal);
+
     public async ValueTask<bool> CheckAsync(Principal principal, AuthzObject target, string relation, CancellationToken cancellationToken = default)
     {
+        if (!Cacheable.Contains(relation))
+        {
+            return await inner.CheckAsync(principal, target, relation, cancellationToken);
+        }
+
         var key = (principal, target, relation);
         var now = Stopwatch.GetTimestamp();
         if (_answers.TryGetValue(key, out var entry) && Math.Abs(entry) > now)
@@ -34,6 +50,9 @@ internal sealed class CheckCache(IAuthorizer inner, TimeSpan timeToLive, int cap
         _answers[key] = allowed ? expires : -expires;
         return allowed;
     }
+
+    /// <summary>Forgets every cached answer (a change was announced).</summary>
+    public void Clear() => _answers.Clear();
 
     public ValueTask<IReadOnlyList<bool>> BatchCheckAsync(Principal principal, IReadOnlyList<CheckItem> items, CancellationToken cancellationToken = default) =>
         inner.BatchCheckAsync(principal, items, cancellationToken);

@@ -23,7 +23,7 @@ public readonly record struct DeletedPagePosition(DateTimeOffset DeletedAt, Guid
 public sealed record UndropTarget(TabularId Id, TabularType Type);
 
 /// <summary>What a soft-deletion expiry removed, for the purge that may follow.</summary>
-public sealed record ExpiredTabular(TabularId Id, TabularType Type, string Location, string MetadataLocation, byte[] Metadata);
+public sealed record ExpiredTabular(TabularId Id, TabularType Type, NamespaceId NamespaceId, string Location, string MetadataLocation, byte[] Metadata);
 
 /// <summary>
 /// Soft-deleted tables and views: listing them, undropping them (the pending expiration is cancelled
@@ -135,10 +135,10 @@ public sealed class DeletedTabularRepository(NpgsqlDataSource dataSource)
     public static async Task<ExpiredTabular?> ExpireAsync(DbTransaction tx, TabularId id, CancellationToken cancellationToken)
     {
         await using var command = tx.Command(
-            "DELETE FROM tabular WHERE tabular_id = $1 AND deleted_at IS NOT NULL RETURNING typ, location, metadata_location, metadata", id.Value);
+            "DELETE FROM tabular WHERE tabular_id = $1 AND deleted_at IS NOT NULL RETURNING typ, namespace_id, location, metadata_location, metadata", id.Value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new ExpiredTabular(id, TabularRepository.ParseType(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3))
+            ? new ExpiredTabular(id, TabularRepository.ParseType(reader.GetString(0)), new NamespaceId(reader.GetGuid(1)), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<byte[]>(4))
             : null;
     }
 

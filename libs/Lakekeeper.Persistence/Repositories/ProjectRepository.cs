@@ -13,11 +13,16 @@ public enum ProjectDeleteOutcome
 public sealed class ProjectRepository(NpgsqlDataSource dataSource)
 {
     /// <returns>The new project, or null when the id is taken.</returns>
-    public async Task<ProjectRecord?> CreateAsync(ProjectId id, string name, CancellationToken cancellationToken)
+    public async Task<ProjectRecord?> CreateAsync(ProjectId id, string name, CancellationToken cancellationToken, Catalog.AuthzTupleChanges? tuples = null)
     {
+        // The authz outbox row goes in with the project, by the same statement, only when the project does.
         await using var command = Sql.Command(dataSource,
-            "INSERT INTO project (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id) DO NOTHING RETURNING created_at",
-            id.Value, name);
+            $"""
+            WITH created AS (INSERT INTO project (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id) DO NOTHING RETURNING created_at),
+            tuples AS ({Catalog.AuthzOutboxRepository.InsertSql(3, "created")})
+            SELECT created_at FROM created
+            """,
+            [id.Value, name, .. Catalog.AuthzOutboxRepository.InsertParameters(tuples ?? Catalog.AuthzTupleChanges.None)]);
         var created = await command.ExecuteScalarAsync(cancellationToken);
         return created is DateTime at ? new ProjectRecord(id, name, new DateTimeOffset(at, TimeSpan.Zero)) : null;
     }
@@ -56,7 +61,8 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
     /// transaction. <paramref name="deletedWarehouses"/> receives the warehouses deleted.
     /// </summary>
     public async Task<ProjectDeleteOutcome> DeleteAsync(
-        ProjectId id, bool force, List<WarehouseId> deletedWarehouses, CancellationToken cancellationToken)
+        ProjectId id, bool force, List<WarehouseId> deletedWarehouses, CancellationToken cancellationToken,
+        Catalog.AuthzTupleChanges? tuples = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -82,6 +88,7 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await Catalog.AuthzOutboxRepository.AddAsync(connection, transaction, tuples ?? Catalog.AuthzTupleChanges.None, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ProjectDeleteOutcome.Deleted;
     }

@@ -23,7 +23,8 @@ public sealed class ServerRepository(NpgsqlDataSource dataSource)
     /// bootstrapped before (nothing changes then).
     /// </summary>
     public async Task<bool> BootstrapAsync(
-        Guid serverId, string defaultProjectName, ProjectId? defaultProject, string? bootstrappedBy, string? bootstrappedAs, CancellationToken cancellationToken)
+        Guid serverId, string defaultProjectName, ProjectId? defaultProject, string? bootstrappedBy, string? bootstrappedAs, CancellationToken cancellationToken,
+        Catalog.AuthzTupleChanges? tuples = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -42,6 +43,12 @@ public sealed class ServerRepository(NpgsqlDataSource dataSource)
             await using var project = Sql.Command(connection, transaction,
                 "INSERT INTO project (project_id, name) VALUES ($1, $2) ON CONFLICT (project_id) DO NOTHING", id.Value, defaultProjectName);
             await project.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (tuples is { IsEmpty: false })
+        {
+            await using var outbox = Sql.Command(connection, transaction, Catalog.AuthzOutboxRepository.InsertSql(1), Catalog.AuthzOutboxRepository.InsertParameters(tuples));
+            await outbox.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -52,7 +52,8 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
     /// <summary>Raised after a warehouse changed or was deleted (in this process).</summary>
     public event Action<WarehouseId>? Changed;
 
-    public async Task<(WarehouseCreateOutcome Outcome, WarehouseRecord? Warehouse)> CreateAsync(NewWarehouse warehouse, CancellationToken cancellationToken)
+    public async Task<(WarehouseCreateOutcome Outcome, WarehouseRecord? Warehouse)> CreateAsync(
+        NewWarehouse warehouse, CancellationToken cancellationToken, Catalog.AuthzTupleChanges? tuples = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -93,6 +94,8 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
             await statistics.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // The authz outbox row (ownership, hierarchy) commits with the warehouse: both or neither.
+        await Catalog.AuthzOutboxRepository.AddAsync(connection, transaction, tuples ?? Catalog.AuthzTupleChanges.None, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (WarehouseCreateOutcome.Created, created);
     }
@@ -188,7 +191,8 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
     /// protected warehouse or one that still has namespaces, tables or views is refused; with it,
     /// those go too (their catalog rows; files on storage stay).
     /// </summary>
-    public async Task<WarehouseDeleteOutcome> DeleteAsync(WarehouseId id, bool force, CancellationToken cancellationToken)
+    public async Task<WarehouseDeleteOutcome> DeleteAsync(
+        WarehouseId id, bool force, CancellationToken cancellationToken, Catalog.AuthzTupleChanges? tuples = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -214,6 +218,7 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
         }
 
         await DeleteWarehousesAsync(connection, transaction, "warehouse_id = $1", id.Value, cancellationToken);
+        await Catalog.AuthzOutboxRepository.AddAsync(connection, transaction, tuples ?? Catalog.AuthzTupleChanges.None, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         Changed?.Invoke(id);
         return WarehouseDeleteOutcome.Deleted;

@@ -1,5 +1,6 @@
 using Lakekeeper.Abstractions.Configuration;
 using Lakekeeper.Authz;
+using Lakekeeper.Authz.Hygiene;
 using Lakekeeper.Catalog.Api;
 using Lakekeeper.Catalog.Delegation;
 using Lakekeeper.Catalog.Services;
@@ -28,6 +29,7 @@ public static class CatalogRegistration
         services.AddSecretProtection(configuration);
         builder.AddLakekeeperAuthentication();
         builder.AddAuthz();
+        services.AddAuthzOutbox();
         services.AddValidatedOptions<CatalogOptions>(configuration, CatalogOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WarehouseResolver>();

@@ -31,6 +31,12 @@ internal sealed class QueryParameters(params string[] names)
     public IReadOnlyList<string> Names { get; } = names;
 }
 
+/// <summary>Route values (UUIDs) a handler reads from the request itself, so the document lists them.</summary>
+internal sealed class PathParameters(params string[] names)
+{
+    public IReadOnlyList<string> Names { get; } = names;
+}
+
 /// <summary>
 /// The API documentation: the management OpenAPI document generated from the endpoints
 /// (<c>/api-docs/management/v1/openapi.json</c>, committed as <c>contracts/management-open-api.json</c>),
@@ -82,6 +88,18 @@ internal static class ApiDocs
                         In = ParameterLocation.Query,
                         Required = false,
                         Schema = new OpenApiSchema { Type = name == "pageSize" ? JsonSchemaType.Integer : JsonSchemaType.String },
+                    });
+                }
+
+                foreach (var name in context.Description.ActionDescriptor.EndpointMetadata.OfType<PathParameters>().SelectMany(p => p.Names))
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = name,
+                        In = ParameterLocation.Path,
+                        Required = true,
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" },
                     });
                 }
 

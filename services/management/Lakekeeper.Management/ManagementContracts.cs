@@ -187,6 +187,23 @@ internal sealed record AllowedActionsResponse(IReadOnlyList<AllowedAction> Allow
 
 internal sealed record AllowedAction(string Action);
 
+[Description("One assignment (grant): a relation ('type') held by exactly one of a user and a role's assignees.")]
+internal sealed record PermissionAssignment(string? Type, string? User, string? Role);
+
+[Description("The assignments on an object, sorted by relation, then subject.")]
+internal sealed record GetPermissionsResponse(IReadOnlyList<PermissionAssignment> Assignments);
+
+[Description("Assignments to write and to delete, at most 100 in all; the caller needs the right to grant each relation touched.")]
+internal sealed record UpdatePermissionsRequest(IReadOnlyList<PermissionAssignment?>? Writes, IReadOnlyList<PermissionAssignment?>? Deletes);
+
+[Description("The authorizer actions (the model's can_* relations) allowed on the object.")]
+internal sealed record GetAuthorizerActionsResponse(IReadOnlyList<string> AllowedActions);
+
+internal sealed record SetManagedAccessRequest(bool? ManagedAccess);
+
+[Description("Managed access of a warehouse or namespace: set on it, or inherited from a container (namespaces only).")]
+internal sealed record GetManagedAccessResponse(bool ManagedAccess, bool ManagedAccessInherited);
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.KebabCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -219,6 +236,11 @@ internal sealed record AllowedAction(string Action);
 [JsonSerializable(typeof(CatalogActionsBatchCheckRequest))]
 [JsonSerializable(typeof(CatalogActionsBatchCheckResponse))]
 [JsonSerializable(typeof(AllowedActionsResponse))]
+[JsonSerializable(typeof(GetPermissionsResponse))]
+[JsonSerializable(typeof(UpdatePermissionsRequest))]
+[JsonSerializable(typeof(GetAuthorizerActionsResponse))]
+[JsonSerializable(typeof(SetManagedAccessRequest))]
+[JsonSerializable(typeof(GetManagedAccessResponse))]
 [JsonSerializable(typeof(FileStorageProfile))]
 [JsonSerializable(typeof(S3StorageProfile))]
 [JsonSerializable(typeof(S3AccessKeyCredential))]

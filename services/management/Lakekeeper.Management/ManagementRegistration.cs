@@ -29,6 +29,8 @@ public static class ManagementRegistration
         builder.AddLakekeeperAuthentication();
         builder.AddAuthz();
         services.TryAddSingleton(TimeProvider.System);
+        Lakekeeper.Authz.Hygiene.AuthzOutboxRegistration.AddAuthzOutbox(services);
+        services.AddSingleton<ManagementAccess>();
         services.AddSingleton<WarehouseService>();
         services.AddSingleton<WarehouseStorageService>();
         services.AddManagementOpenApi();
@@ -54,6 +56,7 @@ public static class ManagementRegistration
         management.MapActionsApi();
         management.MapLifecycleApi();
         management.MapTasksApi();
+        management.MapPermissionsApi();
         endpoints.MapApiDocs();
         endpoints.MapConsole();
         return endpoints;

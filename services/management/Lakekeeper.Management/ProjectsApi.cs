@@ -1,4 +1,6 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Authz.Hygiene;
+using Lakekeeper.Management.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Microsoft.AspNetCore.Builder;
@@ -23,19 +25,20 @@ internal static class ProjectsApi
             .WithTags("project").WithName("create_project").WithSummary("Create a project");
         management.MapGet("/project-list", ListProjects)
             .WithTags("project").WithName("list_projects").WithSummary("List the projects the caller may see");
-        management.MapGet("/project", (HttpContext c, ProjectRepository p) => GetProject(c, p, null))
+        management.MapGet("/project", (HttpContext c, ProjectRepository p, ManagementAccess a) => GetProject(c, p, a, null))
             .WithMetadata(ProjectScoped.Instance).WithTags("project").WithName("get_project").WithSummary("Get the current project (x-project-id)");
-        management.MapDelete("/project", (HttpContext c, ProjectRepository p, IAuthorizer a, [FromQuery] bool? force) => DeleteProject(c, p, a, null, force))
+        management.MapDelete("/project", (HttpContext c, ProjectRepository p, IAuthorizer a, ManagementAccess m, AuthzOutbox o, [FromQuery] bool? force) => DeleteProject(c, p, a, m, o, null, force))
             .WithMetadata(ProjectScoped.Instance).WithTags("project").WithName("delete_project")
             .WithSummary("Delete the current project; one that still has warehouses only with force=true, which deletes them too");
         management.MapPost("/project/rename", (HttpContext c, ProjectRepository p, IAuthorizer a) => RenameProject(c, p, a, null))
             .Accepts<RenameProjectRequest>("application/json")
             .WithMetadata(ProjectScoped.Instance).WithTags("project").WithName("rename_project").WithSummary("Rename the current project");
 
-        management.MapGet("/project/{project_id:guid}", (HttpContext c, ProjectRepository p, [FromRoute(Name = "project_id")] Guid projectId) => GetProject(c, p, projectId))
+        management.MapGet("/project/{project_id:guid}", (HttpContext c, ProjectRepository p, ManagementAccess a, [FromRoute(Name = "project_id")] Guid projectId) => GetProject(c, p, a, projectId))
             .WithTags("project").WithName("get_project_by_id_deprecated").WithSummary("Get a project (deprecated: use x-project-id)");
         management.MapDelete("/project/{project_id:guid}",
-                (HttpContext c, ProjectRepository p, IAuthorizer a, [FromRoute(Name = "project_id")] Guid projectId, [FromQuery] bool? force) => DeleteProject(c, p, a, projectId, force))
+                (HttpContext c, ProjectRepository p, IAuthorizer a, ManagementAccess m, AuthzOutbox o, [FromRoute(Name = "project_id")] Guid projectId, [FromQuery] bool? force) =>
+                    DeleteProject(c, p, a, m, o, projectId, force))
             .WithTags("project").WithName("delete_project_by_id_deprecated").WithSummary("Delete a project (deprecated: use x-project-id)");
         management.MapPost("/project/{project_id:guid}/rename",
                 (HttpContext c, ProjectRepository p, IAuthorizer a, [FromRoute(Name = "project_id")] Guid projectId) => RenameProject(c, p, a, projectId))
@@ -52,7 +55,7 @@ internal static class ProjectsApi
     }
 
     private static async Task<Results<Created<CreateProjectResponse>, ApiError>> CreateProject(
-        HttpContext context, ProjectRepository projects, IAuthorizer authorizer)
+        HttpContext context, ProjectRepository projects, IAuthorizer authorizer, AuthzOutbox outbox)
     {
         var (body, error) = await ManagementHttp.ReadAsync(context.Request, ManagementJsonContext.Default.CreateProjectRequest);
         if (body is null)
@@ -76,33 +79,46 @@ internal static class ProjectsApi
             return ManagementErrors.Forbidden("Forbidden: can_create_project");
         }
 
-        var created = await projects.CreateAsync(new ProjectId(id), body.ProjectName!, context.RequestAborted);
+        // The creator administers the new project, which hangs below the server (docs/authz.md, tuple hygiene).
+        var self = AuthzObject.Project(id.ToString());
+        var tuples = new TupleChanges().Write(AuthzHierarchy.Link(self, AuthzObject.Server(IdentityActions.ServerId)))
+            .Own(self, ManagementHttp.Caller(context), "project_admin");
+        var created = await projects.CreateAsync(new ProjectId(id), body.ProjectName!, context.RequestAborted, tuples.ToRows());
         ManagementHttp.Audit(context, "create-project", "project:" + id, created is null ? "conflict" : "done");
         if (created is null)
         {
             return ManagementErrors.Conflict($"Project {id} already exists");
         }
 
-        await authorizer.WriteRelationshipsAsync(
-            [new Relationship(AuthzSubject.Of(AuthzObject.Server("lakekeeper")), "server", AuthzObject.Project(id.ToString()))],
-            context.RequestAborted);
+        await outbox.DeliverAsync(context.RequestAborted);
         return TypedResults.Created((string?)null, new CreateProjectResponse(id));
     }
 
     private static async Task<Ok<ListProjectsResponse>> ListProjects(HttpContext context, ProjectRepository projects, IAuthorizer authorizer)
     {
         var list = await projects.ListAsync(context.RequestAborted);
-        var visible = await authorizer.ListObjectsAsync(ManagementHttp.Caller(context), ObjectTypes.Project, Relations.CanIncludeInList,
-            cancellationToken: context.RequestAborted);
-        return TypedResults.Ok(new ListProjectsResponse(
-            [.. list.Where(p => visible.Contains(p.Id.ToString())).Select(p => new GetProjectResponse(p.Id.Value, p.Name))]));
+        var caller = ManagementHttp.Caller(context);
+        // All with can_list_all_projects on the server, else those the caller can include in a list (one list-objects call).
+        if (!await authorizer.CheckAsync(caller, AuthzObject.Server(AuthzHierarchy.ServerId), "can_list_all_projects", context.RequestAborted))
+        {
+            var visible = await authorizer.ListObjectsAsync(caller, ObjectTypes.Project, Relations.CanIncludeInList, cancellationToken: context.RequestAborted);
+            list = [.. list.Where(p => visible.Contains(p.Id.ToString()))];
+        }
+
+        return TypedResults.Ok(new ListProjectsResponse([.. list.Select(p => new GetProjectResponse(p.Id.Value, p.Name))]));
     }
 
-    private static async Task<Results<Ok<GetProjectResponse>, ApiError>> GetProject(HttpContext context, ProjectRepository projects, Guid? explicitId)
+    private static async Task<Results<Ok<GetProjectResponse>, ApiError>> GetProject(
+        HttpContext context, ProjectRepository projects, ManagementAccess access, Guid? explicitId)
     {
         if (Resolve(context, explicitId, out var error) is not { } id)
         {
             return error!;
+        }
+
+        if (await access.RequireAsync(AuthzObject.Project(id.ToString()), Relations.CanGetMetadata, ManagementErrors.NoSuchProject(id.Value), context.RequestAborted) is { } denied)
+        {
+            return denied;
         }
 
         var project = await projects.GetAsync(id, context.RequestAborted);
@@ -140,20 +156,24 @@ internal static class ProjectsApi
     }
 
     private static async Task<Results<NoContent, ApiError>> DeleteProject(
-        HttpContext context, ProjectRepository projects, IAuthorizer authorizer, Guid? explicitId, bool? force)
+        HttpContext context, ProjectRepository projects, IAuthorizer authorizer, ManagementAccess access, AuthzOutbox outbox, Guid? explicitId, bool? force)
     {
         if (Resolve(context, explicitId, out var error) is not { } id)
         {
             return error!;
         }
 
-        if (!await authorizer.CheckAsync(ManagementHttp.Caller(context), AuthzObject.Project(id.ToString()), Relations.CanDelete, context.RequestAborted))
+        var self = AuthzObject.Project(id.ToString());
+        if (await access.RequireAsync(self, Relations.CanDelete, ManagementErrors.NoSuchProject(id.Value), context.RequestAborted) is { } denied)
         {
-            return ManagementErrors.NoSuchProject(id.Value);
+            return denied;
         }
 
+        // The project's tuples go through the authz outbox with the delete (the forced delete's warehouses are forgotten below).
         var warehouses = new List<WarehouseId>();
-        var outcome = await projects.DeleteAsync(id, force is true, warehouses, context.RequestAborted);
+        var outcome = await projects.DeleteAsync(id, force is true, warehouses, context.RequestAborted,
+            new TupleChanges().Delete(AuthzHierarchy.Link(self, AuthzObject.Server(IdentityActions.ServerId))).Purge(self).ToRows());
+        await outbox.DeliverAsync(context.RequestAborted);
         ManagementHttp.Audit(context, "delete-project", "project:" + id, force is true ? $"{outcome} (forced, {warehouses.Count} warehouses)" : outcome.ToString());
         switch (outcome)
         {
@@ -163,7 +183,7 @@ internal static class ProjectsApi
                 return ManagementErrors.NoSuchProject(id.Value);
         }
 
-        await AuthzCleanup.ForgetAsync(authorizer, [AuthzObject.Project(id.ToString()), .. warehouses.Select(w => AuthzObject.Warehouse(w.ToString()))],
+        await AuthzCleanup.ForgetAsync(authorizer, [.. warehouses.Select(w => AuthzObject.Warehouse(w.ToString()))],
             context.RequestAborted);
         return TypedResults.NoContent();
     }

@@ -1,5 +1,6 @@
 using Lakekeeper.Abstractions.Errors;
 using Lakekeeper.Authz;
+using Lakekeeper.Authz.Hygiene;
 using Lakekeeper.Management.Identity;
 using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Catalog;
@@ -33,7 +34,7 @@ internal static class ServerApi
     /// <c>user-email</c> and <c>user-type</c> override what the token says about the user.
     /// </summary>
     private static async Task<Results<NoContent, ApiError>> Bootstrap(
-        HttpContext context, ServerRepository server, ICallerAccessor callers, UserService users, IAuthorizer authorizer, AuditLog audit,
+        HttpContext context, ServerRepository server, ICallerAccessor callers, UserService users, IAuthorizer authorizer, AuthzOutbox outbox, AuditLog audit,
         IOptions<DefaultProjectOptions> defaultProject)
     {
         var (body, error) = await ManagementHttp.ReadAsync(context.Request, ManagementJsonContext.Default.BootstrapRequest);
@@ -60,8 +61,20 @@ internal static class ServerApi
 
         var role = body.IsOperator is true ? "operator" : "admin";
         var project = defaultProject.Value;
+        // The bootstrapping user becomes the server's admin (or operator) and project admin of the default
+        // project (when there is one), which hangs below the server (docs/authz.md); recorded with the bootstrap itself.
+        var principal = IdentityHttp.ToPrincipal(caller) with { AssumedRoleId = null };
+        var serverObject = AuthzObject.Server(IdentityActions.ServerId);
+        var tuples = new TupleChanges().Own(serverObject, principal, role);
+        if (project.Enabled)
+        {
+            var defaultProjectObject = AuthzObject.Project(project.ProjectId.Value.ToString());
+            tuples.Write(AuthzHierarchy.Link(defaultProjectObject, serverObject)).Own(defaultProjectObject, principal, "project_admin");
+        }
+
         var bootstrapped = await server.BootstrapAsync(
-            Guid.CreateVersion7(), "Default Project", project.Enabled ? project.ProjectId : null, caller.UserId?.Value, caller.IsAnonymous ? null : role, context.RequestAborted);
+            Guid.CreateVersion7(), "Default Project", project.Enabled ? project.ProjectId : null, caller.UserId?.Value, caller.IsAnonymous ? null : role, context.RequestAborted,
+            tuples.ToRows());
         if (!bootstrapped)
         {
             // A bootstrap whose authorizer write failed (503) is completed when its user retries.
@@ -81,10 +94,9 @@ internal static class ServerApi
             {
                 await users.ProvisionAsync(caller, user, body.UserName ?? caller.Name ?? user.Value, body.UserEmail ?? caller.Email, userType, updateIfExists: true, context.RequestAborted);
             }
-
-            await authorizer.WriteRelationshipsAsync(
-                [new Relationship(AuthzSubject.User(user.Value), role, AuthzObject.Server(IdentityActions.ServerId))], context.RequestAborted);
         }
+
+        await outbox.DeliverAsync(context.RequestAborted);
 
         audit.Change(caller, "bootstrap", "server", caller.IsAnonymous ? "done (anonymous: no admin recorded)" : "done as " + role);
         return TypedResults.NoContent();

@@ -1,4 +1,5 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Authz.Hygiene;
 using Lakekeeper.Management.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
@@ -15,7 +16,7 @@ namespace Lakekeeper.Management;
 /// bound to the new id) only when every check passed. The credential is never returned.
 /// </summary>
 internal sealed class WarehouseService(
-    WarehouseRepository warehouses, ProjectRepository projects, WarehouseStorageService storage, IAuthorizer authorizer, AuditLog audit)
+    WarehouseRepository warehouses, ProjectRepository projects, WarehouseStorageService storage, ManagementAccess access, AuthzOutbox outbox, AuditLog audit)
 {
     public const string SelfManaged = "self-managed";
 
@@ -45,8 +46,13 @@ internal sealed class WarehouseService(
             return (ManagementErrors.BadRequest("warehouse-id must not be the nil UUID"), checks, null);
         }
 
-        if (!await authorizer.CheckAsync(IdentityHttp.ToPrincipal(caller), AuthzObject.Project(project.ToString()), Relations.CanCreateWarehouse, cancellationToken)
-            || await projects.GetAsync(project, cancellationToken) is null)
+        if (await access.RequireAsync(IdentityHttp.ToPrincipal(caller), AuthzObject.Project(project.ToString()), Relations.CanCreateWarehouse,
+                ManagementErrors.NoSuchProject(project.Value), cancellationToken) is { } denied)
+        {
+            return (denied, checks, null);
+        }
+
+        if (await projects.GetAsync(project, cancellationToken) is null)
         {
             return (ManagementErrors.NoSuchProject(project.Value), checks, null);
         }
@@ -93,9 +99,12 @@ internal sealed class WarehouseService(
         }
 
         var warehouseId = request.WarehouseId is { } chosen ? new WarehouseId(chosen) : WarehouseId.New();
+        // The creator owns the warehouse, which hangs below its project (docs/authz.md, tuple hygiene).
+        var self = AuthzObject.Warehouse(warehouseId.ToString());
+        var tuples = new TupleChanges().Write(AuthzHierarchy.Link(self, AuthzObject.Project(project.ToString()))).Own(self, IdentityHttp.ToPrincipal(caller));
         var (outcome, created) = await warehouses.CreateAsync(new NewWarehouse(
             warehouseId, project, name, StorageJson.Serialize(profile), storage.Protect(warehouseId, request.StorageCredential),
-            DeleteProfiles.Serialize(request.DeleteProfile), request.AllowedFormatVersions, request.DefaultFormatVersion), cancellationToken);
+            DeleteProfiles.Serialize(request.DeleteProfile), request.AllowedFormatVersions, request.DefaultFormatVersion), cancellationToken, tuples.ToRows());
         audit.Change(caller, "create-warehouse", $"warehouse:{warehouseId} project:{project}", outcome.ToString());
         switch (outcome)
         {
@@ -107,9 +116,7 @@ internal sealed class WarehouseService(
                 return (ManagementErrors.NoSuchProject(project.Value), checks, null);
         }
 
-        await authorizer.WriteRelationshipsAsync(
-            [new Relationship(AuthzSubject.Of(AuthzObject.Project(project.ToString())), "project", AuthzObject.Warehouse(warehouseId.ToString()))],
-            cancellationToken);
+        await outbox.DeliverAsync(cancellationToken);
         return (null, checks, created);
     }
 

@@ -1,4 +1,5 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Authz.Hygiene;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Microsoft.AspNetCore.Builder;
@@ -153,7 +154,7 @@ internal static class WarehousesApi
     }
 
     private static async Task<Results<NoContent, ApiError>> DeleteWarehouse(
-        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, WarehouseStorageService storage,
+        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, WarehouseStorageService storage, AuthzOutbox outbox,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromQuery] bool? force)
     {
         var (warehouse, error) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, Relations.CanDelete);
@@ -162,7 +163,11 @@ internal static class WarehousesApi
             return error!;
         }
 
-        var outcome = await warehouses.DeleteAsync(warehouse.Id, force is true, context.RequestAborted);
+        // The warehouse's tuples (grants, ownership, its links) go through the authz outbox with the delete.
+        var self = AuthzObject.Warehouse(warehouseId.ToString());
+        var tuples = new TupleChanges().Delete(AuthzHierarchy.Link(self, AuthzObject.Project(warehouse.ProjectId.ToString()))).Purge(self);
+        var outcome = await warehouses.DeleteAsync(warehouse.Id, force is true, context.RequestAborted, tuples.ToRows());
+        await outbox.DeliverAsync(context.RequestAborted);
         ManagementHttp.Audit(context, "delete-warehouse", "warehouse:" + warehouseId, force is true ? outcome + " (forced)" : outcome.ToString());
         switch (outcome)
         {
@@ -176,7 +181,6 @@ internal static class WarehousesApi
 
         var (profile, credential) = storage.Stored(warehouse);
         storage.Forget(profile, credential);
-        await AuthzCleanup.ForgetAsync(authorizer, [AuthzObject.Warehouse(warehouseId.ToString())], context.RequestAborted);
         return TypedResults.NoContent();
     }
 
@@ -443,15 +447,26 @@ internal static class WarehousesApi
         return warehouse is null ? error! : TypedResults.Ok((await storage.ValidateStoredAsync(warehouse, context.RequestAborted)).ToResponse());
     }
 
-    /// <summary>The warehouse, if it exists and the caller may do <paramref name="action"/> on it; otherwise 404 (hidden).</summary>
+    /// <summary>
+    /// The warehouse, if it exists and the caller may do <paramref name="action"/> on it; otherwise 404 when
+    /// the caller may not even see it (hidden, the same body as a missing one), 403 when it may.
+    /// </summary>
     internal static async Task<(WarehouseRecord? Warehouse, ApiError? Error)> AuthorizedAsync(
         HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId, string action)
     {
         var warehouse = await warehouses.GetAsync(new WarehouseId(warehouseId), context.RequestAborted);
-        if (warehouse is null
-            || !await authorizer.CheckAsync(ManagementHttp.Caller(context), AuthzObject.Warehouse(warehouseId.ToString()), action, context.RequestAborted))
+        var notFound = ManagementErrors.NoSuchWarehouse(warehouseId.ToString());
+        if (warehouse is null)
         {
-            return (null, ManagementErrors.NoSuchWarehouse(warehouseId.ToString()));
+            return (null, notFound);
+        }
+
+        var caller = ManagementHttp.Caller(context);
+        var target = AuthzObject.Warehouse(warehouseId.ToString());
+        if (!await authorizer.CheckAsync(caller, target, action, context.RequestAborted))
+        {
+            var visible = action != Relations.CanGetMetadata && await authorizer.CheckAsync(caller, target, Relations.CanGetMetadata, context.RequestAborted);
+            return (null, visible ? ManagementErrors.Forbidden($"Forbidden: {action} on {target.Type}") : notFound);
         }
 
         return (warehouse, null);

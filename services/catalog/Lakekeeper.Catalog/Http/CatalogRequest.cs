@@ -134,7 +134,24 @@ internal static class CatalogRequest
         }
     }
 
-    private static ValueTask<Result<WarehouseContext>> ResolveAsync(HttpContext context) =>
-        context.RequestServices.GetRequiredService<WarehouseResolver>()
-            .FromPrefixAsync(context.Request.RouteValues["prefix"] as string, context.RequestAborted);
+    /// <summary>
+    /// The warehouse of the request, once the caller may use it (<c>can_use</c>, as Lakekeeper asks on
+    /// every catalog call): a warehouse the caller cannot see is 404, the same answer as a missing one.
+    /// </summary>
+    private static async ValueTask<Result<WarehouseContext>> ResolveAsync(HttpContext context)
+    {
+        var prefix = context.Request.RouteValues["prefix"] as string;
+        var warehouse = await context.RequestServices.GetRequiredService<WarehouseResolver>().FromPrefixAsync(prefix, context.RequestAborted);
+        if (warehouse.IsFailure)
+        {
+            return warehouse;
+        }
+
+        var access = context.RequestServices.GetRequiredService<AccessGuard>();
+        var name = prefix ?? warehouse.Value.Name;
+        return await access.RequireAsync(Authz.AuthzObject.Warehouse(warehouse.Value.Id.ToString()), Authz.Relations.CanUse,
+                () => CatalogErrors.NoSuchWarehouse(name), context.RequestAborted) is { } denied
+            ? denied
+            : warehouse;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lakekeeper.Authz;
+using Lakekeeper.Authz.Hygiene;
 using Lakekeeper.Catalog.Http;
 using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence;
@@ -12,7 +13,7 @@ namespace Lakekeeper.Catalog.Services;
 /// <summary>Namespaces: list, create, load, exists, drop, update properties.</summary>
 internal sealed class NamespaceService(
     NamespaceRepository namespaces, NpgsqlDataSource dataSource, AccessGuard access, Identifiers identifiers, Tasks.TabularPurges purges,
-    CatalogEvents events)
+    CatalogEvents events, AuthzOutbox outbox)
 {
     public async Task<Result<NamespacePage>> ListAsync(
         WarehouseContext warehouse, string? parent, Paging paging, CancellationToken cancellationToken)
@@ -44,7 +45,9 @@ internal sealed class NamespaceService(
             return denied;
         }
 
-        var rows = await namespaces.ListAsync(warehouse.Id, parentId, paging.AfterKey, paging.FetchLimit, cancellationToken);
+        var visible = await access.VisibleAsync(ObjectTypes.Namespace, container, cancellationToken);
+        var rows = await FilteredListing.PageAsync(visible, paging, (after, limit) =>
+            namespaces.ListAsync(warehouse.Id, parentId, after, limit, cancellationToken), static r => r.Key, static r => r.Id.Value);
         return new NamespacePage(rows, paging);
     }
 
@@ -83,7 +86,10 @@ internal sealed class NamespaceService(
 
         var created = new NamespaceDescription(levels, properties);
         await OutboxRepository.AddAsync(tx, events.Namespace(warehouse, record!.Id, "createNamespace", levels, body), cancellationToken);
+        var self = AuthzObject.Namespace(record!.Id.ToString());
+        await AuthzOutbox.AddAsync(tx, new TupleChanges().Write(AuthzHierarchy.Link(self, ParentOf(record))).Own(self, access.Caller), cancellationToken);
         await completion.CommitAsync(tx, created, cancellationToken);
+        await outbox.DeliverAsync(cancellationToken);
         return created;
     }
 
@@ -145,7 +151,10 @@ internal sealed class NamespaceService(
 
             await NamespaceRepository.DeleteAsync(tx, found.Id, cancellationToken);
             await OutboxRepository.AddAsync(tx, events.Namespace(warehouse, found.Id, "dropNamespace", found.Name, data: null), cancellationToken);
+            var self = AuthzObject.Namespace(found.Id.ToString());
+            await AuthzOutbox.AddAsync(tx, new TupleChanges().Delete(AuthzHierarchy.Link(self, ParentOf(found))).Purge(self), cancellationToken);
             await completion.CommitAsync(tx, default, cancellationToken);
+            await outbox.DeliverAsync(cancellationToken);
             return default(Done);
         }
 
@@ -188,9 +197,26 @@ internal sealed class NamespaceService(
             await OutboxRepository.AddAsync(tx, events.Namespace(warehouse, ns.Id, "dropNamespace", ns.Name, data: null), cancellationToken);
         }
 
+        var tuples = new TupleChanges().Delete(AuthzHierarchy.Link(AuthzObject.Namespace(found.Id.ToString()), ParentOf(found)));
+        foreach (var ns in subtree)
+        {
+            tuples.Purge(AuthzObject.Namespace(ns.Id.ToString()));
+        }
+
+        foreach (var tabular in tabulars)
+        {
+            tuples.Purge(tabular.Type == TabularType.Table ? AuthzObject.Table(tabular.Id.ToString()) : AuthzObject.View(tabular.Id.ToString()));
+        }
+
+        await AuthzOutbox.AddAsync(tx, tuples, cancellationToken);
         await completion.CommitAsync(tx, default, cancellationToken);
+        await outbox.DeliverAsync(cancellationToken);
         return default(Done);
     }
+
+    /// <summary>The namespace's parent in the model: its parent namespace, or the warehouse.</summary>
+    private static AuthzObject ParentOf(NamespaceRecord ns) =>
+        ns.ParentId is { } parent ? AuthzObject.Namespace(parent.ToString()) : AuthzObject.Warehouse(ns.WarehouseId.ToString());
 
     public async Task<Result<PropertiesUpdate>> UpdatePropertiesAsync(
         WarehouseContext warehouse, IReadOnlyList<string> levels, ReadOnlyMemory<byte> body, Completion<PropertiesUpdate> completion,

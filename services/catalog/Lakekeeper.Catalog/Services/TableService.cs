@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lakekeeper.Authz;
+using Lakekeeper.Authz.Hygiene;
 using Lakekeeper.Catalog.Delegation;
 using Lakekeeper.Catalog.Http;
 using Lakekeeper.Catalog.Tasks;
@@ -35,6 +36,7 @@ internal sealed partial class TableService(
     CatalogEvents events,
     TimeProvider time,
     Microsoft.Extensions.Options.IOptions<CatalogOptions> options,
+    AuthzOutbox outbox,
     ILogger<TableService> logger)
 {
     public async Task<Result<IdentifierPage>> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
@@ -51,7 +53,9 @@ internal sealed partial class TableService(
             return denied;
         }
 
-        var rows = await tabulars.ListAsync(ns.Id, TabularType.Table, paging.AfterKey, paging.FetchLimit, cancellationToken);
+        var visible = await access.VisibleAsync(ObjectTypes.Table, AuthzObject.Namespace(ns.Id.ToString()), cancellationToken);
+        var rows = await FilteredListing.PageAsync(visible, paging, (after, limit) =>
+            tabulars.ListAsync(ns.Id, TabularType.Table, after, limit, cancellationToken), static r => r.Key, static r => r.Id.Value);
         return new IdentifierPage(ns.Name, rows, paging);
     }
 
@@ -321,13 +325,15 @@ internal sealed partial class TableService(
         await DropTabularAsync(tx, warehouse, row, [.. levels, name], purge, force, cancellationToken);
         await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, row.Id, TabularType.Table, "dropTable", id, data: null), cancellationToken);
         await completion.CommitAsync(tx, default, cancellationToken);
+        await outbox.DeliverAsync(cancellationToken);
         return default(Done);
     }
 
     /// <summary>
     /// The drop of a locked table or view row, by the warehouse's delete profile: soft (hidden, and
-    /// removed by a <c>soft_deletion</c> task at the expiration) unless <paramref name="force"/>; else
-    /// hard, with the purge of a table's files queued when <paramref name="purge"/>.
+    /// removed by a <c>soft_deletion</c> task at the expiration; its tuples stay, so an undrop restores
+    /// its grants) unless <paramref name="force"/>; else hard, its tuples purged through the authz
+    /// outbox and the purge of a table's files queued when <paramref name="purge"/>.
     /// </summary>
     internal async Task DropTabularAsync(
         DbTransaction tx, WarehouseContext warehouse, TabularRow row, IReadOnlyList<string> name, bool purge, bool force, CancellationToken cancellationToken)
@@ -345,6 +351,7 @@ internal sealed partial class TableService(
         }
 
         await TabularRepository.DeleteAsync(tx, row.Id, cancellationToken);
+        await AuthzOutbox.AddAsync(tx, TabularObjects.Dropped(row.Type, row.Id, row.NamespaceId), cancellationToken);
         if (purge && row.Type == TabularType.Table)
         {
             await purges.EnqueueAsync(tx, warehouse.Id, row.Id, row.Location, row.MetadataLocation, row.Metadata, name, cancellationToken);
@@ -407,7 +414,16 @@ internal sealed partial class TableService(
         await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, row.Id, type, eventType, destination,
             JsonSerializer.SerializeToUtf8Bytes(new { source = new { @namespace = source.Namespace, name = source.Name }, destination = new { @namespace = destination.Namespace, name = destination.Name } })),
             cancellationToken);
+        if (row.NamespaceId != target.Id)
+        {
+            // Re-parented: no grant of the old namespace may reach it any more (Lakekeeper #2000).
+            await AuthzOutbox.AddAsync(tx, new TupleChanges()
+                .Delete(AuthzHierarchy.Link(objectRef, AuthzObject.Namespace(row.NamespaceId.ToString())))
+                .Write(AuthzHierarchy.Link(objectRef, AuthzObject.Namespace(target.Id.ToString()))), cancellationToken);
+        }
+
         await completion.CommitAsync(tx, default, cancellationToken);
+        await outbox.DeliverAsync(cancellationToken);
         return default(Done);
     }
 

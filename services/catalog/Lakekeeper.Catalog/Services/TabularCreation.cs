@@ -1,4 +1,5 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Authz.Hygiene;
 using Lakekeeper.Iceberg;
 using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Catalog;
@@ -39,7 +40,8 @@ internal sealed record RegisteredMetadata<TMeta>(string MetadataLocation, byte[]
 /// the row does not commit.
 /// </summary>
 internal sealed class TabularCreation(
-    NamespaceRepository namespaces, NpgsqlDataSource dataSource, AccessGuard access, Identifiers identifiers, TabularStorage storage)
+    NamespaceRepository namespaces, NpgsqlDataSource dataSource, AccessGuard access, Identifiers identifiers, TabularStorage storage,
+    AuthzOutbox outbox)
 {
     /// <summary>The namespace a new table or view goes into, once its name is valid and the caller may create there.</summary>
     public async Task<Result<NamespaceRecord>> TargetAsync(WarehouseContext warehouse, TableIdentifier id, TabularType type, CancellationToken cancellationToken)
@@ -136,8 +138,14 @@ internal sealed class TabularCreation(
             }
 
             await OutboxRepository.AddAsync(tx, plan.Event, cancellationToken);
+            // The creator owns it; it hangs below its namespace (docs/authz.md, tuple hygiene).
+            var self = TabularObjects.Of(plan.Type, plan.TabularId);
+            await AuthzOutbox.AddAsync(tx,
+                new TupleChanges().Write(AuthzHierarchy.Link(self, AuthzObject.Namespace(plan.Namespace.Id.ToString()))).Own(self, access.Caller),
+                cancellationToken);
             await completion.CommitAsync(tx, outcome, cancellationToken);
             keepFile = true;
+            await outbox.DeliverAsync(cancellationToken);
             return outcome;
         }
         catch (CommitOutcomeUnknownException)
@@ -182,4 +190,18 @@ internal sealed class TabularCreation(
     /// <summary>The error for a taken name: by a live table or view, or by a dropped one that keeps it reserved.</summary>
     internal static IcebergError Taken(TableIdentifier id, TabularNameHolder holder, Func<TabularType, IcebergError> nameTaken) =>
         holder.IsDropped ? CatalogErrors.NameReservedByDropped(id, holder) : nameTaken(holder.Type);
+}
+
+/// <summary>Tables and views as objects of the authorization model.</summary>
+internal static class TabularObjects
+{
+    public static AuthzObject Of(TabularType type, TabularId id) =>
+        type == TabularType.Table ? AuthzObject.Table(id.ToString()) : AuthzObject.View(id.ToString());
+
+    /// <summary>The tuples a dropped table or view leaves behind: its link to the namespace and everything on it.</summary>
+    public static TupleChanges Dropped(TabularType type, TabularId id, NamespaceId ns)
+    {
+        var self = Of(type, id);
+        return new TupleChanges().Delete(AuthzHierarchy.Link(self, AuthzObject.Namespace(ns.ToString()))).Purge(self);
+    }
 }

@@ -22,7 +22,8 @@ internal sealed class ViewService(
     CommitRunner commits,
     ViewMetadataKind viewKind,
     CatalogEvents events,
-    TimeProvider time)
+    TimeProvider time,
+    Lakekeeper.Authz.Hygiene.AuthzOutbox outbox)
 {
     public async Task<Result<IdentifierPage>> ListAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, Paging paging, CancellationToken cancellationToken)
     {
@@ -38,7 +39,9 @@ internal sealed class ViewService(
             return denied;
         }
 
-        var rows = await tabulars.ListAsync(ns.Id, TabularType.View, paging.AfterKey, paging.FetchLimit, cancellationToken);
+        var visible = await access.VisibleAsync(ObjectTypes.View, AuthzObject.Namespace(ns.Id.ToString()), cancellationToken);
+        var rows = await FilteredListing.PageAsync(visible, paging, (after, limit) =>
+            tabulars.ListAsync(ns.Id, TabularType.View, after, limit, cancellationToken), static r => r.Key, static r => r.Id.Value);
         return new IdentifierPage(ns.Name, rows, paging);
     }
 
@@ -167,6 +170,7 @@ internal sealed class ViewService(
         await tables.DropTabularAsync(tx, warehouse, row, [.. levels, name], purge: false, force, cancellationToken);
         await OutboxRepository.AddAsync(tx, events.Tabular(warehouse, row.Id, TabularType.View, "dropView", id, data: null), cancellationToken);
         await completion.CommitAsync(tx, default, cancellationToken);
+        await outbox.DeliverAsync(cancellationToken);
         return default(Done);
     }
 

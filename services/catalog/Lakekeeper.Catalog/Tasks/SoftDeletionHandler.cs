@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Lakekeeper.Authz.Hygiene;
 using Lakekeeper.Persistence.Catalog;
 using Lakekeeper.Persistence.Model;
 using Microsoft.Extensions.Logging;
@@ -49,6 +50,7 @@ internal sealed partial class SoftDeletionHandler(TabularPurges purges, ILogger<
                 return "Nothing to do: the table or view is no longer soft-deleted";
             }
 
+            await AuthzOutbox.AddAsync(tx, Services.TabularObjects.Dropped(expired.Type, expired.Id, expired.NamespaceId), cancellationToken);
             var outcome = "Dropped for good";
             if (purge && expired.Type == TabularType.Table)
             {

@@ -79,7 +79,8 @@ internal static class RolesApi
         return TypedResults.Json(new ListRolesResponse([.. visible.Select(RoleResponse.From)], page.NextPageToken), IdentityJson.Default.ListRolesResponse);
     }
 
-    private static async Task<IResult> CreateRole(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service)
+    private static async Task<IResult> CreateRole(
+        HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, Lakekeeper.Authz.Hygiene.AuthzOutbox outbox)
     {
         var (body, error) = await IdentityHttp.ReadAsync(context.Request, IdentityJson.Default.CreateRoleRequest);
         if (body is null)
@@ -119,6 +120,15 @@ internal static class RolesApi
         }
 
         var (outcome, role) = await service.CreateAsync(caller, project, body.Name!, body.Description, body.ProviderId, body.SourceId, context.RequestAborted);
+        if (outcome == RoleWriteOutcome.Done)
+        {
+            // The role belongs to its project (security admins manage it); its creator owns it.
+            var self = AuthzObject.Role(role!.Id.ToString());
+            await outbox.RecordAndDeliverAsync(new Lakekeeper.Authz.Hygiene.TupleChanges()
+                .Write([new Relationship(AuthzSubject.Of(AuthzObject.Project(project.ToString())), "project", self)])
+                .Own(self, IdentityHttp.ToPrincipal(caller)), context.RequestAborted);
+        }
+
         return outcome switch
         {
             RoleWriteOutcome.Done => TypedResults.Json(RoleResponse.From(role!), IdentityJson.Default.RoleResponse, statusCode: 201),
@@ -225,7 +235,8 @@ internal static class RolesApi
         };
     }
 
-    private static async Task<IResult> DeleteRole(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, [FromRoute(Name = "role_id")] Guid roleId)
+    private static async Task<IResult> DeleteRole(
+        HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, Lakekeeper.Authz.Hygiene.AuthzOutbox outbox, [FromRoute(Name = "role_id")] Guid roleId)
     {
         if (!IdentityHttp.TryProject(context, null, out var project, out var error))
         {
@@ -238,9 +249,14 @@ internal static class RolesApi
             return IdentityHttp.Forbidden(IdentityActions.CanDelete).ToResult();
         }
 
-        return await service.DeleteAsync(caller, project, new RoleId(roleId), context.RequestAborted)
-            ? TypedResults.NoContent()
-            : IdentityHttp.NoSuchRole(roleId).ToResult();
+        if (!await service.DeleteAsync(caller, project, new RoleId(roleId), context.RequestAborted))
+        {
+            return IdentityHttp.NoSuchRole(roleId).ToResult();
+        }
+
+        // Its members and ownership go; grants naming its assignees elsewhere reach nobody any more.
+        await outbox.RecordAndDeliverAsync(new Lakekeeper.Authz.Hygiene.TupleChanges().Purge(AuthzObject.Role(roleId.ToString())), context.RequestAborted);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> ListMembers(
@@ -298,7 +314,8 @@ internal static class RolesApi
                 IdentityJson.Default.ListRoleMembershipsResponse);
     }
 
-    private static async Task<IResult> AddMembers(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, [FromRoute(Name = "role_id")] Guid roleId)
+    private static async Task<IResult> AddMembers(
+        HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, Lakekeeper.Authz.Hygiene.AuthzOutbox outbox, [FromRoute(Name = "role_id")] Guid roleId)
     {
         var (body, error) = await IdentityHttp.ReadAsync(context.Request, IdentityJson.Default.AddRoleMembersRequest);
         if (body is null)
@@ -340,6 +357,16 @@ internal static class RolesApi
         }
 
         var result = await service.AddMembersAsync(caller, project, new RoleId(roleId), users, memberRoles, context.RequestAborted);
+        if (result.Outcome == MembershipOutcome.Added)
+        {
+            // Members are the role's assignees in the model: users, and the assignees of member roles.
+            var self = AuthzObject.Role(roleId.ToString());
+            await outbox.RecordAndDeliverAsync(new Lakekeeper.Authz.Hygiene.TupleChanges().Write(
+                [.. users.Distinct().Select(u => new Relationship(AuthzSubject.User(u.Value), Relations.Assignee, self)),
+                    .. memberRoles.Distinct().Select(r => new Relationship(AuthzSubject.RoleAssignees(r.ToString()), Relations.Assignee, self))]),
+                context.RequestAborted);
+        }
+
         return result.Outcome switch
         {
             MembershipOutcome.Added => TypedResults.Json(
@@ -356,7 +383,7 @@ internal static class RolesApi
     }
 
     private static async Task<IResult> RemoveMember(
-        HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, [FromRoute(Name = "role_id")] Guid roleId,
+        HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleService service, Lakekeeper.Authz.Hygiene.AuthzOutbox outbox, [FromRoute(Name = "role_id")] Guid roleId,
         [FromRoute(Name = "member_type")] string memberType, [FromRoute(Name = "member_id")] string memberId)
     {
         if (!IdentityHttp.TryProject(context, null, out var project, out var error))
@@ -383,9 +410,15 @@ internal static class RolesApi
             return IdentityHttp.Forbidden(IdentityActions.CanGrantAssignee).ToResult();
         }
 
-        return await service.RemoveMemberAsync(caller, project, new RoleId(roleId), type, memberId, context.RequestAborted)
-            ? TypedResults.NoContent()
-            : IdentityHttp.NoSuchRole(roleId).ToResult();
+        if (!await service.RemoveMemberAsync(caller, project, new RoleId(roleId), type, memberId, context.RequestAborted))
+        {
+            return IdentityHttp.NoSuchRole(roleId).ToResult();
+        }
+
+        var member = type == RoleMemberType.User ? AuthzSubject.User(memberId) : AuthzSubject.RoleAssignees(Guid.Parse(memberId).ToString());
+        await outbox.RecordAndDeliverAsync(new Lakekeeper.Authz.Hygiene.TupleChanges()
+            .Delete([new Relationship(member, Relations.Assignee, AuthzObject.Role(roleId.ToString()))]), context.RequestAborted);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> SearchRoles(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleRepository roles)

@@ -1,4 +1,5 @@
 using Lakekeeper.Authz;
+using Lakekeeper.Authz.Hygiene;
 using Lakekeeper.Persistence;
 using Lakekeeper.Persistence.Catalog;
 using Lakekeeper.Persistence.Model;
@@ -295,7 +296,7 @@ internal static class LifecycleApi
     }
 
     private static async Task<Results<Ok<MoveNamespaceResponse>, ApiError>> MoveNamespace(
-        HttpContext context, LifecycleHttp http, NpgsqlDataSource dataSource, LifecycleEvents events, AuditLog audit,
+        HttpContext context, LifecycleHttp http, NpgsqlDataSource dataSource, LifecycleEvents events, AuditLog audit, AuthzOutbox outbox,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromRoute(Name = "namespace_id")] Guid namespaceId)
     {
         var (body, error) = await LifecycleHttp.ReadAsync(context.Request, LifecycleJson.Default.MoveNamespaceRequest);
@@ -382,7 +383,17 @@ internal static class LifecycleApi
         }
 
         await OutboxRepository.AddAsync(tx, events.NamespaceMoved(warehouse.Id, ns.Id, ns.Name, destination), context.RequestAborted);
+        if (ns.ParentId != parent)
+        {
+            // The namespace (and with it its tables and views) now inherits from its new parent only.
+            var self = AuthzObject.Namespace(namespaceId.ToString());
+            var oldParent = ns.ParentId is { } before ? AuthzObject.Namespace(before.ToString()) : AuthzObject.Warehouse(warehouseId.ToString());
+            await AuthzOutbox.AddAsync(tx, new TupleChanges().Delete(AuthzHierarchy.Link(self, oldParent)).Write(AuthzHierarchy.Link(self, container)),
+                context.RequestAborted);
+        }
+
         await tx.CommitAsync(context.RequestAborted);
+        await outbox.DeliverAsync(context.RequestAborted);
         audit.Change(http.CurrentCaller, "move-namespace", $"namespace:{namespaceId}", string.Join('.', destination));
         return TypedResults.Ok(new MoveNamespaceResponse(destination, namespaceId, parent?.Value));
     }
