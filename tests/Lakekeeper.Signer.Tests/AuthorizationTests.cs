@@ -116,8 +116,9 @@ public sealed class AuthorizationTests(DenyingSignerApp fixture) : IClassFixture
     [InlineData("can_use", "Forbidden: can_use on the warehouse")]
     public async Task Without_read_access_or_the_warehouse_nothing_is_signed(string denied, string message)
     {
-        fixture.Denied.Set(denied);
+        fixture.Denied.Set();
         var location = await fixture.LocationAsync("t1");
+        fixture.Denied.Set(denied);
 
         var (status, json, _) = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("GET", fixture.Url(location, "/data/a.parquet")));
 
