@@ -34,6 +34,7 @@ const routes: Route[] = [
   { pattern: new RegExp(`^/warehouses/${seg}/namespaces/${seg}/views/${seg}$`), nav: 'warehouses', page: async () => (await import('./pages/view')).viewPage },
   { pattern: new RegExp(`^/warehouses/${seg}/deleted$`), nav: 'warehouses', page: async () => (await import('./pages/deleted')).deletedPage },
   { pattern: new RegExp(`^/warehouses/${seg}/tasks$`), nav: 'warehouses', page: async () => (await import('./pages/tasks')).tasksPage },
+  { pattern: new RegExp(`^/warehouses/${seg}/tasks/${seg}$`), nav: 'warehouses', page: async () => (await import('./pages/tasks')).taskPage },
   { pattern: new RegExp(`^/warehouses/${seg}/events$`), nav: 'warehouses', page: async () => (await import('./pages/events')).eventsPage },
   { pattern: /^\/users$/, nav: 'users', page: async () => (await import('./pages/users')).usersPage },
   { pattern: /^\/roles$/, nav: 'roles', page: async () => (await import('./pages/roles')).rolesPage },

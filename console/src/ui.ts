@@ -39,12 +39,13 @@ export async function region<T>(target: HTMLElement, what: string, load: () => P
 }
 
 /** A live message area for the outcome of actions (success or the server's error). */
-export function notice(): { el: HTMLElement; ok: (text: string) => void; fail: (error: unknown) => void; clear: () => void } {
+export function notice(): { el: HTMLElement; ok: (text: string) => void; fail: (error: unknown, what?: string) => void; clear: () => void } {
   const el = h('div', { class: 'notice', role: 'status', 'aria-live': 'polite' })
   return {
     el,
     ok: text => { el.className = 'notice ok'; el.setAttribute('role', 'status'); replace(el, text) },
-    fail: error => { el.className = 'notice error'; el.setAttribute('role', 'alert'); replace(el, errorMessage(error)) },
+    // `what` says in plain words what did not happen ("The warehouse was not deleted"), then the server's reason.
+    fail: (error, what) => { el.className = 'notice error'; el.setAttribute('role', 'alert'); replace(el, what ? `${what}: ${errorMessage(error)}` : errorMessage(error)) },
     clear: () => { el.className = 'notice'; replace(el) },
   }
 }
@@ -76,7 +77,7 @@ export function select(name: string, options: [string, string][], value?: string
 /**
  * A form whose submit runs an action, disables itself while it runs and shows the outcome.
  */
-export function form(title: string | null, fields: Child[], submitLabel: string, action: (data: FormData) => Promise<string | void>, extra?: Child): HTMLFormElement {
+export function form(title: string | null, fields: Child[], submitLabel: string, action: (data: FormData) => Promise<string | void>, extra?: Child, failed?: string): HTMLFormElement {
   const result = notice()
   const button = h('button', { type: 'submit', class: 'primary' }, submitLabel)
   const el = h('form', { class: 'form', 'aria-label': title ?? submitLabel, novalidate: false },
@@ -88,7 +89,7 @@ export function form(title: string | null, fields: Child[], submitLabel: string,
     result.clear()
     action(new FormData(el)).then(message => {
       if (message) result.ok(message)
-    }, error => result.fail(error)).finally(() => { button.disabled = false })
+    }, error => result.fail(error, failed)).finally(() => { button.disabled = false })
   })
   return el
 }

@@ -21,7 +21,7 @@ export function deletedPage(ctx: PageContext): void {
       return [box, [...t.namespace, t.name].join('.'), t.typ, time(t['deleted-at']), time(t['expiration-date']), h('code', null, t.id)]
     })
     undrop.addEventListener('click', () => {
-      const targets = items.filter(t => chosen.has(t.id)).map(t => ({ type: t.typ, id: t.id }))
+      const targets = items.filter(t => chosen.has(t.id)).map(t => ({ type: t.typ === 'view' ? 'view' as const : 'table' as const, id: t.id }))
       undrop.disabled = true
       mgmt.undrop(wid, targets).then(() => {
         result.ok(`Undropped ${targets.length} ${targets.length === 1 ? 'object' : 'objects'}.`)

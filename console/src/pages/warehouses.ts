@@ -12,7 +12,7 @@ export function warehousesPage(ctx: PageContext): void {
     return table('Warehouses of the current project', ['Name', 'Storage', 'Status', 'Protected', 'Drops', 'Id'], warehouses.map(w => {
       const id = warehouseId(w)
       const profile = w['storage-profile']
-      const where = profile.type === 'file' ? `file: ${String(profile.root ?? '')}` : profile.type === 's3' ? `s3://${String(profile.bucket ?? '')}/${String(profile['key-prefix'] ?? '')}` : profile.type
+      const where = profile.type === 'file' ? `file: ${String(profile.root ?? '')}` : `s3://${profile.bucket}/${profile['key-prefix'] ?? ''}`
       const drops = w['delete-profile']?.type === 'soft' ? `soft (${w['delete-profile']['expiration-seconds']} s)` : 'hard'
       return [h('a', { href: `${ctx.base}/warehouses/${id}` }, w.name), where, w.status ?? 'active', w.protected ? 'yes' : 'no', drops, h('code', null, id)]
     }))
