@@ -66,6 +66,8 @@ public abstract class ConsoleDeployment : IAsyncLifetime
             ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = WarehouseRoot,
             ["LAKEKEEPER__UI__ASSETS_PATH"] = ConsoleDist,
+            // The S3 wizard's tests use s3rver on loopback, which the SSRF guard refuses unless allowed.
+            ["LAKEKEEPER__STORAGE__ALLOWED_S3_ENDPOINTS"] = "127.0.0.1:*",
         };
         if (WithIdentityProvider)
         {

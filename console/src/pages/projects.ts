@@ -26,7 +26,7 @@ export function projectsPage(ctx: PageContext): void {
       rename.addEventListener('submit', event => {
         event.preventDefault()
         const name = String(new FormData(rename).get('name'))
-        mgmt.renameProject(id, name).then(() => { result.ok(`Renamed to ${name}`); reload() }, result.fail)
+        mgmt.renameProject(id, name).then(() => { result.ok(`Renamed to ${name}`); reload() }, error => result.fail(error, 'The project was not renamed'))
       })
       const switchTo = h('button', { type: 'button', disabled: id === current }, id === current ? 'Current' : 'Switch to')
       switchTo.addEventListener('click', () => { setCurrentProject(id); reload(); result.ok(`Switched to ${p['project-name']}`) })
@@ -37,7 +37,7 @@ export function projectsPage(ctx: PageContext): void {
             if (id === current) setCurrentProject(null)
             result.ok(`Deleted ${p['project-name']}`)
             reload()
-          }, result.fail))]
+          }, error => result.fail(error, 'The project was not deleted')))]
     }))
   })
   void show()

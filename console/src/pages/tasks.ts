@@ -44,7 +44,11 @@ export function tasksPage(ctx: PageContext): void {
   const before = input('before', { type: 'datetime-local', value: q.get('before') ?? '' })
   const entityType = select('entity', [['', 'Any object'], ['table', 'A table'], ['view', 'A view'], ['warehouse', 'The warehouse itself']], q.get('entity') ?? '')
   const entityId = input('entity-id', { value: q.get('entity-id') ?? '', placeholder: 'table or view id (uuid)' })
-  const size = select('size', PAGE_SIZES.map(x => [x, `${x} per page`] as [string, string]), PAGE_SIZES.includes(q.get('size') ?? '') ? q.get('size')! : '25')
+  // Any page size from 1 to 100 can come from the URL; the list offers the usual ones.
+  const asked = Number(q.get('size'))
+  const chosenSize = Number.isInteger(asked) && asked >= 1 && asked <= 100 ? String(asked) : '25'
+  const sizes = PAGE_SIZES.includes(chosenSize) ? PAGE_SIZES : [chosenSize, ...PAGE_SIZES]
+  const size = select('size', sizes.map(x => [x, `${x} per page`] as [string, string]), chosenSize)
   const filters = h('form', { class: 'form filters', 'aria-label': 'Filter tasks', role: 'search' },
     h('fieldset', { class: 'statuses' }, h('legend', null, 'Status'), ...statusBoxes.map((box, i) => field(TASK_STATUSES[i].toLowerCase(), box))),
     h('div', { class: 'filter-grid' },
