@@ -109,7 +109,8 @@ public sealed class ConsoleManagementTests(StandaloneConsole deployment) : IClas
             // Details of t1, then run it now: the worker expires it and the API no longer lists it as deleted.
             await page.GetByRole(AriaRole.Link, new() { Name = "Details of the task on analytics.t1" }).ClickAsync();
             await tab.ExpectHeadingAsync("Task on analytics.t1");
-            await Expect(page.Locator("pre.code").First).ToContainTextAsync(ids["t1"]);
+            await Expect(page.Locator("dl.facts")).ToContainTextAsync(ids["t1"]);
+            await Expect(page.Locator("pre.code").First).ToContainTextAsync("\"tabular-type\": \"table\"");
             await Expect(page.GetByText("No earlier attempt: this is the first.")).ToBeVisibleAsync();
             await tab.CheckAsync("task-details");
             await page.GetByRole(AriaRole.Button, new() { Name = "Run now: analytics.t1" }).ClickAsync();

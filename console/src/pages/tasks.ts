@@ -116,7 +116,7 @@ export function tasksPage(ctx: PageContext): void {
         ? (t.status === 'RUNNING' ? ['stop', 'cancel'] as const : ['run-now', 'cancel'] as const).map(action => taskButton(action, what, () => act(action, [t['task-id']]), result.fail))
         : []
       return [box,
-        h('a', { href: `${ctx.base}/warehouses/${wid}/tasks/${t['task-id']}`, 'aria-label': `Details of the task on ${what}` }, h('code', null, t['task-id'].slice(0, 8))),
+        h('a', { href: `${ctx.base}/warehouses/${wid}/tasks/${t['task-id']}`, 'aria-label': `${t['task-id'].slice(0, 8)}: details of the task on ${what}` }, h('code', null, t['task-id'].slice(0, 8))),
         t['queue-name'], what, h('span', { class: `badge ${t.status.toLowerCase()}` }, t.status), String(t.attempt),
         time(t['scheduled-for']), time(t['created-at']), `${Math.round(t.progress * 100)} %`,
         rowActions.length ? h('div', { class: 'row-actions' }, ...rowActions) : '—']
@@ -191,7 +191,8 @@ export function taskPage(ctx: PageContext): void {
       heading(ctx, `Task on ${what}`, crumbs, h('div', { class: 'actions' }, ...actions)),
       result.el,
       facts([
-        ['Task id', h('code', null, t['task-id'])], ['Queue', t['queue-name']], ['Status', h('span', { class: `badge ${t.status.toLowerCase()}` }, t.status)],
+        ['Task id', h('code', null, t['task-id'])], ['Queue', t['queue-name']],
+        ['Object', t.entity ? `${t.entity.type} ${what}` : what], ['Object id', t.entity ? h('code', null, t.entity['table-id'] ?? t.entity['view-id'] ?? '—') : '—'], ['Status', h('span', { class: `badge ${t.status.toLowerCase()}` }, t.status)],
         ['Attempt', String(t.attempt)], ['Scheduled for', time(t['scheduled-for'])], ['Picked up', time(t['picked-up-at'])],
         ['Last heartbeat', time(t['last-heartbeat-at'])], ['Progress', `${Math.round(t.progress * 100)} %`],
         ['Created', time(t['created-at'])], ['Updated', time(t['updated-at'])], ['Parent task', t['parent-task-id'] ?? '—'],
