@@ -22,7 +22,9 @@ export function lineChart(title: string, series: Series[], format: (v: number) =
   let minX = Math.min(...all.map(p => p.x))
   let maxX = Math.max(...all.map(p => p.x))
   if (minX === maxX) { minX -= 3600_000; maxX += 3600_000 }
-  const maxY = Math.max(1, ...all.map(p => p.y))
+  // Whole-number data (counts) gets whole-number ticks: the top is rounded up to a multiple of four.
+  const top = Math.max(1, ...all.map(p => p.y))
+  const maxY = all.every(p => Number.isInteger(p.y)) ? Math.ceil(top / 4) * 4 : top
   const x = (v: number) => PAD.left + ((v - minX) / (maxX - minX)) * (WIDTH - PAD.left - PAD.right)
   const y = (v: number) => HEIGHT - PAD.bottom - (v / maxY) * (HEIGHT - PAD.top - PAD.bottom)
   const titleId = `chart-${Math.random().toString(36).slice(2)}`
@@ -36,8 +38,9 @@ export function lineChart(title: string, series: Series[], format: (v: number) =
     svg.appendChild(s('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v), class: 'grid' }))
     svg.appendChild(s('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, format(v)))
   }
-  for (const t of [minX, (minX + maxX) / 2, maxX]) {
-    svg.appendChild(s('text', { x: x(t), y: HEIGHT - 12, 'text-anchor': 'middle', class: 'tick' }, new Date(t).toISOString().slice(0, 16).replace('T', ' ')))
+  // The outer time labels are anchored inwards, so they are not cut at the chart's edges.
+  for (const [t, anchor] of [[minX, 'start'], [(minX + maxX) / 2, 'middle'], [maxX, 'end']] as const) {
+    svg.appendChild(s('text', { x: anchor === 'start' ? PAD.left : anchor === 'end' ? WIDTH - PAD.right : x(t), y: HEIGHT - 12, 'text-anchor': anchor, class: 'tick' }, new Date(t).toISOString().slice(0, 16).replace('T', ' ')))
   }
   series.forEach((serie, i) => {
     const sorted = [...serie.points].sort((a, b) => a.x - b.x)
