@@ -74,5 +74,5 @@ public enum RoleMemberType
 /// <summary>A member of a role with its display identity (name and email of a user; ident and name of a role).</summary>
 public sealed record RoleMemberRecord(RoleMemberType Type, string Id, string? Name, string? Email, string? Ident);
 
-/// <summary>A page of results and the token of the next page (null on the last).</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, string? NextPageToken);
+/// <summary>A page of results and the key the next page starts after (null on the last); the API seals it into a page token.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextKey);

@@ -125,7 +125,7 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
         }
 
         return users.Count > pageSize
-            ? new Page<UserRecord>(users[..pageSize], PageTokens.Encode((offset + pageSize).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            ? new Page<UserRecord>(users[..pageSize], (offset + pageSize).ToString(System.Globalization.CultureInfo.InvariantCulture))
             : new Page<UserRecord>(users, null);
     }
 
@@ -133,7 +133,7 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
 
     internal static Page<T> Paged<T>(List<T> items, int pageSize, Func<T, string> key) =>
         items.Count > pageSize
-            ? new Page<T>(items[..pageSize], PageTokens.Encode(key(items[pageSize - 1])))
+            ? new Page<T>(items[..pageSize], key(items[pageSize - 1]))
             : new Page<T>(items, null);
 
     public static string TypeName(UserType type) => type == UserType.Application ? "application" : "human";

@@ -1,10 +1,9 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
 using Lakekeeper.Authz;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.Persistence.Statistics;
+using Lakekeeper.Security.Secrets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -49,11 +48,17 @@ internal static class StatisticsApi
         }
 
         DateTimeOffset? before = null;
-        if (!string.IsNullOrEmpty(pageToken))
+        var scope = ManagementPaging.QueryScope(context);
+        if (!ManagementPaging.TryOpen(scope, pageToken, out var key))
         {
-            if (!long.TryParse(Decode(pageToken), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || ticks <= 0 || ticks > DateTimeOffset.MaxValue.UtcTicks)
+            return ManagementErrors.BadRequest("page_token is not a token this server issued for this listing");
+        }
+
+        if (key is not null)
+        {
+            if (!long.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || ticks <= 0 || ticks > DateTimeOffset.MaxValue.UtcTicks)
             {
-                return ManagementErrors.BadRequest("page_token is not a token this server issued");
+                return ManagementErrors.BadRequest("page_token is not a token this server issued for this listing");
             }
 
             before = new DateTimeOffset(ticks, TimeSpan.Zero);
@@ -68,7 +73,7 @@ internal static class StatisticsApi
         var size = (int)Math.Min(pageSize ?? DefaultPageSize, MaxPageSize);
         var rows = await warehouses.StatisticsAsync(warehouse.Id, before, size + 1, context.RequestAborted);
         var page = rows.Take(size).ToList();
-        var next = rows.Count > size ? Encode(page[^1].Timestamp.UtcTicks.ToString(CultureInfo.InvariantCulture)) : null;
+        var next = rows.Count > size ? scope.Seal(page[^1].Timestamp.UtcTicks.ToString(CultureInfo.InvariantCulture)) : null;
         return TypedResults.Ok(new WarehouseStatisticsResponse(
             warehouseId, [.. page.Select(r => new WarehouseStatistics(r.Timestamp, r.NumberOfTables, r.NumberOfViews, r.UpdatedAt))], next));
     }
@@ -144,7 +149,14 @@ internal static class StatisticsApi
             return ManagementErrors.BadRequest($"status-codes: {badCode} is not an HTTP status");
         }
 
-        if (ReadWindow(body.RangeSpecifier, time.GetUtcNow()) is not { } window)
+        // The filters are the body without its range: a window token works only with the filters it was issued for.
+        var scope = ManagementPaging.BodyScope(context, body with { RangeSpecifier = null }, ManagementJsonContext.Default.GetEndpointStatisticsRequest);
+        if (body.RangeSpecifier is { Type: "page-token", Token: { } given } && !scope.TryOpen(given, out _))
+        {
+            return ManagementErrors.BadRequest("range-specifier.token is not a token this server issued for this listing (the same warehouse and status-codes filters)");
+        }
+
+        if (ReadWindow(body.RangeSpecifier, time.GetUtcNow(), scope) is not { } window)
         {
             return ManagementErrors.BadRequest(
                 "range-specifier must be {\"type\":\"window\",\"end\":<date-time>,\"interval\":<ISO 8601 duration up to P366D>} or {\"type\":\"page-token\",\"token\":<a token from a previous answer>}");
@@ -162,12 +174,12 @@ internal static class StatisticsApi
             [.. buckets.Select(b => b.Key)],
             [.. buckets.Select(b => (IReadOnlyList<EndpointStatistic>)[.. b.Select(r =>
                 new EndpointStatistic(r.Count, r.HttpRoute, r.StatusCode, r.WarehouseId, r.WarehouseName, r.CreatedAt, r.UpdatedAt))])],
-            WindowToken(end - interval, interval),
-            WindowToken(end + interval, interval)));
+            WindowToken(scope, end - interval, interval),
+            WindowToken(scope, end + interval, interval)));
     }
 
     /// <summary>The window's end and length: explicit, from a page token, or the last day.</summary>
-    private static (DateTimeOffset End, TimeSpan Interval)? ReadWindow(RangeSpecifier? range, DateTimeOffset now)
+    private static (DateTimeOffset End, TimeSpan Interval)? ReadWindow(RangeSpecifier? range, DateTimeOffset now, PageTokenScope scope)
     {
         switch (range)
         {
@@ -186,7 +198,7 @@ internal static class StatisticsApi
 
                 return interval > TimeSpan.Zero && interval <= MaxWindow ? (end, interval) : null;
             case { Type: "page-token", Token: { } token, End: null, Interval: null }:
-                var parts = Decode(token)?.Split('|');
+                var parts = scope.TryOpen(token, out var key) ? key.Split('|') : null;
                 return parts is [var e, var i]
                     && long.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var endTicks)
                     && long.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var intervalTicks)
@@ -198,25 +210,6 @@ internal static class StatisticsApi
         }
     }
 
-    private static string WindowToken(DateTimeOffset end, TimeSpan interval) =>
-        Encode(string.Create(CultureInfo.InvariantCulture, $"{Math.Clamp(end.UtcTicks, interval.Ticks, DateTimeOffset.MaxValue.UtcTicks)}|{interval.Ticks}"));
-
-    private static string Encode(string text) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
-
-    private static string? Decode(string token)
-    {
-        if (token.Length > 128)
-        {
-            return null;
-        }
-
-        try
-        {
-            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    private static string WindowToken(PageTokenScope scope, DateTimeOffset end, TimeSpan interval) =>
+        scope.Seal(string.Create(CultureInfo.InvariantCulture, $"{Math.Clamp(end.UtcTicks, interval.Ticks, DateTimeOffset.MaxValue.UtcTicks)}|{interval.Ticks}"));
 }

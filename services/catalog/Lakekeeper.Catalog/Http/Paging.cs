@@ -42,11 +42,3 @@ internal readonly record struct Paging(string? AfterKey, int Limit, bool Paginat
     public string Token(string lastKey) =>
         (Scope ?? throw new InvalidOperationException("A paginated listing needs a token scope")).Seal(lastKey);
 }
-
-/// <summary>The listing a page token belongs to, and the protector that seals and opens it.</summary>
-internal sealed class PageTokenScope(IPageTokenProtector protector, string scope)
-{
-    public string Seal(string key) => protector.Seal(scope, key);
-
-    public bool TryOpen(string token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key) => protector.TryOpen(scope, token, out key);
-}

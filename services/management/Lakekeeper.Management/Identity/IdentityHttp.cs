@@ -4,6 +4,7 @@ using Lakekeeper.Authz;
 using Lakekeeper.Persistence.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Security.Identity;
+using Lakekeeper.Security.Secrets;
 using Lakekeeper.Abstractions.Errors;
 using Microsoft.AspNetCore.Http;
 
@@ -30,11 +31,13 @@ internal static class IdentityHttp
         }
     }
 
-    public static bool TryPaging(HttpRequest request, out string? after, out int pageSize, out IResult? error)
+    /// <summary>pageSize (1 to 1000, default 100) and the sealed page token of this listing (<see cref="ManagementPaging"/>).</summary>
+    public static bool TryPaging(HttpRequest request, out string? after, out int pageSize, out PageTokenScope scope, out IResult? error)
     {
         after = null;
-        pageSize = PageTokens.DefaultPageSize;
+        pageSize = PageSizes.Default;
         error = null;
+        scope = ManagementPaging.QueryScope(request.HttpContext);
         var size = request.Query["pageSize"].ToString();
         if (size.Length > 0 && (!int.TryParse(size, out pageSize) || pageSize < 1))
         {
@@ -42,10 +45,10 @@ internal static class IdentityHttp
             return false;
         }
 
-        pageSize = Math.Min(pageSize, PageTokens.MaxPageSize);
-        if (!PageTokens.TryDecode(request.Query["pageToken"].ToString(), out after))
+        pageSize = Math.Min(pageSize, PageSizes.Max);
+        if (!ManagementPaging.TryOpen(scope, request.Query["pageToken"].ToString(), out after))
         {
-            error = ErrorResponse.BadRequest("pageToken is not a token this server issued").ToResult();
+            error = ErrorResponse.BadRequest("pageToken is not a token this server issued for this listing").ToResult();
             return false;
         }
 

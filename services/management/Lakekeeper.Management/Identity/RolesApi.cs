@@ -51,7 +51,7 @@ internal static class RolesApi
     private static async Task<IResult> ListRoles(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleRepository roles)
     {
         var query = context.Request.Query;
-        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var error)
+        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var scope, out var error)
             || !IdentityHttp.TryProject(context, query["projectId"].ToString(), out var project, out error))
         {
             return error!;
@@ -76,7 +76,7 @@ internal static class RolesApi
         var filter = new RoleFilter(ids, Split(query["sourceIds"]), Split(query["providerIds"]));
         var page = await roles.ListAsync(project, filter, after, pageSize, context.RequestAborted);
         var visible = await VisibleAsync(authorizer, callers.Current, page.Items, context.RequestAborted);
-        return TypedResults.Json(new ListRolesResponse([.. visible.Select(RoleResponse.From)], page.NextPageToken), IdentityJson.Default.ListRolesResponse);
+        return TypedResults.Json(new ListRolesResponse([.. visible.Select(RoleResponse.From)], ManagementPaging.Next(scope, page.NextKey)), IdentityJson.Default.ListRolesResponse);
     }
 
     private static async Task<IResult> CreateRole(
@@ -262,7 +262,7 @@ internal static class RolesApi
     private static async Task<IResult> ListMembers(
         HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleRepository roles, Guid roleId, bool transitive)
     {
-        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var error)
+        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var scope, out var error)
             || !IdentityHttp.TryProject(context, null, out var project, out error))
         {
             return error!;
@@ -289,13 +289,13 @@ internal static class RolesApi
         var page = await roles.ListMembersAsync(project, new RoleId(roleId), type, depth, after, pageSize, context.RequestAborted);
         return page is null
             ? IdentityHttp.NoSuchRole(roleId).ToResult()
-            : TypedResults.Json(new ListRoleMembersResponse([.. page.Items.Select(RoleMember.From)], page.NextPageToken), IdentityJson.Default.ListRoleMembersResponse);
+            : TypedResults.Json(new ListRoleMembersResponse([.. page.Items.Select(RoleMember.From)], ManagementPaging.Next(scope, page.NextKey)), IdentityJson.Default.ListRoleMembersResponse);
     }
 
     private static async Task<IResult> ListMemberOf(
         HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleRepository roles, Guid roleId, bool transitive)
     {
-        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var error)
+        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var scope, out var error)
             || !IdentityHttp.TryProject(context, null, out var project, out error))
         {
             return error!;
@@ -310,7 +310,7 @@ internal static class RolesApi
         var page = await roles.ListMemberOfAsync(project, new RoleId(roleId), depth, after, pageSize, context.RequestAborted);
         return page is null
             ? IdentityHttp.NoSuchRole(roleId).ToResult()
-            : TypedResults.Json(new ListRoleMembershipsResponse([.. page.Items.Select(RoleMembership.From)], page.NextPageToken),
+            : TypedResults.Json(new ListRoleMembershipsResponse([.. page.Items.Select(RoleMembership.From)], ManagementPaging.Next(scope, page.NextKey)),
                 IdentityJson.Default.ListRoleMembershipsResponse);
     }
 

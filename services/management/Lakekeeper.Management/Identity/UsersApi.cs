@@ -56,7 +56,7 @@ internal static class UsersApi
 
     private static async Task<IResult> ListUsers(HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, UserRepository users)
     {
-        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var error))
+        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var scope, out var error))
         {
             return error!;
         }
@@ -68,7 +68,7 @@ internal static class UsersApi
 
         var name = context.Request.Query["name"].ToString();
         var page = await users.ListAsync(name.Length == 0 ? null : name, after, pageSize, context.RequestAborted);
-        return TypedResults.Json(new ListUsersResponse([.. page.Items.Select(UserResponse.From)], page.NextPageToken), IdentityJson.Default.ListUsersResponse);
+        return TypedResults.Json(new ListUsersResponse([.. page.Items.Select(UserResponse.From)], ManagementPaging.Next(scope, page.NextKey)), IdentityJson.Default.ListUsersResponse);
     }
 
     /// <summary>
@@ -201,7 +201,7 @@ internal static class UsersApi
     private static async Task<IResult> UserRoles(
         HttpContext context, ICallerAccessor callers, IAuthorizer authorizer, RoleRepository roles, string userId, bool transitive)
     {
-        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var error)
+        if (!IdentityHttp.TryPaging(context.Request, out var after, out var pageSize, out var scope, out var error)
             || !IdentityHttp.TryProject(context, null, out var project, out error))
         {
             return error!;
@@ -221,7 +221,7 @@ internal static class UsersApi
 
         var depth = transitive ? RoleLimits.TransitiveDepth(context) : 0;
         var page = await roles.ListUserRolesAsync(project, new UserId(userId), depth, after, pageSize, context.RequestAborted);
-        return TypedResults.Json(new ListRoleMembershipsResponse([.. page.Items.Select(RoleMembership.From)], page.NextPageToken),
+        return TypedResults.Json(new ListRoleMembershipsResponse([.. page.Items.Select(RoleMembership.From)], ManagementPaging.Next(scope, page.NextKey)),
             IdentityJson.Default.ListRoleMembershipsResponse);
     }
 
@@ -238,11 +238,13 @@ internal static class UsersApi
             return ErrorResponse.BadRequest("search is required").ToResult();
         }
 
-        var pageSize = Math.Clamp(body.PageSize ?? DefaultSearchPageSize, 1, PageTokens.MaxPageSize);
+        var pageSize = Math.Clamp(body.PageSize ?? DefaultSearchPageSize, 1, PageSizes.Max);
         var offset = 0;
-        if (body.PageToken is not null && (!PageTokens.TryDecode(body.PageToken, out var key) || !int.TryParse(key, out offset) || offset < 0))
+        var scope = ManagementPaging.BodyScope(context, body with { PageSize = null, PageToken = null }, IdentityJson.Default.SearchRequest);
+        if (!ManagementPaging.TryOpen(scope, body.PageToken, out var key)
+            || key is not null && (!int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out offset) || offset < 0))
         {
-            return ErrorResponse.BadRequest("page-token is not a token this server issued").ToResult();
+            return ErrorResponse.BadRequest("page-token is not a token this server issued for this search").ToResult();
         }
 
         if (!await CheckServerAsync(authorizer, callers.Current, IdentityActions.CanListUsers, context.RequestAborted))
@@ -252,7 +254,7 @@ internal static class UsersApi
 
         var page = await users.SearchAsync(body.Search.Trim(), offset, pageSize, context.RequestAborted);
         return TypedResults.Json(
-            new SearchUserResponse([.. page.Items.Select(u => new SearchUser(u.Id.Value, u.Name, u.Email, UserRepository.TypeName(u.Type)))], page.NextPageToken),
+            new SearchUserResponse([.. page.Items.Select(u => new SearchUser(u.Id.Value, u.Name, u.Email, UserRepository.TypeName(u.Type)))], ManagementPaging.Next(scope, page.NextKey)),
             IdentityJson.Default.SearchUserResponse);
     }
 

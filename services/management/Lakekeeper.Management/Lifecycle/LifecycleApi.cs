@@ -58,7 +58,7 @@ internal static class LifecycleApi
         HttpContext context, LifecycleHttp http, DeletedTabularRepository deleted, NamespaceRepository namespaces,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromQuery] string? namespaceId, [FromQuery] string? pageToken, [FromQuery] string? pageSize)
     {
-        if (LifecycleHttp.Paging(pageSize, pageToken, out var size, out var after) is { } badPage)
+        if (LifecycleHttp.Paging(context, pageSize, pageToken, out var size, out var after, out var scope) is { } badPage)
         {
             return badPage;
         }
@@ -103,7 +103,7 @@ internal static class LifecycleApi
             ? []
             : await http.Authorizer.BatchCheckAsync(http.Caller,
                 [.. page.Select(r => new CheckItem(ObjectOf(r.Type, r.Id.Value), Relations.CanGetMetadata))], context.RequestAborted);
-        var next = rows.Count > size ? LifecycleHttp.Token(page[^1].DeletedAt, page[^1].Id.Value) : null;
+        var next = rows.Count > size ? scope.Seal(LifecycleHttp.Position(page[^1].DeletedAt, page[^1].Id.Value)) : null;
         return TypedResults.Ok(new ListDeletedTabularsResponse(
             [.. page.Where((_, i) => visible[i]).Select(r => new DeletedTabularResponse(
                 r.Id.Value, r.Name, r.Namespace, TypeName(r.Type), r.WarehouseId.Value, r.CreatedAt, r.DeletedAt, r.ExpiresAt))],

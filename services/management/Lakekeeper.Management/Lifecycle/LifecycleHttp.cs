@@ -8,6 +8,7 @@ using Lakekeeper.Persistence.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Persistence.Repositories;
 using Lakekeeper.Security.Identity;
+using Lakekeeper.Security.Secrets;
 using Microsoft.AspNetCore.Http;
 
 namespace Lakekeeper.Management.Lifecycle;
@@ -88,23 +89,24 @@ internal sealed class LifecycleHttp(IAuthorizer authorizer, ICallerAccessor call
         return $"The body is not valid JSON{where}";
     }
 
-    /// <summary>pageSize (1 to 1000, default 100) and the page token (opaque).</summary>
-    public static ApiError? Paging(string? pageSizeText, string? pageToken, out int pageSize, out string? after)
+    /// <summary>pageSize (1 to 1000, default 100) and the page token, sealed for this listing (<see cref="ManagementPaging"/>).</summary>
+    public static ApiError? Paging(HttpContext context, string? pageSizeText, string? pageToken, out int pageSize, out string? after, out PageTokenScope scope)
     {
-        pageSize = PageTokens.DefaultPageSize;
+        pageSize = PageSizes.Default;
         after = null;
+        scope = ManagementPaging.QueryScope(context);
         if (!string.IsNullOrEmpty(pageSizeText)
             && (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize < 1))
         {
             return LifecycleErrors.BadRequest("pageSize must be a positive whole number");
         }
 
-        pageSize = Math.Min(pageSize, PageTokens.MaxPageSize);
-        return PageTokens.TryDecode(pageToken, out after) ? null : LifecycleErrors.BadRequest("pageToken is not a token this server issued");
+        pageSize = Math.Min(pageSize, PageSizes.Max);
+        return ManagementPaging.TryOpen(scope, pageToken, out after) ? null : LifecycleErrors.BadRequest("pageToken is not a token this server issued for this listing");
     }
 
-    /// <summary>A keyset position (a time and an id) as an opaque page token, and back.</summary>
-    public static string Token(DateTimeOffset at, Guid id) => PageTokens.Encode($"{at.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{id}");
+    /// <summary>A keyset position (a time and an id) as the key of a page token, and back (<see cref="TryPosition"/>).</summary>
+    public static string Position(DateTimeOffset at, Guid id) => $"{at.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{id}";
 
     public static bool TryPosition(string? key, out DateTimeOffset at, out Guid id)
     {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Lakekeeper.Persistence.Catalog;
+using Lakekeeper.Persistence.Identity;
 using Lakekeeper.Persistence.Model;
 using Lakekeeper.Security.Audit;
+using Lakekeeper.Security.Secrets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -238,10 +240,10 @@ internal static class TasksApi
             return denied!;
         }
 
-        var (filter, after, size) = request.Value;
+        var (filter, after, size, scope) = request.Value;
         var rows = await tasks.ListAsync(TaskScope.OfWarehouse(warehouse.ProjectId, warehouse.Id), filter, after, size + 1, context.RequestAborted);
         var page = rows.Take(size).ToList();
-        return TypedResults.Ok(new ListTasksResponse([.. page.Select(WarehouseInfo)], NextToken(rows, page, size)));
+        return TypedResults.Ok(new ListTasksResponse([.. page.Select(WarehouseInfo)], NextToken(scope, rows, page, size)));
     }
 
     private static async Task<Results<Ok<ListProjectTasksResponse>, ApiError>> ListProjectTasks(
@@ -259,16 +261,16 @@ internal static class TasksApi
             return denied!;
         }
 
-        var (filter, after, size) = request.Value;
+        var (filter, after, size, scope) = request.Value;
         var rows = await tasks.ListAsync(TaskScope.OfProject(p), filter, after, size + 1, context.RequestAborted);
         var page = rows.Take(size).ToList();
-        return TypedResults.Ok(new ListProjectTasksResponse([.. page.Select(ProjectInfo)], NextToken(rows, page, size)));
+        return TypedResults.Ok(new ListProjectTasksResponse([.. page.Select(ProjectInfo)], NextToken(scope, rows, page, size)));
     }
 
-    private static string? NextToken(IReadOnlyList<TaskInfo> rows, List<TaskInfo> page, int size) =>
-        rows.Count > size ? LifecycleHttp.Token(page[^1].CreatedAt, page[^1].TaskId) : null;
+    private static string? NextToken(PageTokenScope scope, IReadOnlyList<TaskInfo> rows, List<TaskInfo> page, int size) =>
+        rows.Count > size ? scope.Seal(LifecycleHttp.Position(page[^1].CreatedAt, page[^1].TaskId)) : null;
 
-    private static async Task<((TaskListFilter Filter, TaskPagePosition? After, int Size)? Value, ApiError? Error)> ReadListAsync(
+    private static async Task<((TaskListFilter Filter, TaskPagePosition? After, int Size, PageTokenScope Scope)? Value, ApiError? Error)> ReadListAsync(
         HttpContext context, bool warehouseLevel)
     {
         var (body, error) = await LifecycleHttp.ReadAsync(context.Request, LifecycleJson.Default.ListTasksRequest);
@@ -277,7 +279,7 @@ internal static class TasksApi
             return (null, error);
         }
 
-        var size = PageTokensDefault;
+        var size = PageSizes.Default;
         if (body.PageSize is { } requested)
         {
             if (requested < 1)
@@ -285,15 +287,22 @@ internal static class TasksApi
                 return (null, LifecycleErrors.BadRequest("page-size must be a positive whole number"));
             }
 
-            size = (int)Math.Min(requested, Persistence.Identity.PageTokens.MaxPageSize);
+            size = (int)Math.Min(requested, PageSizes.Max);
         }
 
+        // The filters are the body without its paging fields: a token works only with the filters it was issued for.
+        var scope = ManagementPaging.BodyScope(context, body with { PageSize = null, PageToken = null }, LifecycleJson.Default.ListTasksRequest);
         TaskPagePosition? after = null;
-        if (!string.IsNullOrEmpty(body.PageToken))
+        if (!ManagementPaging.TryOpen(scope, body.PageToken, out var key))
         {
-            if (!Persistence.Identity.PageTokens.TryDecode(body.PageToken, out var key) || !LifecycleHttp.TryPosition(key, out var at, out var id))
+            return (null, LifecycleErrors.BadRequest("page-token is not a token this server issued for this listing"));
+        }
+
+        if (key is not null)
+        {
+            if (!LifecycleHttp.TryPosition(key, out var at, out var id))
             {
-                return (null, LifecycleErrors.BadRequest("page-token is not a token this server issued"));
+                return (null, LifecycleErrors.BadRequest("page-token is not a token this server issued for this listing"));
             }
 
             after = new TaskPagePosition(at, id);
@@ -369,10 +378,8 @@ internal static class TasksApi
         }
 
         var filter = new TaskListFilter(statuses, queues, body.CreatedAfter, body.CreatedBefore, entityIds, warehouseTasks);
-        return ((filter, after, size), null);
+        return ((filter, after, size, scope), null);
     }
-
-    private const int PageTokensDefault = Persistence.Identity.PageTokens.DefaultPageSize;
 
     // ---- Details ----
 
