@@ -11,11 +11,14 @@ public sealed class SmallLimitsAppFixture : CatalogAppFixture
 {
     public const int Body = 65536;
 
+    public const int MaxString = 8192;
+
     protected override IReadOnlyDictionary<string, string?> Overrides() => new Dictionary<string, string?>
     {
         ["Server:MaxRequestBodyBytes"] = Body.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Server:RequestBodyBudgetBytes"] = Body.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Server:RequestBodyWaitMilliseconds"] = "0",
+        ["Server:MaxJsonStringBytes"] = MaxString.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Catalog:MaxPropertyValueBytes"] = "4096",
         ["Catalog:MaxPropertiesBytes"] = "16384",
         ["Catalog:MaxMetadataBytes"] = "12000",
@@ -118,5 +121,57 @@ public sealed class LimitsTests(SmallLimitsAppFixture fixture) : IClassFixture<S
             return reply.Status == 200 ? reply : null;
         }, TimeSpan.FromSeconds(20), "a 200 once the budget is free");
         Assert.Equal(200, passed.Status);
+    }
+
+    [Fact]
+    public async Task A_json_string_over_the_limit_is_400_naming_the_setting_and_changes_nothing()
+    {
+        string[] ns = ["lim_strings"];
+        await _http.CreateNamespaceAsync(ns);
+        await _http.CreateTableAsync(ns, "t");
+        var before = (await _http.LoadTableAsync(ns, "t")).GetProperty("metadata-location").GetString();
+        var tooLong = new string('s', SmallLimitsAppFixture.MaxString + 1);
+
+        ErrorAssert.Contains(await _http.PostAsync(_http.Url("namespaces"), $$$"""{"namespace":["lim_long"],"properties":{"p":"{{{tooLong}}}"}}"""),
+            400, "BadRequestException", "LAKEKEEPER__SERVER__MAXJSONSTRINGBYTES");
+        ErrorAssert.Contains(await _http.PostAsync(_http.Url("namespaces"), $$$"""{"namespace":["lim_long"],"properties":{"{{{tooLong}}}":"v"}}"""),
+            400, "BadRequestException", "LAKEKEEPER__SERVER__MAXJSONSTRINGBYTES");
+        ErrorAssert.Contains(await _http.CommitTableAsync(ns, "t", "[]", $$$"""[{"action":"set-properties","updates":{"k":"{{{tooLong}}}"}}]"""),
+            400, "BadRequestException", "LAKEKEEPER__SERVER__MAXJSONSTRINGBYTES");
+
+        Assert.Equal(404, (await _http.GetAsync(_http.NamespaceUrl(["lim_long"]))).Status);
+        Assert.Equal(before, (await _http.LoadTableAsync(ns, "t")).GetProperty("metadata-location").GetString());
+        // A string at the limit passes the guard (and meets the catalog's own property limit instead).
+        ErrorAssert.Contains(await _http.PostAsync(_http.Url("namespaces"), $$$"""{"namespace":["lim_long"],"properties":{"p":"{{{tooLong[1..]}}}"}}"""),
+            400, "BadRequestException", "LAKEKEEPER__CATALOG__MAXPROPERTYVALUEBYTES");
+    }
+
+    [Fact]
+    public async Task A_body_with_an_over_long_string_is_refused_before_the_rest_of_it_is_sent()
+    {
+        var server = fixture.App.Client.BaseAddress!;
+        using var client = new TcpClient();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        await client.ConnectAsync(server.Host, server.Port, deadline.Token);
+        var stream = client.GetStream();
+        // The body announces 60,000 bytes; only the start of its long string is sent, and the connection stays open.
+        var head = $"POST {new Uri(_http.Url("namespaces")).PathAndQuery} HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n"
+            + "{\"namespace\":[\"lim_early\"],\"properties\":{\"p\":\"" + new string('e', 3 * SmallLimitsAppFixture.MaxString);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), deadline.Token);
+
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!answer.ToString().Contains("MAXJSONSTRINGBYTES", StringComparison.Ordinal))
+        {
+            // Without the early check the server waits for the rest of the body and this read runs into the deadline.
+            var read = await stream.ReadAsync(buffer, deadline.Token);
+            Assert.True(read > 0, "the server closed the connection without an answer: " + answer);
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        Assert.StartsWith("HTTP/1.1 400", answer.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\"type\":\"BadRequestException\"", answer.ToString(), StringComparison.Ordinal);
+        Assert.Equal(404, (await _http.GetAsync(_http.NamespaceUrl(["lim_early"]))).Status);
     }
 }

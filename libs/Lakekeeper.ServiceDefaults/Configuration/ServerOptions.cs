@@ -42,6 +42,15 @@ public sealed class ServerOptions : IValidatableObject
     [Range(1024, long.MaxValue)]
     public long RequestBodyBudgetBytes { get; set; } = 96L * 1024 * 1024;
 
+    /// <summary>
+    /// Longest string (or key) in a JSON request body, in bytes as sent (escapes included). Checked while
+    /// the body arrives, so a body with a longer string is refused (400 naming the setting) before the rest
+    /// is read or any module turns it into a .NET string. The default, 8 MiB, fits the largest legitimate
+    /// string: the XML of an S3 DeleteObjects request inside a sign request (<c>LAKEKEEPER__SIGNER__MAXREQUESTBYTES</c>).
+    /// </summary>
+    [Range(1024, int.MaxValue)]
+    public long MaxJsonStringBytes { get; set; } = 8L * 1024 * 1024;
+
     /// <summary>How long a request waits for room in <see cref="RequestBodyBudgetBytes"/> before it is refused.</summary>
     [Range(0, 60_000)]
     public int RequestBodyWaitMilliseconds { get; set; } = 2000;

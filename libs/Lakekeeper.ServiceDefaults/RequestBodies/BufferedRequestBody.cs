@@ -7,13 +7,16 @@ namespace Lakekeeper.ServiceDefaults.RequestBodies;
 /// <summary>
 /// One request's body, read on first use (so authentication runs before a byte is buffered) into a
 /// single array of the announced size, within the <see cref="RequestBodyBudget"/>, and checked by
-/// <see cref="JsonBodyCheck"/>. Whoever reads the body — a module through <see cref="RequestBodies"/>,
-/// ASP.NET Core's JSON binding through <see cref="HttpRequest.Body"/> — gets the same checked bytes.
+/// <see cref="JsonBodyCheck"/> while it arrives: a body with an over-long string or broken JSON is
+/// refused as soon as that part is in, and the rest is never read. Whoever reads the body — a module
+/// through <see cref="RequestBodies"/>, ASP.NET Core's JSON binding through <see cref="HttpRequest.Body"/>
+/// — gets the same checked bytes.
 /// </summary>
-internal sealed class BufferedRequestBody(HttpRequest request, Stream source, RequestBodyBudget budget, long maxBytes) : IRequestBodyFeature
+internal sealed class BufferedRequestBody(HttpRequest request, Stream source, RequestBodyBudget budget, long maxBytes, long maxStringBytes) : IRequestBodyFeature
 {
     private const int FirstChunk = 16 * 1024;
 
+    private readonly JsonBodyCheck _check = new(maxStringBytes);
     private RequestBody? _result;
     private long _held;
 
@@ -30,9 +33,9 @@ internal sealed class BufferedRequestBody(HttpRequest request, Stream source, Re
     private async ValueTask<RequestBody> LoadAsync(CancellationToken cancellationToken)
     {
         var result = await BufferAsync(cancellationToken);
-        if (result.Error is null && !result.Content.IsEmpty && JsonBodyCheck.Problem(result.Content.Span) is { } problem)
+        if (result.Error is null && !result.Content.IsEmpty && _check.Advance(result.Content.Span, final: true) is { } problem)
         {
-            result = new RequestBody(ReadOnlyMemory<byte>.Empty, ErrorResponse.BadRequest("Malformed request: " + problem));
+            result = Malformed(problem);
         }
 
         _result = result;
@@ -58,8 +61,24 @@ internal sealed class BufferedRequestBody(HttpRequest request, Stream source, Re
                 return new RequestBody(ReadOnlyMemory<byte>.Empty, Busy());
             }
 
+            // Uninitialised: only the pages the body fills become resident, so a body refused early costs little.
             var buffer = GC.AllocateUninitializedArray<byte>((int)length);
-            await source.ReadExactlyAsync(buffer, cancellationToken);
+            var filled = 0;
+            while (filled < buffer.Length)
+            {
+                var read = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException("The request body ended before its Content-Length");
+                }
+
+                filled += read;
+                if (filled < buffer.Length && _check.Advance(buffer.AsSpan(0, filled), final: false) is { } problem)
+                {
+                    return Malformed(problem);
+                }
+            }
+
             return new RequestBody(buffer, null);
         }
 
@@ -108,6 +127,10 @@ internal sealed class BufferedRequestBody(HttpRequest request, Stream source, Re
             }
 
             filled += read;
+            if (_check.Advance(buffer.AsSpan(0, filled), final: false) is { } problem)
+            {
+                return Malformed(problem);
+            }
         }
     }
 
@@ -121,6 +144,9 @@ internal sealed class BufferedRequestBody(HttpRequest request, Stream source, Re
         _held += bytes;
         return true;
     }
+
+    private static RequestBody Malformed(string problem) =>
+        new(ReadOnlyMemory<byte>.Empty, ErrorResponse.BadRequest("Malformed request: " + problem));
 
     /// <summary>The answer to a body over the limit, whichever layer noticed (Kestrel or this guard).</summary>
     public static ErrorResponse TooLarge(long maxBytes) =>

@@ -14,6 +14,7 @@ namespace Lakekeeper.ServiceDefaults.RequestBodies;
 internal sealed class RequestBodyMiddleware(RequestDelegate next, RequestBodyBudget budget, IOptions<ServerOptions> options)
 {
     private readonly long _maxBytes = options.Value.MaxRequestBodyBytes;
+    private readonly long _maxStringBytes = options.Value.MaxJsonStringBytes;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -25,7 +26,7 @@ internal sealed class RequestBodyMiddleware(RequestDelegate next, RequestBodyBud
             return;
         }
 
-        var body = new BufferedRequestBody(request, request.Body, budget, _maxBytes);
+        var body = new BufferedRequestBody(request, request.Body, budget, _maxBytes, _maxStringBytes);
         var stream = new CheckedBodyStream(body);
         context.Features.Set<IRequestBodyFeature>(body);
         request.Body = stream;
