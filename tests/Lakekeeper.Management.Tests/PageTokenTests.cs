@@ -39,7 +39,7 @@ public sealed class PagingFixture : IAsyncLifetime
         for (var i = 0; i < Count; i++)
         {
             var created = await Lifecycle.SendAsync(HttpMethod.Post, Lifecycle.Catalog("namespaces/pt/tables", Warehouse),
-                $$"""{"name":"t{{i}}","schema":{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""");
+                $$$"""{"name":"t{{{i}}}","schema":{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""");
             Assert.True(created.Status == 200, created.ToString());
             DroppedTables.Add(created.Json.GetProperty("metadata").GetProperty("table-uuid").GetString()!);
             Assert.Equal(204, (await Lifecycle.SendAsync(HttpMethod.Delete, Lifecycle.Catalog($"namespaces/pt/tables/t{i}", Warehouse))).Status);
@@ -217,7 +217,8 @@ public sealed class PageTokenTests(PagingFixture fixture) : IClassFixture<Paging
     {
         const string All = """{"type":"all"}""";
         string Body(string warehouse, string? token, string codes = "") =>
-            $$"""{"warehouse":{{warehouse}}{{codes}}{{(token is null ? string.Empty : $$""","range-specifier":{"type":"page-token","token":"{{token}}"}""")}}}""";
+            "{\"warehouse\":" + warehouse + codes
+            + (token is null ? string.Empty : ",\"range-specifier\":{\"type\":\"page-token\",\"token\":\"" + token + "\"}") + "}";
         var first = await App.SendAsync(HttpMethod.Post, "/management/v1/endpoint-statistics", Body(All, null));
         Assert.True(first.Status == 200, first.ToString());
         var previous = first.Json.GetProperty("previous-page-token").GetString()!;
