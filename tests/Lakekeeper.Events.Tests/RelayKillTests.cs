@@ -59,16 +59,25 @@ public sealed class RelayKillTests : IAsyncLifetime
         first.Kill();
         await hold.RollbackAsync();
 
-        await using var second = await StartRelayAsync();
+        var metricsPort = FreePort.Next();
+        await using var second = await StartRelayAsync(metricsPort);
         await catalog.AllPublishedAsync(TimeSpan.FromSeconds(60));
         var stream = await JetStreamReader.ReadAllAsync(_nats.Url, Stream);
         Assert.Equal(events.Select(e => e.Id), stream.Select(m => Guid.Parse(m.Event.Id!)));
+
+        // The second relay counted every republished event as a duplicate JetStream dropped.
+        using var scraper = new HttpClient();
+        var metrics = $"http://127.0.0.1:{metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/metrics";
+        await Eventually.TrueAsync(
+            async () => (await scraper.GetStringAsync(metrics)).Split('\n').Any(l => l.StartsWith("lakekeeper_events_duplicates_total{", StringComparison.Ordinal) && l.Contains("sink=\"nats\"", StringComparison.Ordinal) && l.Split(' ')[1] == "7"),
+            TimeSpan.FromSeconds(30), "lakekeeper_events_duplicates_total{sink=\"nats\"} 7 on the second relay's /metrics");
         await first.DisposeAsync();
     }
 
-    private Task<ServiceProcess> StartRelayAsync() =>
+    private Task<ServiceProcess> StartRelayAsync(int metricsPort = 0) =>
         ServiceProcess.StartAsync("events", FreePort.Next(), new Dictionary<string, string>
         {
+            ["LAKEKEEPER__METRICS_PORT"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = _catalogOnly.ConnectionString,
             ["LAKEKEEPER__NATS_ADDRESS"] = _nats.Url,
             ["LAKEKEEPER__NATS_TOPIC"] = "lakekeeper.kill",

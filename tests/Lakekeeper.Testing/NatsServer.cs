@@ -88,6 +88,49 @@ public sealed class NatsServer : IAsyncDisposable
         }, TimeSpan.FromSeconds(20), "nats-server to accept connections");
     }
 
+    /// <summary>
+    /// Makes the running server read its configuration file again (<c>nats-server --signal reload</c>,
+    /// as an operator rotating credentials does) and waits until it says it did.
+    /// </summary>
+    public async Task ReloadAsync()
+    {
+        var pid = _process is { HasExited: false } process ? process.Id : throw new InvalidOperationException("nats-server is not running");
+        var reloaded = Count(Output, "Reloaded server configuration");
+        var info = new ProcessStartInfo(_binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("--signal");
+        info.ArgumentList.Add("reload=" + pid.ToString(CultureInfo.InvariantCulture));
+        using (var signal = Process.Start(info) ?? throw new InvalidOperationException("could not run nats-server --signal"))
+        {
+            var error = await signal.StandardError.ReadToEndAsync();
+            await signal.WaitForExitAsync();
+            if (signal.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"nats-server --signal reload failed ({signal.ExitCode}): {error}");
+            }
+        }
+
+        await Eventually.TrueAsync(() =>
+        {
+            if (Output.Contains("Failed to reload", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException("nats-server refused the new configuration:\n" + Output);
+            }
+
+            return Task.FromResult(Count(Output, "Reloaded server configuration") > reloaded);
+        }, TimeSpan.FromSeconds(20), "nats-server to reload its configuration");
+    }
+
+    private static int Count(string text, string what)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     /// <summary>Kills the server at once (SIGKILL): clients see the connection drop.</summary>
     public void Kill()
     {

@@ -33,6 +33,7 @@ public static class EventsRegistration
         services.AddSingleton<IHostCommand, WatchEventsCommand>();
         if (builder.Configuration.GetValue(EventsOptions.Section + ":" + nameof(EventsOptions.Relay), defaultValue: true))
         {
+            services.AddSingleton<EventsMetrics>();
             services.AddSingleton<EventSinks>();
             services.AddSingleton<RelayState>();
             services.AddHostedService<EventRelay>();

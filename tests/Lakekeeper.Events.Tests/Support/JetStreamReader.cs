@@ -19,9 +19,9 @@ internal static class JetStreamReader
         return info.Info.State.Messages;
     }
 
-    public static async Task<IReadOnlyList<StoredMessage>> ReadAllAsync(string url, string stream)
+    public static async Task<IReadOnlyList<StoredMessage>> ReadAllAsync(string url, string stream, NatsAuthOpts? auth = null)
     {
-        await using var connection = new NatsConnection(new NatsOpts { Url = url });
+        await using var connection = new NatsConnection(new NatsOpts { Url = url, AuthOpts = auth ?? NatsAuthOpts.Default });
         var js = connection.CreateJetStreamContext();
         var count = (await js.GetStreamAsync(stream)).Info.State.Messages;
         var messages = new List<StoredMessage>();

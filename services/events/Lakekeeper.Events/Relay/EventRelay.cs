@@ -20,6 +20,7 @@ internal sealed partial class EventRelay(
     OutboxRelayRepository outbox,
     EventSinks sinks,
     RelayState state,
+    EventsMetrics metrics,
     IOptions<EventsOptions> options,
     TimeProvider time,
     ILogger<EventRelay> logger) : BackgroundService
@@ -136,7 +137,7 @@ internal sealed partial class EventRelay(
                 if (failed > 0)
                 {
                     failures.Add(sink.Name);
-                    EventsMetrics.Failures.Add(failed, new KeyValuePair<string, object?>("sink", sink.Name));
+                    metrics.Failures.Add(failed, new KeyValuePair<string, object?>("sink", sink.Name));
                 }
             }
 
@@ -179,11 +180,11 @@ internal sealed partial class EventRelay(
         {
             foreach (var e in chains[i].Take(acknowledged[i]))
             {
-                EventsMetrics.DeliveryLatency.Record((now - e.CreatedAt).TotalMilliseconds);
+                metrics.DeliveryLatency.Record((now - e.CreatedAt).TotalMilliseconds);
             }
         }
 
-        EventsMetrics.Published.Add(published.Count);
+        metrics.Published.Add(published.Count);
         var failure = failures.Count == 0 ? null : "no acknowledgement from " + string.Join(", ", failures);
         state.RoundFinished(failure);
         return new Round(pending.Count, Failed: failure is not null);

@@ -14,10 +14,10 @@ internal sealed class RelayState : IHealthCheck
     private DateTimeOffset? _oldestPending;
     private DateTimeOffset _measuredAt;
 
-    public RelayState()
+    public RelayState(EventsMetrics metrics)
     {
-        EventsMetrics.Meter.CreateObservableGauge("lakekeeper.events.relay.lag", () => LagSeconds, "s",
-            "Age of the oldest event not yet published (0 when none waits)");
+        ArgumentNullException.ThrowIfNull(metrics);
+        metrics.ObserveLag(() => LagSeconds);
     }
 
     /// <summary>Seconds since the oldest unpublished event was written, as last measured.</summary>

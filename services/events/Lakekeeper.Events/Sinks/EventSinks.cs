@@ -7,13 +7,13 @@ namespace Lakekeeper.Events.Sinks;
 /// <summary>The sinks configured for this process (any combination of NATS, Kafka and the log).</summary>
 internal sealed class EventSinks : IAsyncDisposable
 {
-    public EventSinks(IOptions<EventSinkOptions> sinkOptions, IOptions<EventsOptions> events, NpgsqlDataSource database, ILoggerFactory loggers)
+    public EventSinks(IOptions<EventSinkOptions> sinkOptions, IOptions<EventsOptions> events, NpgsqlDataSource database, EventsMetrics metrics, ILoggerFactory loggers)
     {
         var settings = sinkOptions.Value;
         var list = new List<IEventSink>();
         if (settings.NatsEnabled)
         {
-            list.Add(new NatsSink(settings, events.Value, database, loggers.CreateLogger<NatsSink>()));
+            list.Add(new NatsSink(settings, events.Value, database, metrics, loggers.CreateLogger<NatsSink>()));
         }
 
         if (settings.KafkaEnabled)

@@ -24,10 +24,12 @@ internal sealed partial class NatsSink : IEventSink
     private readonly string _subject;
     private readonly string? _createStream;
     private readonly ILogger _logger;
+    private readonly EventsMetrics _metrics;
     private bool? _useJetStream;
 
-    public NatsSink(EventSinkOptions options, EventsOptions events, NpgsqlDataSource database, ILogger<NatsSink> logger)
+    public NatsSink(EventSinkOptions options, EventsOptions events, NpgsqlDataSource database, EventsMetrics metrics, ILogger<NatsSink> logger)
     {
+        _metrics = metrics;
         _database = database;
         _subject = options.NatsTopic!;
         _createStream = events.NatsStream;
@@ -121,7 +123,7 @@ internal sealed partial class NatsSink : IEventSink
                 if (ack.Duplicate)
                 {
                     // Stored before (a relay died between publishing and marking): the stream kept one copy.
-                    EventsMetrics.Duplicates.Add(1, new KeyValuePair<string, object?>("sink", Name));
+                    _metrics.Duplicates.Add(1, new KeyValuePair<string, object?>("sink", Name));
                 }
                 else
                 {
