@@ -43,6 +43,7 @@ public sealed class NatsAuthenticationTests
 
     [Theory]
     [InlineData("password")]
+    [InlineData("password-in-address")]
     [InlineData("token")]
     public async Task Wrong_credentials_keep_events_in_the_outbox_unlogged_and_they_go_once_the_server_accepts_them(string kind)
     {
@@ -50,13 +51,10 @@ public sealed class NatsAuthenticationTests
         // operator reloads its configuration file.
         var old = "old-" + kind + "-" + Guid.NewGuid().ToString("N");
         var rotated = "new-" + kind + "-" + Guid.NewGuid().ToString("N");
-        string Config(string secret) => kind == "password"
+        string Config(string secret) => kind.StartsWith("password", StringComparison.Ordinal)
             ? $$"""authorization { users: [ { user: "lakekeeper", password: "{{secret}}" } ] }"""
             : $$"""authorization { token: "{{secret}}" }""";
-        var folder = Directory.CreateTempSubdirectory("lakekeeper-nats-auth-").FullName;
-        var configFile = Path.Combine(folder, "nats.conf");
-        await File.WriteAllTextAsync(configFile, Config(old));
-        await using var nats = await NatsServer.StartAsync("-c", configFile);
+        await using var nats = await NatsServer.StartWithConfigAsync(Config(old));
         await AssertRefusedAsync(nats.Url, NatsAuthOpts.Default);
 
         var settings = Settings(nats.Url);
@@ -65,6 +63,12 @@ public sealed class NatsAuthenticationTests
         {
             settings["NATS_USER"] = "lakekeeper";
             settings["NATS_PASSWORD"] = rotated;
+            auth = auth with { Username = "lakekeeper", Password = rotated };
+        }
+        else if (kind == "password-in-address")
+        {
+            // nats://user:password@host, which the NATS clients accept as well.
+            settings["NATS_ADDRESS"] = nats.Url.Replace("nats://", $"nats://lakekeeper:{rotated}@", StringComparison.Ordinal);
             auth = auth with { Username = "lakekeeper", Password = rotated };
         }
         else
@@ -78,17 +82,15 @@ public sealed class NatsAuthenticationTests
         var catalog = await CommitSomeAsync(app, kind);
         await Eventually.TrueAsync(async () => await RelayHealthAsync(app) == "Degraded", TimeSpan.FromSeconds(60), "the relay to report degraded health");
         Assert.All(await catalog.OutboxAsync(), e => Assert.False(e.Published));
-        Assert.Contains(logs.Lines, l => l.Contains("NATS is unavailable", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("NATS is unavailable", StringComparison.Ordinal) && l.Contains("Authorization Violation", StringComparison.Ordinal));
 
-        await File.WriteAllTextAsync(configFile, Config(rotated));
-        await nats.ReloadAsync();
+        await nats.ReloadAsync(Config(rotated));
         await catalog.AllPublishedAsync(TimeSpan.FromSeconds(60));
         await AssertDeliveredOnceInOrderAsync(catalog, nats.Url, auth);
         await Eventually.TrueAsync(async () => await RelayHealthAsync(app) == "Healthy", TimeSpan.FromSeconds(60), "the relay to be healthy again");
 
         Assert.NotEmpty(logs.Lines);
         AssertNotIn(logs.Text, old, rotated);
-        Directory.Delete(folder, recursive: true);
     }
 
     [Fact]
@@ -104,13 +106,11 @@ public sealed class NatsAuthenticationTests
         var (badCreds, badSeed, badJwt) = NatsOperator.CreateUser(strangerAccount, "relay");
 
         var folder = Directory.CreateTempSubdirectory("lakekeeper-nats-jwt-").FullName;
-        var configFile = Path.Combine(folder, "nats.conf");
         var goodFile = Path.Combine(folder, "relay.creds");
         var badFile = Path.Combine(folder, "wrong.creds");
-        await File.WriteAllTextAsync(configFile, trusted.ServerConfig());
         await File.WriteAllTextAsync(goodFile, goodCreds);
         await File.WriteAllTextAsync(badFile, badCreds);
-        await using var nats = await NatsServer.StartAsync("-c", configFile);
+        await using var nats = await NatsServer.StartWithConfigAsync(trusted.ServerConfig());
         await AssertRefusedAsync(nats.Url, NatsAuthOpts.Default);
         await AssertRefusedAsync(nats.Url, NatsAuthOpts.Default with { CredsFile = badFile });
 
@@ -122,7 +122,7 @@ public sealed class NatsAuthenticationTests
         var catalog = await CommitSomeAsync(app, "creds");
         await Eventually.TrueAsync(async () => await RelayHealthAsync(app) == "Degraded", TimeSpan.FromSeconds(60), "the relay to report degraded health");
         Assert.All(await catalog.OutboxAsync(), e => Assert.False(e.Published));
-        Assert.Contains(logs.Lines, l => l.Contains("NATS is unavailable", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("NATS is unavailable", StringComparison.Ordinal) && l.Contains("Authorization Violation", StringComparison.Ordinal));
 
         // The events service, configured through the environment with the right file, delivers them.
         await using (var events = await ServiceProcess.StartAsync("events", FreePort.Next(), new Dictionary<string, string>

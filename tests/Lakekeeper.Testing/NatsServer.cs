@@ -16,6 +16,7 @@ public sealed class NatsServer : IAsyncDisposable
     private readonly string _store;
     private readonly string[] _arguments;
     private readonly StringBuilder _output = new();
+    private string? _configFile;
     private Process? _process;
 
     private NatsServer(string binary, string store, int port, string[] arguments)
@@ -43,6 +44,23 @@ public sealed class NatsServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Starts a server that reads <paramref name="config"/> (nats-server's configuration format, e.g. an
+    /// <c>authorization</c> block or an operator) from a file, with JetStream on its own store. Only a
+    /// server started this way can <see cref="ReloadAsync"/> a changed configuration.
+    /// </summary>
+    public static async Task<NatsServer> StartWithConfigAsync(string config)
+    {
+        var binary = Find() ?? throw new InvalidOperationException(
+            "nats-server was not found on PATH or in /usr/sbin. Install it with 'sudo apt-get install -y nats-server' " +
+            "(./lakekeeper test installs it).");
+        var server = new NatsServer(binary, Directory.CreateTempSubdirectory("lakekeeper-nats-").FullName, FreePort.Next(), []);
+        server._configFile = Path.Combine(server._store, "nats.conf");
+        await server.WriteConfigAsync(config);
+        await server.StartAgainAsync();
+        return server;
+    }
+
     /// <summary>Starts the server (again) on the same port and store, and waits until it accepts connections.</summary>
     public async Task StartAgainAsync()
     {
@@ -57,7 +75,12 @@ public sealed class NatsServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "-js", "-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-sd", _store }.Concat(_arguments))
+        // With a configuration file JetStream and its store are set there: the same setting in both
+        // places is refused, and a reload turns off what the file does not say.
+        string[] fixedArguments = _configFile is null
+            ? ["-js", "-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-sd", _store]
+            : ["-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-c", _configFile];
+        foreach (var argument in fixedArguments.Concat(_arguments))
         {
             info.ArgumentList.Add(argument);
         }
@@ -89,11 +112,18 @@ public sealed class NatsServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Makes the running server read its configuration file again (<c>nats-server --signal reload</c>,
-    /// as an operator rotating credentials does) and waits until it says it did.
+    /// Replaces the configuration of a server started with <see cref="StartWithConfigAsync"/> and makes
+    /// it read the file again (<c>nats-server --signal reload</c>, as an operator rotating credentials
+    /// does); waits until the server says it did.
     /// </summary>
-    public async Task ReloadAsync()
+    public async Task ReloadAsync(string config)
     {
+        if (_configFile is null)
+        {
+            throw new InvalidOperationException("only a server started with a configuration file can reload it");
+        }
+
+        await WriteConfigAsync(config);
         var pid = _process is { HasExited: false } process ? process.Id : throw new InvalidOperationException("nats-server is not running");
         var reloaded = Count(Output, "Reloaded server configuration");
         var info = new ProcessStartInfo(_binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -119,6 +149,9 @@ public sealed class NatsServer : IAsyncDisposable
             return Task.FromResult(Count(Output, "Reloaded server configuration") > reloaded);
         }, TimeSpan.FromSeconds(20), "nats-server to reload its configuration");
     }
+
+    private Task WriteConfigAsync(string config) =>
+        File.WriteAllTextAsync(_configFile!, $"jetstream {{ store_dir: \"{_store}\" }}\n{config}\n");
 
     private static int Count(string text, string what)
     {

@@ -70,7 +70,7 @@ internal sealed partial class NatsSink : IEventSink
         }
         catch (Exception ex) when (ex is NatsException or NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            LogUnavailable(_logger, ex.Message);
+            LogUnavailable(_logger, Reason(ex));
             return acknowledged;
         }
 
@@ -104,7 +104,7 @@ internal sealed partial class NatsSink : IEventSink
         }
         catch (Exception ex) when (ex is NatsException or OperationCanceledException or TimeoutException)
         {
-            LogUnavailable(_logger, ex.Message);
+            LogUnavailable(_logger, Reason(ex));
             _useJetStream = null;
         }
 
@@ -132,7 +132,7 @@ internal sealed partial class NatsSink : IEventSink
             }
             catch (Exception ex) when (ex is NatsException or OperationCanceledException or TimeoutException)
             {
-                LogUnavailable(_logger, ex.Message);
+                LogUnavailable(_logger, Reason(ex));
                 return;
             }
 
@@ -193,6 +193,25 @@ internal sealed partial class NatsSink : IEventSink
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    /// <summary>
+    /// The message and its causes (e.g. "Authorization Violation" under "can not connect"). The client
+    /// writes addresses with the password masked, and neither it nor the server repeats a token, a
+    /// password or a seed in an error.
+    /// </summary>
+    internal static string Reason(Exception exception)
+    {
+        var reasons = new List<string>();
+        for (var e = exception; e is not null && reasons.Count < 4; e = e.InnerException)
+        {
+            if (!reasons.Contains(e.Message, StringComparer.Ordinal))
+            {
+                reasons.Add(e.Message);
+            }
+        }
+
+        return string.Join(": ", reasons);
+    }
 
     private static NatsHeaders Headers() => new() { ["Content-Type"] = ChangeEventFormat.ContentType };
 
