@@ -54,7 +54,7 @@ public sealed class KafkaMockClusterTests : IAsyncLifetime
         _kafka.BrokerDown(1);
         await CommitAsync(catalog, 5);
         await Eventually.TrueAsync(async () => (await catalog.OutboxAsync()).Any(e => !e.Published), TimeSpan.FromSeconds(10), "events to wait while the broker is down");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Eventually.TrueAsync(async () => await KafkaDegradedAsync(), TimeSpan.FromSeconds(60), "a relay round to fail on Kafka (health degraded)");
         Assert.Contains(await catalog.OutboxAsync(), e => !e.Published);
         _kafka.BrokerUp(1);
         await CommitAsync(catalog, 5);
@@ -76,6 +76,16 @@ public sealed class KafkaMockClusterTests : IAsyncLifetime
         Assert.Equal((string)update.Event[ChangeEventFormat.TabularId]!, update.Key);
         Assert.Equal("application/json", update.Event.DataContentType);
         Assert.Equal(catalog.Prefix, update.Event[ChangeEventFormat.WarehouseId]);
+    }
+
+    private async Task<bool> KafkaDegradedAsync()
+    {
+        using var response = await _app.Client.GetAsync("/health/ready");
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("checks").TryGetProperty("events-relay", out var check)
+            && check.GetProperty("status").GetString() == "Degraded"
+            && check.TryGetProperty("description", out var description)
+            && (description.GetString() ?? string.Empty).Contains("kafka", StringComparison.Ordinal);
     }
 
     private static Task CommitAsync(CatalogClient catalog, int perTable) =>
