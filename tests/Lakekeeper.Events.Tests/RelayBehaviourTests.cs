@@ -9,7 +9,7 @@ namespace Lakekeeper.Events.Tests;
 
 /// <summary>
 /// The relay's smaller promises, each against real parts: core NATS when no stream covers the subject
-/// (with token authentication on a real nats-server), the log sink, the LISTEN/NOTIFY wake-up,
+/// (with token authentication on a real nats-server), the log sink, the LISTEN/NOTIFY wake-up and the poll,
 /// degraded (not down) health while the broker is away, and pruning of published events past
 /// retention while unpublished ones are kept.
 /// </summary>
@@ -123,6 +123,29 @@ public sealed class RelayBehaviourTests
         await catalog.CommitAsync("notified", "t", "k", "v");
         await catalog.AllPublishedAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(3, (await catalog.OutboxAsync()).Count);
+    }
+
+    [Fact]
+    public async Task An_event_whose_notification_was_missed_is_published_by_the_poll()
+    {
+        await using var app = await StandaloneApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Events:PollInterval"] = "00:00:00.300",
+        });
+        var catalog = await CatalogClient.StartAsync(app, "polled");
+        await catalog.CreateNamespaceAsync("polled");
+        await catalog.AllPublishedAsync(TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(async () => await ListeningAsync(app), TimeSpan.FromSeconds(30), "the relay to LISTEN");
+
+        // A row as the catalog writes it, without its NOTIFY (as when it comes while the relay's
+        // listening connection is being re-opened): only the poll can find it.
+        await ExecuteAsync(app, $"""
+            INSERT INTO event_outbox (event_id, created_at, warehouse_id, event_type, object_type, object_id, object_name, name_key, request_id, event)
+            SELECT '{Guid.CreateVersion7()}', now(), warehouse_id, event_type, object_type, object_id, object_name, name_key, request_id, event
+            FROM event_outbox WHERE warehouse_id = '{catalog.Prefix}'::uuid LIMIT 1
+            """);
+        await catalog.AllPublishedAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, (await catalog.OutboxAsync()).Count);
     }
 
     [Fact]
