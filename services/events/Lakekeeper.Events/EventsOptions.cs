@@ -22,6 +22,15 @@ public sealed class EventsOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// After a round that found fewer events than <see cref="BatchSize"/>, how long the relay lets more
+    /// commits gather before the next round. Under a stream of small commits it bounds the rounds (each a
+    /// claim, a publish and a mark in one transaction) to one per interval, at the price of this much added
+    /// delivery latency; zero claims again at once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan GatherDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>How long one round waits for the brokers' acknowledgements before giving up and retrying.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -91,6 +91,10 @@ internal sealed partial class EventRelay(
                     {
                         await _wake.WaitAsync(settings.PollInterval, stoppingToken);
                     }
+                    else if (round.Claimed < settings.BatchSize && settings.GatherDelay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(settings.GatherDelay, time, stoppingToken);
+                    }
                 }
             }
             catch (OperationCanceledException)
