@@ -11,7 +11,8 @@ public sealed record WarehouseStatisticsRecord(DateTimeOffset Timestamp, long Nu
 /// <summary>
 /// A warehouse row. <see cref="StorageSecret"/> is the encrypted credential envelope;
 /// <see cref="AllowedFormatVersions"/> and <see cref="DefaultFormatVersion"/> are the format version
-/// policy the catalog enforces on create, register and upgrade.
+/// policy the catalog enforces on create, register and upgrade; <see cref="ManagedBy"/> is Lakekeeper's
+/// managed-by marker (<see cref="SelfManaged"/> or <see cref="InstanceAdminManaged"/>).
 /// </summary>
 public sealed record WarehouseRecord(
     WarehouseId Id,
@@ -26,10 +27,20 @@ public sealed record WarehouseRecord(
     bool Protected = false,
     IReadOnlyList<int>? AllowedFormatVersions = null,
     int? DefaultFormatVersion = null,
-    DateTimeOffset? UpdatedAt = null)
+    DateTimeOffset? UpdatedAt = null,
+    string ManagedBy = WarehouseRecord.SelfManaged)
 {
     public const string ActiveStatus = "active";
     public const string InactiveStatus = "inactive";
+
+    /// <summary>The default <see cref="ManagedBy"/>: the usual grants decide who changes the warehouse.</summary>
+    public const string SelfManaged = "self-managed";
+
+    /// <summary><see cref="ManagedBy"/> that reserves spec changes to instance administrators.</summary>
+    public const string InstanceAdminManaged = "instance-admin";
+
+    /// <summary>Whether only instance administrators may change the warehouse's spec.</summary>
+    public bool IsInstanceAdminManaged => ManagedBy == InstanceAdminManaged;
 
     public bool IsActive => Status == ActiveStatus;
 

@@ -35,7 +35,8 @@ public sealed record NewWarehouse(
     byte[]? StorageSecret,
     string DeleteProfileJson,
     IReadOnlyList<int>? AllowedFormatVersions = null,
-    int? DefaultFormatVersion = null);
+    int? DefaultFormatVersion = null,
+    string ManagedBy = WarehouseRecord.SelfManaged);
 
 /// <summary>
 /// Warehouses. Every change bumps <c>version</c> (which the catalog's ETags and caches follow) and
@@ -47,7 +48,7 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
 {
     private const string Columns =
         "warehouse_id, project_id, name, status, storage_profile::text, storage_secret, delete_profile::text, version, created_at, " +
-        "protected, allowed_format_versions, default_format_version, updated_at";
+        "protected, allowed_format_versions, default_format_version, updated_at, managed_by";
 
     /// <summary>Raised after a warehouse changed or was deleted (in this process).</summary>
     public event Action<WarehouseId>? Changed;
@@ -63,12 +64,13 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
             await using var command = Sql.Command(connection, transaction,
                 $"""
                 INSERT INTO warehouse (warehouse_id, project_id, name, name_key, storage_profile, storage_secret, delete_profile,
-                                       allowed_format_versions, default_format_version)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                       allowed_format_versions, default_format_version, managed_by)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                 RETURNING {Columns}
                 """,
                 warehouse.Id.Value, warehouse.Project.Value, warehouse.Name, NameKey.Of(warehouse.Name), new Json(warehouse.StorageProfileJson),
-                warehouse.StorageSecret, new Json(warehouse.DeleteProfileJson), (warehouse.AllowedFormatVersions ?? FormatVersionPolicy.All).ToArray(), warehouse.DefaultFormatVersion);
+                warehouse.StorageSecret, new Json(warehouse.DeleteProfileJson), (warehouse.AllowedFormatVersions ?? FormatVersionPolicy.All).ToArray(), warehouse.DefaultFormatVersion,
+                warehouse.ManagedBy);
             created = (await ReadSingleAsync(command, cancellationToken))!;
         }
         catch (PostgresException ex) when (Sql.IsUniqueViolation(ex, "warehouse_pkey"))
@@ -149,6 +151,10 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
 
     public Task<WarehouseRecord?> SetProtectionAsync(WarehouseId id, bool isProtected, CancellationToken cancellationToken) =>
         UpdateAsync(id, "protected = $2", cancellationToken, isProtected);
+
+    /// <summary>Lakekeeper's managed-by marker (<c>self-managed</c> or <c>instance-admin</c>); null when the warehouse does not exist.</summary>
+    public Task<WarehouseRecord?> SetManagedByAsync(WarehouseId id, string managedBy, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "managed_by = $2", cancellationToken, managedBy);
 
     public Task<WarehouseRecord?> SetDeleteProfileAsync(WarehouseId id, string deleteProfileJson, CancellationToken cancellationToken) =>
         UpdateAsync(id, "delete_profile = $2", cancellationToken, new Json(deleteProfileJson));
@@ -338,5 +344,6 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
         reader.GetBoolean(9),
         reader.GetFieldValue<int[]>(10),
         reader.IsDBNull(11) ? null : reader.GetInt32(11),
-        reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12));
+        reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+        reader.GetString(13));
 }

@@ -32,6 +32,7 @@ public static class ManagementRegistration
         Lakekeeper.Authz.Hygiene.AuthzOutboxRegistration.AddAuthzOutbox(services);
         services.AddSingleton<ManagementAccess>();
         services.AddSingleton<WarehouseService>();
+        services.AddSingleton<InstanceAdministrators>();
         services.AddSingleton<WarehouseStorageService>();
         services.AddManagementOpenApi();
         services.AddValidatedOptions<ConsoleOptions>(builder.Configuration, ConsoleOptions.Section);

@@ -13,15 +13,13 @@ namespace Lakekeeper.Management;
 /// Creating a warehouse and its dry run: the checks run in the same order for both (name, format
 /// version policy, managed-by, profile, location, storage probe), the dry run answers them all, the
 /// real create refuses on the first kind of failure and writes the row (with the credential encrypted
-/// bound to the new id) only when every check passed. The credential is never returned.
+/// bound to the new id) only when every check passed. The credential is never returned. A warehouse
+/// <c>managed-by: instance-admin</c> is created by an instance administrator only (403 otherwise).
 /// </summary>
 internal sealed class WarehouseService(
-    WarehouseRepository warehouses, ProjectRepository projects, WarehouseStorageService storage, ManagementAccess access, AuthzOutbox outbox, AuditLog audit)
+    WarehouseRepository warehouses, ProjectRepository projects, WarehouseStorageService storage, ManagementAccess access, AuthzOutbox outbox,
+    InstanceAdministrators admins, AuditLog audit)
 {
-    public const string SelfManaged = "self-managed";
-
-    public const string InstanceAdmin = "instance-admin";
-
     public async Task<(ApiError? Error, ValidationChecks Checks, WarehouseRecord? Created)> CreateAsync(
         Caller caller, ProjectId project, CreateWarehouseRequest request, bool dryRun, CancellationToken cancellationToken)
     {
@@ -71,12 +69,25 @@ internal sealed class WarehouseService(
             return (ManagementErrors.Conflict($"Warehouse {id} already exists"), checks, null);
         }
 
+        // A managed warehouse is created by an instance administrator only: refused before anything else is probed.
+        var managedBy = request.ManagedBy ?? WarehouseRecord.SelfManaged;
+        var managedByProblem = managedBy switch
+        {
+            WarehouseRecord.SelfManaged => null,
+            WarehouseRecord.InstanceAdminManaged when await admins.IsInstanceAdminAsync(caller, cancellationToken) => null,
+            WarehouseRecord.InstanceAdminManaged => $"managed-by: '{managedBy}' needs an instance administrator",
+            _ => $"managed-by: '{managedBy}' is not '{WarehouseRecord.SelfManaged}' or '{WarehouseRecord.InstanceAdminManaged}'",
+        };
+        if (!dryRun && managedByProblem is not null)
+        {
+            audit.Change(caller, "create-warehouse", $"project:{project}", "refused: " + managedByProblem);
+            return (managedBy == WarehouseRecord.InstanceAdminManaged ? ManagementErrors.Forbidden("Forbidden: " + managedByProblem) : ManagementErrors.BadRequest(managedByProblem), checks, null);
+        }
+
         var wellFormed = storage.WellFormed(checks, profile, request.StorageCredential);
         var ok = checks.Check("warehouse-name-valid", nameProblem);
         ok &= checks.Check("format-version-policy-consistent", FormatVersionPolicy.Check(request.AllowedFormatVersions, request.DefaultFormatVersion));
-        ok &= checks.Check("managed-by-allowed", request.ManagedBy is null or SelfManaged
-            ? null
-            : $"managed-by: '{request.ManagedBy}' needs an instance administrator; this server supports only '{SelfManaged}'");
+        ok &= checks.Check("managed-by-allowed", managedByProblem);
         if (wellFormed)
         {
             ok &= checks.Check("location-exclusive", await OverlapAsync(profile, cancellationToken));
@@ -104,7 +115,7 @@ internal sealed class WarehouseService(
         var tuples = new TupleChanges().Write(AuthzHierarchy.Link(self, AuthzObject.Project(project.ToString()))).Own(self, IdentityHttp.ToPrincipal(caller));
         var (outcome, created) = await warehouses.CreateAsync(new NewWarehouse(
             warehouseId, project, name, StorageJson.Serialize(profile), storage.Protect(warehouseId, request.StorageCredential),
-            DeleteProfiles.Serialize(request.DeleteProfile), request.AllowedFormatVersions, request.DefaultFormatVersion), cancellationToken, tuples.ToRows());
+            DeleteProfiles.Serialize(request.DeleteProfile), request.AllowedFormatVersions, request.DefaultFormatVersion, managedBy), cancellationToken, tuples.ToRows());
         audit.Change(caller, "create-warehouse", $"warehouse:{warehouseId} project:{project}", outcome.ToString());
         switch (outcome)
         {
@@ -146,7 +157,7 @@ internal sealed class WarehouseService(
         return new GetWarehouseResponse(
             warehouse.Id.Value, warehouse.Id.Value, warehouse.Name, warehouse.ProjectId.Value, profile,
             DeleteProfiles.Parse(warehouse.DeleteProfileJson), warehouse.Status, warehouse.Protected,
-            warehouse.FormatVersions, warehouse.DefaultFormatVersion, SelfManaged,
+            warehouse.FormatVersions, warehouse.DefaultFormatVersion, warehouse.ManagedBy,
             WarehouseStorageService.CredentialType(warehouse), warehouse.UpdatedAt);
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lakekeeper.Management;
 
@@ -52,7 +53,8 @@ internal static class WarehousesApi
         warehouse.MapPost("/protection", SetProtection).Accepts<SetProtectionRequest>("application/json")
             .WithName("set_warehouse_protection").WithSummary("Protect a warehouse from deletion (DELETE then needs force=true)");
         warehouse.MapPost("/managed-by", SetManagedBy).Accepts<SetWarehouseManagedByRequest>("application/json")
-            .WithName("set_warehouse_managed_by").WithSummary("Set the managed-by marker: only self-managed is supported, so this returns the warehouse unchanged");
+            .WithName("set_warehouse_managed_by")
+            .WithSummary("Set or clear the managed-by marker (instance administrators only): an instance-admin warehouse's spec changes only through them");
         warehouse.MapPost("/delete-profile", SetDeleteProfile).Accepts<UpdateWarehouseDeleteProfileRequest>("application/json")
             .WithName("update_warehouse_delete_profile").WithSummary("Set what dropping a table or view does: hard, or soft with an expiration");
         warehouse.MapPost("/format-version-policy", SetFormatVersionPolicy).Accepts<UpdateWarehouseFormatVersionPolicyRequest>("application/json")
@@ -157,7 +159,7 @@ internal static class WarehousesApi
         HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, WarehouseStorageService storage, AuthzOutbox outbox,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromQuery] bool? force)
     {
-        var (warehouse, error) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, Relations.CanDelete);
+        var (warehouse, error) = await AuthorizedSpecChangeAsync(context, warehouses, authorizer, warehouseId, Relations.CanDelete, "existence (deletion)");
         if (warehouse is null)
         {
             return error!;
@@ -187,7 +189,7 @@ internal static class WarehousesApi
     private static async Task<Results<Ok, ApiError>> SetStatusAsync(
         HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId, string status, string action)
     {
-        var (warehouse, error) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, action);
+        var (warehouse, error) = await AuthorizedSpecChangeAsync(context, warehouses, authorizer, warehouseId, action, "status");
         if (warehouse is null)
         {
             return error!;
@@ -212,7 +214,7 @@ internal static class WarehousesApi
             return ManagementErrors.BadRequest("new-name is required: 1 to 128 characters, without '/' and control characters");
         }
 
-        var (warehouse, denied) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, Relations.CanRename);
+        var (warehouse, denied) = await AuthorizedSpecChangeAsync(context, warehouses, authorizer, warehouseId, Relations.CanRename, "name");
         if (warehouse is null)
         {
             return denied!;
@@ -242,7 +244,7 @@ internal static class WarehousesApi
             return ManagementErrors.BadRequest("protected is required (true or false)");
         }
 
-        var (warehouse, denied) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, CanSetProtection);
+        var (warehouse, denied) = await AuthorizedSpecChangeAsync(context, warehouses, authorizer, warehouseId, CanSetProtection, "protection");
         if (warehouse is null)
         {
             return denied!;
@@ -256,11 +258,12 @@ internal static class WarehousesApi
     }
 
     /// <summary>
-    /// Every warehouse here is <c>self-managed</c> (there is no managing control plane), so setting
-    /// that is a no-op answered with the warehouse, and <c>instance-admin</c> is refused.
+    /// Sets or clears Lakekeeper's managed-by marker. Only an instance administrator may, in either
+    /// direction; a caller who may not see the warehouse gets 404 as for any other change.
     /// </summary>
     private static async Task<Results<Ok<GetWarehouseResponse>, ApiError>> SetManagedBy(
-        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, [FromRoute(Name = "warehouse_id")] Guid warehouseId)
+        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, InstanceAdministrators admins,
+        [FromRoute(Name = "warehouse_id")] Guid warehouseId)
     {
         var (body, error) = await ManagementHttp.ReadAsync(context.Request, ManagementJsonContext.Default.SetWarehouseManagedByRequest);
         if (body is null)
@@ -268,20 +271,28 @@ internal static class WarehousesApi
             return error!;
         }
 
-        switch (body.ManagedBy)
+        if (body.ManagedBy is not (WarehouseRecord.SelfManaged or WarehouseRecord.InstanceAdminManaged))
         {
-            case null:
-                return ManagementErrors.BadRequest($"managed-by is required ('{WarehouseService.SelfManaged}')");
-            case WarehouseService.SelfManaged:
-                break;
-            case WarehouseService.InstanceAdmin:
-                return ManagementErrors.BadRequest($"managed-by: '{WarehouseService.InstanceAdmin}' is not supported by this server; warehouses are '{WarehouseService.SelfManaged}'");
-            default:
-                return ManagementErrors.BadRequest($"managed-by: '{body.ManagedBy}' is not '{WarehouseService.SelfManaged}' or '{WarehouseService.InstanceAdmin}'");
+            return ManagementErrors.BadRequest(body.ManagedBy is null
+                ? $"managed-by is required ('{WarehouseRecord.SelfManaged}' or '{WarehouseRecord.InstanceAdminManaged}')"
+                : $"managed-by: '{body.ManagedBy}' is not '{WarehouseRecord.SelfManaged}' or '{WarehouseRecord.InstanceAdminManaged}'");
         }
 
         var (warehouse, denied) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, Relations.CanGetMetadata);
-        return warehouse is null ? denied! : TypedResults.Ok(WarehouseService.Describe(warehouse));
+        if (warehouse is null)
+        {
+            return denied!;
+        }
+
+        if (!await admins.IsInstanceAdminAsync(ManagementHttp.CurrentCaller(context), context.RequestAborted))
+        {
+            ManagementHttp.Audit(context, "set-warehouse-managed-by", "warehouse:" + warehouseId, "refused: not an instance administrator");
+            return ManagementErrors.Forbidden("Forbidden: only an instance administrator may set or clear a warehouse's managed-by marker");
+        }
+
+        var updated = warehouse.ManagedBy == body.ManagedBy ? warehouse : await warehouses.SetManagedByAsync(warehouse.Id, body.ManagedBy, context.RequestAborted);
+        ManagementHttp.Audit(context, "set-warehouse-managed-by", "warehouse:" + warehouseId, updated is null ? "not found" : "done: " + body.ManagedBy);
+        return updated is null ? ManagementErrors.NoSuchWarehouse(warehouseId.ToString()) : TypedResults.Ok(WarehouseService.Describe(updated));
     }
 
     private static async Task<Results<Ok<GetWarehouseResponse>, ApiError>> SetDeleteProfile(
@@ -303,7 +314,7 @@ internal static class WarehousesApi
             return ManagementErrors.BadRequest(problem);
         }
 
-        var (warehouse, denied) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, CanModifySoftDeletion);
+        var (warehouse, denied) = await AuthorizedSpecChangeAsync(context, warehouses, authorizer, warehouseId, CanModifySoftDeletion, "delete profile");
         if (warehouse is null)
         {
             return denied!;
@@ -333,7 +344,7 @@ internal static class WarehousesApi
             return ManagementErrors.BadRequest(problem);
         }
 
-        var (warehouse, denied) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, CanSetFormatVersionPolicy);
+        var (warehouse, denied) = await AuthorizedSpecChangeAsync(context, warehouses, authorizer, warehouseId, CanSetFormatVersionPolicy, "format version policy");
         if (warehouse is null)
         {
             return denied!;
@@ -349,7 +360,7 @@ internal static class WarehousesApi
         HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, WarehouseStorageService storage,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId)
     {
-        var (body, warehouse, error) = await ReadStorageAsync(context, warehouses, authorizer, warehouseId);
+        var (body, warehouse, error) = await ReadStorageAsync(context, warehouses, authorizer, warehouseId, "storage profile");
         if (body is null)
         {
             return error!;
@@ -366,7 +377,7 @@ internal static class WarehousesApi
         HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, WarehouseStorageService storage,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId)
     {
-        var (body, warehouse, error) = await ReadStorageAsync(context, warehouses, authorizer, warehouseId);
+        var (body, warehouse, error) = await ReadStorageAsync(context, warehouses, authorizer, warehouseId, specChange: null);
         if (body is null)
         {
             return error!;
@@ -376,8 +387,9 @@ internal static class WarehousesApi
         return TypedResults.Ok(checks.ToResponse());
     }
 
+    /// <param name="specChange">What the request changes (checked against managed-by), or null for a dry run.</param>
     private static async Task<(UpdateWarehouseStorageRequest? Body, WarehouseRecord? Warehouse, ApiError? Error)> ReadStorageAsync(
-        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId)
+        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId, string? specChange)
     {
         var (body, error) = await ManagementHttp.ReadAsync(context.Request, ManagementJsonContext.Default.UpdateWarehouseStorageRequest);
         if (body is null)
@@ -390,7 +402,9 @@ internal static class WarehousesApi
             return (null, null, ManagementErrors.BadRequest("storage-profile is required"));
         }
 
-        var (warehouse, denied) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, CanUpdateStorage);
+        var (warehouse, denied) = specChange is null
+            ? await AuthorizedAsync(context, warehouses, authorizer, warehouseId, CanUpdateStorage)
+            : await AuthorizedSpecChangeAsync(context, warehouses, authorizer, warehouseId, CanUpdateStorage, specChange);
         return warehouse is null ? (null, null, denied) : (body, warehouse, null);
     }
 
@@ -398,7 +412,7 @@ internal static class WarehousesApi
         HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, WarehouseStorageService storage,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId)
     {
-        var (body, warehouse, error) = await ReadCredentialAsync(context, warehouses, authorizer, warehouseId);
+        var (body, warehouse, error) = await ReadCredentialAsync(context, warehouses, authorizer, warehouseId, "storage credential");
         if (body is null)
         {
             return error!;
@@ -416,7 +430,7 @@ internal static class WarehousesApi
         HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, WarehouseStorageService storage,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId)
     {
-        var (body, warehouse, error) = await ReadCredentialAsync(context, warehouses, authorizer, warehouseId);
+        var (body, warehouse, error) = await ReadCredentialAsync(context, warehouses, authorizer, warehouseId, specChange: null);
         if (body is null)
         {
             return error!;
@@ -426,8 +440,9 @@ internal static class WarehousesApi
         return TypedResults.Ok(checks.ToResponse());
     }
 
+    /// <param name="specChange">What the request changes (checked against managed-by), or null for a dry run.</param>
     private static async Task<(UpdateWarehouseCredentialRequest? Body, WarehouseRecord? Warehouse, ApiError? Error)> ReadCredentialAsync(
-        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId)
+        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId, string? specChange)
     {
         var (body, error) = await ManagementHttp.ReadAsync(context.Request, ManagementJsonContext.Default.UpdateWarehouseCredentialRequest);
         if (body is null)
@@ -435,7 +450,9 @@ internal static class WarehousesApi
             return (null, null, error);
         }
 
-        var (warehouse, denied) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, CanUpdateStorage);
+        var (warehouse, denied) = specChange is null
+            ? await AuthorizedAsync(context, warehouses, authorizer, warehouseId, CanUpdateStorage)
+            : await AuthorizedSpecChangeAsync(context, warehouses, authorizer, warehouseId, CanUpdateStorage, specChange);
         return warehouse is null ? (null, null, denied) : (body, warehouse, null);
     }
 
@@ -445,6 +462,29 @@ internal static class WarehousesApi
     {
         var (warehouse, error) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, Relations.CanGetMetadata);
         return warehouse is null ? error! : TypedResults.Ok((await storage.ValidateStoredAsync(warehouse, context.RequestAborted)).ToResponse());
+    }
+
+    /// <summary>
+    /// <see cref="AuthorizedAsync"/> for a change of the warehouse's spec (<paramref name="what"/> names it in
+    /// the error): a warehouse <c>managed-by: instance-admin</c> accepts it only from an instance administrator (403).
+    /// </summary>
+    private static async Task<(WarehouseRecord? Warehouse, ApiError? Error)> AuthorizedSpecChangeAsync(
+        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, Guid warehouseId, string action, string what)
+    {
+        var (warehouse, error) = await AuthorizedAsync(context, warehouses, authorizer, warehouseId, action);
+        if (warehouse is null)
+        {
+            return (null, error);
+        }
+
+        var admins = context.RequestServices.GetRequiredService<InstanceAdministrators>();
+        var denied = await admins.RequireForSpecChangeAsync(ManagementHttp.CurrentCaller(context), warehouse, what, context.RequestAborted);
+        if (denied is not null)
+        {
+            ManagementHttp.Audit(context, "change-managed-warehouse", "warehouse:" + warehouseId, "refused: " + what + " needs an instance administrator");
+        }
+
+        return denied is null ? (warehouse, null) : (null, denied);
     }
 
     /// <summary>

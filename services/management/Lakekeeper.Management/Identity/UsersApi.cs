@@ -34,7 +34,7 @@ internal static class UsersApi
             .WithTags("user").WithName("search_user").WithSummary("Search users by name");
     }
 
-    private static async Task<IResult> Whoami(HttpContext context, ICallerAccessor callers, UserRepository users)
+    private static async Task<IResult> Whoami(HttpContext context, ICallerAccessor callers, UserRepository users, InstanceAdministrators admins)
     {
         var caller = callers.Current;
         if (caller.UserId is not { } id)
@@ -50,7 +50,8 @@ internal static class UsersApi
         }
 
         return TypedResults.Json(
-            new WhoamiResponse(user.Id.Value, user.Name, user.Email, UserRepository.TypeName(user.Type), user.LastUpdatedWith, user.CreatedAt, user.UpdatedAt, caller.IsInstanceAdmin),
+            new WhoamiResponse(user.Id.Value, user.Name, user.Email, UserRepository.TypeName(user.Type), user.LastUpdatedWith, user.CreatedAt, user.UpdatedAt,
+                await admins.IsInstanceAdminAsync(caller, context.RequestAborted)),
             IdentityJson.Default.WhoamiResponse);
     }
 
