@@ -129,6 +129,28 @@ public sealed class StorageLocation : IEquatable<StorageLocation>
         }
     }
 
+    /// <summary>
+    /// <c>s3a</c> or <c>s3n</c> when <paramref name="text"/> uses one of Hadoop's alternative S3 schemes
+    /// (which parsing reads as <c>s3://</c>), else null.
+    /// </summary>
+    public static string? AlternativeSchemeOf(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach (var scheme in (ReadOnlySpan<string>)["s3a", "s3n"])
+        {
+            if (text.Length > scheme.Length && text[scheme.Length] == ':' && text.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                return scheme;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>True when this location is <paramref name="parent"/> itself or lies below it.</summary>
     public bool IsUnder(StorageLocation parent)
     {

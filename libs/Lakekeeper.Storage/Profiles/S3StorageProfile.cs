@@ -90,6 +90,47 @@ public sealed record S3StorageProfile : StorageProfile
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? AwsKmsKeyArn { get; init; }
 
+    /// <summary>
+    /// Accept <c>s3a://</c> and <c>s3n://</c> table, view and metadata locations in this warehouse (Hadoop-era
+    /// tables, usually registered); unset or false refuses them. Such locations are read as <c>s3://</c>.
+    /// </summary>
+    [JsonPropertyName("allow-alternative-protocols")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? AllowAlternativeProtocols { get; init; }
+
+    private readonly SessionTags? _stsSessionTags;
+
+    /// <summary>
+    /// Session tags sent with every STS <c>AssumeRole</c> of vended credentials (AWS's limits apply, see
+    /// <see cref="Validate"/>). Kept as <see cref="SessionTags"/>, so that profiles compare by value
+    /// (object stores are cached by profile).
+    /// </summary>
+    [JsonPropertyName("sts-session-tags")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? StsSessionTags
+    {
+        get => _stsSessionTags;
+        init => _stsSessionTags = value is null ? null : new SessionTags(value);
+    }
+
+    /// <summary>
+    /// Fields of Lakekeeper's S3 profile this server does not implement, each with the one value that
+    /// describes what it does anyway (so that such a body is accepted): any other value is refused with
+    /// 400 naming the field, rather than stored and ignored.
+    /// </summary>
+    internal static readonly (string Field, string Accepted, string Reason)[] Unsupported =
+    [
+        ("storage-layout", "null",
+            "this server lays tables out as <namespace levels>/<name>-<table id> below the warehouse (docs/management.md)"),
+        ("push-s3-delete-disabled", "false",
+            "this server does not push s3.delete-enabled=false to clients"),
+        ("legacy-md5-behavior", "false",
+            "this server's S3 client sends the checksums the AWS SDK chooses, never the legacy MD5"),
+    ];
+
+    /// <summary>Most session tags AWS STS accepts on one call.</summary>
+    public const int MaxSessionTags = 50;
+
     public const long DefaultStsTokenValiditySeconds = 3600;
     public const long MinStsTokenValiditySeconds = 900;
     public const long MaxStsTokenValiditySeconds = 43200;
@@ -195,7 +236,47 @@ public sealed record S3StorageProfile : StorageProfile
         {
             errors.Add("sts-endpoint: is set but sts-enabled is false");
         }
+
+        if (StsSessionTags is { } tags)
+        {
+            ValidateSessionTags(errors, tags);
+        }
     }
+
+    /// <summary>AWS STS's rules for session tags, so that a bad tag fails here rather than at every vending.</summary>
+    private static void ValidateSessionTags(List<string> errors, IReadOnlyDictionary<string, string> tags)
+    {
+        if (tags.Count > MaxSessionTags)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"sts-session-tags: at most {MaxSessionTags} tags (STS's limit)"));
+        }
+
+        var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in tags)
+        {
+            var shown = StorageLocation.Shorten(key);
+            if (key.Length is < 1 or > 128 || !key.All(IsTagCharacter))
+            {
+                errors.Add($"sts-session-tags: key '{shown}' must be 1 to 128 letters, digits, spaces or _ . : / = + - @");
+            }
+            else if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"sts-session-tags: key '{shown}' uses the reserved prefix 'aws:'");
+            }
+            else if (!keys.Add(key))
+            {
+                errors.Add($"sts-session-tags: key '{shown}' is given twice (STS compares keys without case)");
+            }
+
+            if (value is null || value.Length > 256 || !value.All(IsTagCharacter))
+            {
+                errors.Add($"sts-session-tags: the value of '{shown}' must be at most 256 letters, digits, spaces or _ . : / = + - @");
+            }
+        }
+    }
+
+    private static bool IsTagCharacter(char c) =>
+        char.IsLetterOrDigit(c) || c == ' ' || c is '_' or '.' or ':' or '/' or '=' or '+' or '-' or '@';
 
     private static string? CheckEndpoint(string field, Uri endpoint)
     {
@@ -236,4 +317,46 @@ public sealed record S3StorageProfile : StorageProfile
     internal string Describe() => string.Create(
         CultureInfo.InvariantCulture,
         $"s3://{Bucket} (region {Region}{(Endpoint is null ? string.Empty : ", endpoint " + ServiceUrl)})");
+}
+
+/// <summary>An S3 profile's session tags: a read-only map that compares by value (ordinal keys and values).</summary>
+public sealed class SessionTags : IReadOnlyDictionary<string, string>, IEquatable<SessionTags>
+{
+    private readonly SortedDictionary<string, string> _tags;
+
+    public SessionTags(IEnumerable<KeyValuePair<string, string>> tags) => _tags = new(tags.ToDictionary(StringComparer.Ordinal), StringComparer.Ordinal);
+
+    public int Count => _tags.Count;
+
+    public IEnumerable<string> Keys => _tags.Keys;
+
+    public IEnumerable<string> Values => _tags.Values;
+
+    public string this[string key] => _tags[key];
+
+    public bool ContainsKey(string key) => _tags.ContainsKey(key);
+
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out string value) => _tags.TryGetValue(key, out value);
+
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => _tags.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public bool Equals(SessionTags? other) =>
+        other is not null && _tags.Count == other._tags.Count
+        && _tags.All(t => other._tags.TryGetValue(t.Key, out var value) && string.Equals(value, t.Value, StringComparison.Ordinal));
+
+    public override bool Equals(object? obj) => obj is SessionTags other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var (key, value) in _tags)
+        {
+            hash.Add(key, StringComparer.Ordinal);
+            hash.Add(value, StringComparer.Ordinal);
+        }
+
+        return hash.ToHashCode();
+    }
 }

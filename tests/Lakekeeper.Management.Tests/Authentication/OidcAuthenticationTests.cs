@@ -31,7 +31,8 @@ public sealed class OidcAuthenticationTests(OidcFixture fixture) : IClassFixture
         Assert.Equal("alice@example.com", json.RootElement.GetProperty("email").GetString());
         Assert.Equal("human", json.RootElement.GetProperty("user-type").GetString());
         Assert.Equal("config-call-creation", json.RootElement.GetProperty("last-updated-with").GetString());
-        Assert.False(json.RootElement.GetProperty("is-instance-admin").GetBoolean());
+        // Allow-all grants everyone the server's admin relation: an instance admin (ManagedByTests covers a denial).
+        Assert.True(json.RootElement.GetProperty("is-instance-admin").GetBoolean());
     }
 
     [Fact]

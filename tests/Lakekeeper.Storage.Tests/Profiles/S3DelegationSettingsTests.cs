@@ -113,6 +113,86 @@ public sealed class S3DelegationSettingsTests
             e => e.StartsWith("sts-endpoint: ", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Session_tags_and_alternative_protocols_read_by_their_lakekeeper_names_and_compare_by_value()
+    {
+        const string json = """
+            {"type":"s3","bucket":"lake","region":"eu-central-1","sts-enabled":true,"sts-role-arn":"arn:aws:iam::123456789012:role/vend",
+             "allow-alternative-protocols":true,"sts-session-tags":{"team":"data eng","cost-center":"42"}}
+            """;
+        Assert.True(StorageJson.TryDeserializeProfile(json, out var first, out var error), error);
+        Assert.True(StorageJson.TryDeserializeProfile(StorageJson.Serialize(first), out var again, out error), error);
+        var profile = Assert.IsType<S3StorageProfile>(first);
+
+        Assert.Empty(profile.Validate());
+        Assert.True(profile.AllowAlternativeProtocols);
+        Assert.Equal("data eng", profile.StsSessionTags!["team"]);
+        Assert.Contains("\"sts-session-tags\":{\"cost-center\":\"42\",\"team\":\"data eng\"}", StorageJson.Serialize(profile), StringComparison.Ordinal);
+        // Object stores are cached by profile: a profile read again must be equal, tags included.
+        Assert.Equal(first, again);
+        Assert.Equal(first.GetHashCode(), again.GetHashCode());
+        Assert.NotEqual(profile, profile with { StsSessionTags = new Dictionary<string, string> { ["team"] = "other" } });
+        Assert.DoesNotContain("sts-session-tags", StorageJson.Serialize(Aws()), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("aws:source", "x", "reserved prefix 'aws:'")]
+    [InlineData("", "x", "must be 1 to 128")]
+    [InlineData("semi;colon", "x", "must be 1 to 128")]
+    [InlineData("ok", "semi;colon", "the value of 'ok' must be at most 256")]
+    public void Session_tags_follow_the_rules_of_sts(string key, string value, string message)
+    {
+        var json = "{\"type\":\"s3\",\"bucket\":\"lake\",\"region\":\"eu-central-1\",\"sts-session-tags\":{\"" + key + "\":\"" + value + "\"}}";
+        Assert.True(StorageJson.TryDeserializeProfile(json, out var profile, out var error), error);
+
+        var problem = Assert.Single(profile.Validate());
+        Assert.StartsWith("sts-session-tags: ", problem, StringComparison.Ordinal);
+        Assert.Contains(message, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void More_than_fifty_session_tags_or_a_key_twice_without_case_are_refused()
+    {
+        var many = Aws() with { StsSessionTags = Enumerable.Range(0, 51).ToDictionary(i => "k" + i, i => "v") };
+        Assert.Contains(many.Validate(), e => e.StartsWith("sts-session-tags: at most 50 tags", StringComparison.Ordinal));
+        var twice = Aws() with { StsSessionTags = new Dictionary<string, string> { ["Team"] = "a", ["team"] = "b" } };
+        Assert.Contains(twice.Validate(), e => e.Contains("given twice", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{"storage-layout":{"type":"full-hierarchy","namespace":"{name}","tabular":"{uuid}"}}""", "'storage-layout' is not supported")]
+    [InlineData("""{"storage-layout":{"type":"default"}}""", "'storage-layout' is not supported")]
+    [InlineData("""{"push-s3-delete-disabled":true}""", "'push-s3-delete-disabled' is not supported")]
+    [InlineData("""{"legacy-md5-behavior":true}""", "'legacy-md5-behavior' is not supported")]
+    [InlineData("""{"legacy-md5-behavior":"no"}""", "'legacy-md5-behavior' is not supported")]
+    public void Lakekeeper_fields_this_server_does_not_implement_are_refused_by_name(string extra, string message)
+    {
+        var json = """{"type":"s3","bucket":"lake","region":"eu-central-1",""" + extra[1..];
+
+        Assert.False(StorageJson.TryDeserializeProfile(json, out _, out var error));
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Those_fields_are_accepted_with_the_value_that_says_what_this_server_does()
+    {
+        const string json = """{"type":"s3","bucket":"lake","region":"eu-central-1","storage-layout":null,"push-s3-delete-disabled":false,"legacy-md5-behavior":false}""";
+
+        Assert.True(StorageJson.TryDeserializeProfile(json, out var profile, out var error), error);
+        Assert.Equal(Aws(), profile);
+    }
+
+    [Theory]
+    [InlineData("gcs")]
+    [InlineData("adls")]
+    [InlineData("onelake")]
+    [InlineData("stackit")]
+    public void Lakekeeper_profile_types_this_server_has_not_are_refused_by_name(string type)
+    {
+        Assert.False(StorageJson.TryDeserializeProfile($$"""{"type":"{{type}}","bucket":"lake"}""", out _, out var error));
+        Assert.Contains($"type '{type}' is not supported by this server", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("eu-central-1", "aws")]
     [InlineData("us-gov-west-1", "aws-us-gov")]

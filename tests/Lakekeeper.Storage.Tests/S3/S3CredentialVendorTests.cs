@@ -152,6 +152,24 @@ public sealed class S3CredentialVendorFakeStsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fake_sts_assume_role_carries_the_profile_session_tags()
+    {
+        var tagged = Profile() with { StsSessionTags = new Dictionary<string, string> { ["team"] = "data eng", ["cost-center"] = "42" } };
+        await _vendor.VendAsync("wh-tags", tagged, Caller, Table, S3AccessLevel.Read, CancellationToken.None);
+        await _vendor.VendAsync("wh-untagged", Profile(), Caller, Table, S3AccessLevel.Read, CancellationToken.None);
+
+        var requests = await _sts.RequestsAsync();
+        Assert.Equal(2, requests.Count);
+        Assert.True(requests[0].SignatureValid, "botocore could not verify the AssumeRole signature");
+        var parameters = requests[0].Parameters;
+        Assert.Equal("cost-center", parameters["Tags.member.1.Key"]);
+        Assert.Equal("42", parameters["Tags.member.1.Value"]);
+        Assert.Equal("team", parameters["Tags.member.2.Key"]);
+        Assert.Equal("data eng", parameters["Tags.member.2.Value"]);
+        Assert.DoesNotContain(requests[1].Parameters.Keys, k => k.StartsWith("Tags", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Fake_sts_credentials_are_cached_per_location_and_level_for_half_their_lifetime()
     {
         var first = await _vendor.VendAsync("wh-1", Profile(), Caller, Table, S3AccessLevel.Read, CancellationToken.None);

@@ -93,6 +93,11 @@ internal sealed partial class S3CredentialVendor(IOptions<StorageOptions> option
             Policy = S3SessionPolicy.Build(profile, location, level),
             DurationSeconds = (int)profile.StsTokenLifetimeSeconds,
         };
+        if (profile.StsSessionTags is { Count: > 0 } tags)
+        {
+            request.Tags = [.. tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new Tag { Key = t.Key, Value = t.Value })];
+        }
+
 
         AssumeRoleResponse response;
         try

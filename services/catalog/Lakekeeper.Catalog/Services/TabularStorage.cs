@@ -5,6 +5,7 @@ using Lakekeeper.Persistence.Model;
 using Lakekeeper.Storage;
 using Lakekeeper.Storage.Locations;
 using Lakekeeper.Storage.Objects;
+using Lakekeeper.Storage.Profiles;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,12 +21,21 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
     /// <summary>Longest table or view location (UTF-8 bytes) the catalog stores.</summary>
     public const int MaxLocationBytes = 2048;
 
-    /// <summary>A client-requested location: a valid location strictly inside the warehouse.</summary>
+    /// <summary>
+    /// A client-requested location: a valid location strictly inside the warehouse. Hadoop's <c>s3a://</c>
+    /// and <c>s3n://</c> only when the warehouse's S3 profile says <c>allow-alternative-protocols</c>.
+    /// </summary>
     public static Result<StorageLocation> Inside(WarehouseContext warehouse, string requested, string what)
     {
         if (!StorageLocation.TryParse(requested.TrimEnd('/'), out var location, out var error))
         {
             return IcebergError.BadRequest($"Invalid {what} location: {error}");
+        }
+
+        if (StorageLocation.AlternativeSchemeOf(requested) is { } scheme && warehouse.Profile is not S3StorageProfile { AllowAlternativeProtocols: true })
+        {
+            return IcebergError.BadRequest(
+                $"Invalid {what} location: {scheme}:// is allowed only when the warehouse's storage profile sets allow-alternative-protocols; use s3://");
         }
 
         if (!location.IsStrictlyUnder(warehouse.Store.BaseLocation))
