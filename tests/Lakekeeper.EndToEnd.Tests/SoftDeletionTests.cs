@@ -101,6 +101,43 @@ public abstract class SoftDeletionTests<TTopology>(TTopology topology) : IClassF
             schema = new { type = "struct", fields = new object[] { new { id = 1, name = "id", required = true, type = "long" } } },
         })).Status);
     }
+
+    /// <summary>The short expiration, without task/control: the drop expires on its own, within the workers' poll interval.</summary>
+    [Fact]
+    public async Task A_drop_with_a_short_expiration_expires_on_its_own_and_its_files_are_purged()
+    {
+        var root = Path.Combine(topology.WarehouseRoot, "short");
+        Directory.CreateDirectory(root);
+        var created = await SendAsync(HttpMethod.Post, "/management/v1/warehouse", new Dictionary<string, object>
+        {
+            ["warehouse-name"] = "short",
+            ["storage-profile"] = new Dictionary<string, object> { ["type"] = "file", ["root"] = root },
+            ["delete-profile"] = new Dictionary<string, object> { ["type"] = "soft", ["expiration-seconds"] = 2 },
+        });
+        Assert.Equal(201, created.Status);
+        var warehouse = created.Json.GetProperty("warehouse-id").GetString()!;
+        var catalog = $"/catalog/v1/{warehouse}";
+        var management = $"/management/v1/warehouse/{warehouse}";
+        Assert.Equal(200, (await SendAsync(HttpMethod.Post, $"{catalog}/namespaces", new { @namespace = new[] { "tmp" } })).Status);
+        var table = await SendAsync(HttpMethod.Post, $"{catalog}/namespaces/tmp/tables", new
+        {
+            name = "scratch",
+            schema = new { type = "struct", fields = new object[] { new { id = 1, name = "id", required = true, type = "long" } } },
+        });
+        Assert.Equal(200, table.Status);
+        var folder = new Uri(table.Json.GetProperty("metadata").GetProperty("location").GetString()!).LocalPath;
+
+        Assert.Equal(204, (await SendAsync(HttpMethod.Delete, $"{catalog}/namespaces/tmp/tables/scratch?purgeRequested=true")).Status);
+        Assert.Equal(404, (await SendAsync(HttpMethod.Get, $"{catalog}/namespaces/tmp/tables/scratch")).Status);
+
+        await Eventually.TrueAsync(async () =>
+            !(await SendAsync(HttpMethod.Get, $"{management}/deleted-tabulars")).Json.GetProperty("tabulars").EnumerateArray().Any(),
+            TimeSpan.FromSeconds(90), "the soft-deleted table to expire on its own");
+        await Eventually.TrueAsync(
+            () => Task.FromResult(!Directory.Exists(folder) || !Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any()),
+            TimeSpan.FromSeconds(60), "the purge of the expired table's files");
+        Assert.Equal(404, (await SendAsync(HttpMethod.Get, $"{catalog}/namespaces/tmp/tables/scratch")).Status);
+    }
 }
 
 public sealed class StandaloneSoftDeletionTests(StandaloneTopology topology) : SoftDeletionTests<StandaloneTopology>(topology);

@@ -190,6 +190,25 @@ public sealed class ManagedByTests(ManagedByFixture f) : IClassFixture<ManagedBy
     }
 
     [Fact]
+    public async Task A_forced_project_delete_that_would_take_an_instance_admin_warehouse_needs_an_instance_admin()
+    {
+        var project = Guid.Parse((await f.AdminApi.PostAsync("/management/v1/project", $$"""{"project-name":"p-{{Guid.NewGuid():N}}"}"""))
+            .Is(201).GetProperty("project-id").GetString()!);
+        await f.GrantAsync(AuthzObject.Project(project.ToString()), "project_admin", "oidc~admin");
+        await f.GrantAsync(AuthzObject.Project(project.ToString()), "project_admin", "oidc~alice");
+        var name = "pm-" + Guid.NewGuid().ToString("N")[..8];
+        Directory.CreateDirectory(Path.Combine(f.App.WarehouseRoot, name));
+        var warehouse = (await f.AdminApi.PostAsync("/management/v1/warehouse",
+            $$"""{"warehouse-name":"{{name}}","storage-profile":{"type":"file","root":"{{Path.Combine(f.App.WarehouseRoot, name)}}"},"managed-by":"instance-admin"}""", project))
+            .Is(201).GetProperty("warehouse-id").GetString()!;
+
+        (await f.AliceApi.DeleteAsync("/management/v1/project?force=true", project)).IsError(403, "instance administrator");
+        (await f.AdminApi.GetAsync($"/management/v1/warehouse/{warehouse}")).Is(200);
+        (await f.AdminApi.DeleteAsync("/management/v1/project?force=true", project)).Is(204);
+        (await f.AdminApi.GetAsync($"/management/v1/warehouse/{warehouse}")).IsError(404, "Warehouse does not exist");
+    }
+
+    [Fact]
     public async Task What_lives_inside_an_instance_admin_warehouse_is_unaffected()
     {
         var managed = await f.WarehouseAsync("inside-" + Guid.NewGuid().ToString("N")[..8], "instance-admin");

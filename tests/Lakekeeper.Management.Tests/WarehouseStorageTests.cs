@@ -231,4 +231,69 @@ public sealed class WarehouseStorageTests : IAsyncLifetime
         await using var command = dataSource.CreateCommand("SELECT count(*) FROM warehouse WHERE storage_secret IS NOT NULL");
         Assert.Equal(0L, await command.ExecuteScalarAsync());
     }
+
+    /// <summary>
+    /// Lakekeeper's S3 profile fields: <c>allow-alternative-protocols</c> and <c>sts-session-tags</c> are stored and
+    /// shown; the first decides whether the catalog takes Hadoop's <c>s3a://</c> locations in the warehouse.
+    /// </summary>
+    [Fact]
+    public async Task Alternative_protocols_and_session_tags_are_stored_and_s3a_locations_need_the_flag()
+    {
+        var allowing = (await _api.PostAsync("/management/v1/warehouse", $$"""
+            {"warehouse-name":"hadoop","storage-profile":{{Profile(prefix: "hadoop")[..^1]}},"allow-alternative-protocols":true,"sts-session-tags":{"team":"data"}},
+             "storage-credential":{{Credential("first-secret-value")}}}
+            """)).Is(201);
+        var profile = allowing.GetProperty("storage-profile");
+        Assert.True(profile.GetProperty("allow-alternative-protocols").GetBoolean());
+        Assert.Equal("data", profile.GetProperty("sts-session-tags").GetProperty("team").GetString());
+        var strict = await CreateAsync("strict");
+
+        var hadoop = allowing.GetProperty("warehouse-id").GetString()!;
+        Assert.Equal(200, (await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{hadoop}/namespaces", """{"namespace":["ns"]}""")).Status);
+        var created = await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{hadoop}/namespaces/ns/tables",
+            $$"""{"name":"legacy","location":"s3a://{{S3rverServer.Bucket}}/hadoop/ns/legacy","schema":{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""");
+        Assert.True(created.Status == 200, created.Body);
+
+        Assert.Equal(200, (await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{strict}/namespaces", """{"namespace":["ns"]}""")).Status);
+        var refused = await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{strict}/namespaces/ns/tables",
+            $$"""{"name":"legacy","location":"s3a://{{S3rverServer.Bucket}}/strict/ns/legacy","schema":{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""");
+        Assert.Equal(400, refused.Status);
+        Assert.Contains("allow-alternative-protocols", refused.Body, StringComparison.Ordinal);
+        Assert.Equal(404, (await CatalogAsync(HttpMethod.Get, $"/catalog/v1/{strict}/namespaces/ns/tables/legacy")).Status);
+    }
+
+    [Theory]
+    [InlineData("\"storage-layout\":{\"type\":\"full-hierarchy\",\"namespace\":\"{name}\",\"tabular\":\"{name}-{uuid}\"}", "storage-layout")]
+    [InlineData("\"push-s3-delete-disabled\":true", "push-s3-delete-disabled")]
+    [InlineData("\"legacy-md5-behavior\":true", "legacy-md5-behavior")]
+    [InlineData("\"sts-session-tags\":{\"aws:reserved\":\"x\"}", "sts-session-tags")]
+    public async Task Lakekeeper_profile_fields_this_server_does_not_implement_are_400_by_name_and_create_nothing(string field, string name)
+    {
+        var warehouse = "refused-" + Guid.NewGuid().ToString("N")[..8];
+        (await _api.PostAsync("/management/v1/warehouse", $$"""
+            {"warehouse-name":"{{warehouse}}","storage-profile":{{Profile(prefix: warehouse)[..^1]}},{{field}}},"storage-credential":{{Credential("first-secret-value")}}}
+            """)).IsError(400, name);
+        Assert.DoesNotContain((await _api.GetAsync("/management/v1/warehouse")).Is(200).GetProperty("warehouses").EnumerateArray(),
+            w => w.GetProperty("name").GetString() == warehouse);
+    }
+
+    [Fact]
+    public async Task Lakekeeper_storage_types_this_server_has_not_are_400_by_name()
+    {
+        (await _api.PostAsync("/management/v1/warehouse",
+            """{"warehouse-name":"gcs","storage-profile":{"type":"gcs","bucket":"lake"},"storage-credential":{"type":"gcs","credential-type":"service-account-key","key":{}}}"""))
+            .IsError(400, "type 'gcs' is not supported");
+    }
+
+    private async Task<(int Status, string Body)> CatalogAsync(HttpMethod method, string path, string? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await _app.Client.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
 }

@@ -24,7 +24,8 @@ public sealed record OidcClient(string Id, string Algorithm = "RS256", IReadOnly
 public sealed class OidcProvider : IAsyncDisposable
 {
     public const string DefaultAudience = "lakekeeper";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    // Node loads oidc-provider in a few seconds, but several fixtures start one at once on a loaded 2-core machine.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly Process _process;
     private readonly string _configFile;

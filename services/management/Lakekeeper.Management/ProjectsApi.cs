@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lakekeeper.Management;
 
@@ -167,6 +168,16 @@ internal static class ProjectsApi
         if (await access.RequireAsync(self, Relations.CanDelete, ManagementErrors.NoSuchProject(id.Value), context.RequestAborted) is { } denied)
         {
             return denied;
+        }
+
+        // A forced delete takes the project's warehouses with it: those managed by instance administrators only through one.
+        if (force is true
+            && (await context.RequestServices.GetRequiredService<WarehouseRepository>().ListAsync(id, context.RequestAborted)).Any(w => w.IsInstanceAdminManaged)
+            && !await context.RequestServices.GetRequiredService<InstanceAdministrators>().IsInstanceAdminAsync(ManagementHttp.CurrentCaller(context), context.RequestAborted))
+        {
+            ManagementHttp.Audit(context, "delete-project", "project:" + id, "refused: holds managed-by instance-admin warehouses");
+            return ManagementErrors.Forbidden(
+                $"Forbidden: project {id} holds warehouses managed-by 'instance-admin'; only an instance administrator may delete them with the project");
         }
 
         // The project's tuples go through the authz outbox with the delete (the forced delete's warehouses are forgotten below).

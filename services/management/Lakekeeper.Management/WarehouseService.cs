@@ -71,10 +71,11 @@ internal sealed class WarehouseService(
 
         // A managed warehouse is created by an instance administrator only: refused before anything else is probed.
         var managedBy = request.ManagedBy ?? WarehouseRecord.SelfManaged;
+        var byInstanceAdmin = managedBy == WarehouseRecord.InstanceAdminManaged && await admins.IsInstanceAdminAsync(caller, cancellationToken);
         var managedByProblem = managedBy switch
         {
             WarehouseRecord.SelfManaged => null,
-            WarehouseRecord.InstanceAdminManaged when await admins.IsInstanceAdminAsync(caller, cancellationToken) => null,
+            WarehouseRecord.InstanceAdminManaged when byInstanceAdmin => null,
             WarehouseRecord.InstanceAdminManaged => $"managed-by: '{managedBy}' needs an instance administrator",
             _ => $"managed-by: '{managedBy}' is not '{WarehouseRecord.SelfManaged}' or '{WarehouseRecord.InstanceAdminManaged}'",
         };
