@@ -221,7 +221,7 @@ public sealed class ManagementApiTests : IAsyncLifetime
     [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x"},"delete-profile":{"type":"soft"}}""", "expiration-seconds")]
     [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x"},"delete-profile":{"type":"soft","expiration-seconds":0}}""", "expiration-seconds")]
     [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x"},"delete-profile":{"type":"later"}}""", "delete-profile")]
-    [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x"},"managed-by":"instance-admin"}""", "managed-by")]
+    [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x"},"managed-by":"someone"}""", "managed-by")]
     [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x"},"warehouse-id":"not-a-uuid"}""", "warehouse-id")]
     [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x"},"storage-credentials":{}}""", "storage-credentials")]
     [InlineData("""{"warehouse-name":"w","storage-profile":{"type":"file","root":"/x"},"project-id":"nope"}""", "project-id")]

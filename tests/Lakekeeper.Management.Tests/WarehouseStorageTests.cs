@@ -239,9 +239,9 @@ public sealed class WarehouseStorageTests : IAsyncLifetime
     [Fact]
     public async Task Alternative_protocols_and_session_tags_are_stored_and_s3a_locations_need_the_flag()
     {
-        var allowing = (await _api.PostAsync("/management/v1/warehouse", $$"""
-            {"warehouse-name":"hadoop","storage-profile":{{Profile(prefix: "hadoop")[..^1]}},"allow-alternative-protocols":true,"sts-session-tags":{"team":"data"}},
-             "storage-credential":{{Credential("first-secret-value")}}}
+        var allowing = (await _api.PostAsync("/management/v1/warehouse", $$$"""
+            {"warehouse-name":"hadoop","storage-profile":{{{Profile(prefix: "hadoop")[..^1]}}},"allow-alternative-protocols":true,"sts-session-tags":{"team":"data"}},
+             "storage-credential":{{{Credential("first-secret-value")}}}}
             """)).Is(201);
         var profile = allowing.GetProperty("storage-profile");
         Assert.True(profile.GetProperty("allow-alternative-protocols").GetBoolean());
@@ -251,12 +251,12 @@ public sealed class WarehouseStorageTests : IAsyncLifetime
         var hadoop = allowing.GetProperty("warehouse-id").GetString()!;
         Assert.Equal(200, (await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{hadoop}/namespaces", """{"namespace":["ns"]}""")).Status);
         var created = await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{hadoop}/namespaces/ns/tables",
-            $$"""{"name":"legacy","location":"s3a://{{S3rverServer.Bucket}}/hadoop/ns/legacy","schema":{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""");
+            $$$"""{"name":"legacy","location":"s3a://{{{S3rverServer.Bucket}}}/hadoop/ns/legacy","schema":{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""");
         Assert.True(created.Status == 200, created.Body);
 
         Assert.Equal(200, (await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{strict}/namespaces", """{"namespace":["ns"]}""")).Status);
         var refused = await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{strict}/namespaces/ns/tables",
-            $$"""{"name":"legacy","location":"s3a://{{S3rverServer.Bucket}}/strict/ns/legacy","schema":{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""");
+            $$$"""{"name":"legacy","location":"s3a://{{{S3rverServer.Bucket}}}/strict/ns/legacy","schema":{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}}""");
         Assert.Equal(400, refused.Status);
         Assert.Contains("allow-alternative-protocols", refused.Body, StringComparison.Ordinal);
         Assert.Equal(404, (await CatalogAsync(HttpMethod.Get, $"/catalog/v1/{strict}/namespaces/ns/tables/legacy")).Status);
@@ -270,8 +270,8 @@ public sealed class WarehouseStorageTests : IAsyncLifetime
     public async Task Lakekeeper_profile_fields_this_server_does_not_implement_are_400_by_name_and_create_nothing(string field, string name)
     {
         var warehouse = "refused-" + Guid.NewGuid().ToString("N")[..8];
-        (await _api.PostAsync("/management/v1/warehouse", $$"""
-            {"warehouse-name":"{{warehouse}}","storage-profile":{{Profile(prefix: warehouse)[..^1]}},{{field}}},"storage-credential":{{Credential("first-secret-value")}}}
+        (await _api.PostAsync("/management/v1/warehouse", $$$"""
+            {"warehouse-name":"{{{warehouse}}}","storage-profile":{{{Profile(prefix: warehouse)[..^1]}}},{{{field}}}},"storage-credential":{{{Credential("first-secret-value")}}}}
             """)).IsError(400, name);
         Assert.DoesNotContain((await _api.GetAsync("/management/v1/warehouse")).Is(200).GetProperty("warehouses").EnumerateArray(),
             w => w.GetProperty("name").GetString() == warehouse);

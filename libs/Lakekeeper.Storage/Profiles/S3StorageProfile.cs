@@ -101,10 +101,10 @@ public sealed record S3StorageProfile : StorageProfile
     private readonly SessionTags? _stsSessionTags;
 
     /// <summary>
-    /// Session tags sent with every STS <c>AssumeRole</c> of vended credentials (AWS's limits apply, see
-    /// <see cref="Validate"/>). Kept as <see cref="SessionTags"/>, so that profiles compare by value
-    /// (object stores are cached by profile).
+    /// Session tags sent with every STS <c>AssumeRole</c> of vended credentials: at most 50, keys of 1 to 128
+    /// and values of up to 256 letters, digits, spaces and <c>_ . : / = + - @</c>, no <c>aws:</c> prefix.
     /// </summary>
+    // Held as SessionTags, which compares by value: object stores are cached by profile.
     [JsonPropertyName("sts-session-tags")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? StsSessionTags
