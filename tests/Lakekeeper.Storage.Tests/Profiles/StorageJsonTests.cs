@@ -64,7 +64,7 @@ public sealed class StorageJsonTests
     [InlineData("""{"type":"s3","bucket":"lake","region":"r","key_prefix":"wh"}""", "key_prefix")]
     [InlineData("""{"type":"s3","region":"r"}""", "bucket")]
     [InlineData("""{"type":"s3","bucket":null,"region":"r"}""", "bucket")]
-    [InlineData("""{"type":"gcs","bucket":"lake"}""", "unknown type 'gcs'")]
+    [InlineData("""{"type":"gcs","bucket":"lake"}""", "type 'gcs' is not supported by this server")]
     [InlineData("""{"bucket":"lake","region":"r"}""", "'type' is required")]
     [InlineData("""{"type":3}""", "'type' must be a string")]
     [InlineData("""[1]""", "JSON object")]
