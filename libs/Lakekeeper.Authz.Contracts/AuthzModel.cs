@@ -95,17 +95,26 @@ public readonly record struct AuthzSubject(string Type, string Id, string? Relat
 }
 
 /// <summary>
-/// On whose behalf a decision is asked. No <see cref="UserId"/>: the anonymous caller. With
-/// <see cref="AssumedRoleId"/>: the user acts through that role.
+/// On whose behalf a decision is asked. Neither id: the anonymous caller. With
+/// <see cref="AssumedRoleId"/>: the user acts through that role (if it may assume it). A role without a
+/// user (<see cref="Role"/>): the role's assignees themselves — asked by management on behalf of a role
+/// (Lakekeeper's <c>principalRole</c>), never built from a request's own identity.
 /// </summary>
 public readonly record struct Principal(string? UserId, string? AssumedRoleId = null)
 {
     public static Principal Anonymous => default;
 
-    public bool IsAnonymous => string.IsNullOrEmpty(UserId);
+    /// <summary>The assignees of a role (<c>role:&lt;id&gt;#assignee</c>), with no user acting through it.</summary>
+    public static Principal Role(string roleId) => new(null, roleId);
+
+    public bool IsAnonymous => string.IsNullOrEmpty(UserId) && string.IsNullOrEmpty(AssumedRoleId);
+
+    /// <summary>A role's assignees, not a user (see <see cref="Role"/>).</summary>
+    public bool IsRole => string.IsNullOrEmpty(UserId) && !string.IsNullOrEmpty(AssumedRoleId);
 
     public override string ToString() =>
-        IsAnonymous ? "anonymous" : string.IsNullOrEmpty(AssumedRoleId) ? "user:" + UserId : $"user:{UserId} as role:{AssumedRoleId}";
+        IsAnonymous ? "anonymous" : IsRole ? $"role:{AssumedRoleId}#assignee"
+        : string.IsNullOrEmpty(AssumedRoleId) ? "user:" + UserId : $"user:{UserId} as role:{AssumedRoleId}";
 }
 
 /// <summary>A tuple: <paramref name="Subject"/> has <paramref name="Relation"/> on <paramref name="Object"/>.</summary>

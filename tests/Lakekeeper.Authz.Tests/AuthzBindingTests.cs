@@ -134,7 +134,7 @@ public sealed class AuthzBindingTests
         await Assert.ThrowsAsync<AuthzArgumentException>(async () =>
             await authorizer.CheckAsync(Alice, AuthzObject.Table("has space"), Relations.CanDrop, TestToken));
         await Assert.ThrowsAsync<AuthzArgumentException>(async () =>
-            await authorizer.CheckAsync(new Principal(null, "r1"), AuthzObject.Table("t1"), Relations.CanDrop, TestToken));
+            await authorizer.CheckAsync(Principal.Role("has space"), AuthzObject.Table("t1"), Relations.CanDrop, TestToken));
         await Assert.ThrowsAsync<AuthzArgumentException>(async () => await authorizer.WriteRelationshipsAsync(
             [new Relationship(new AuthzSubject(ObjectTypes.Role, "*"), Relations.Select, AuthzObject.Table("t1"))], TestToken));
         await Assert.ThrowsAsync<AuthzArgumentException>(async () => await authorizer.BatchCheckAsync(

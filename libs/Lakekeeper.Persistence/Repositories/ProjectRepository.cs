@@ -82,6 +82,19 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
         }
 
         deletedWarehouses.AddRange(await WarehouseRepository.DeleteWarehousesAsync(connection, transaction, "project_id = $1", id.Value, cancellationToken));
+
+        // The project's roles go with it (cascade): their tuples are purged through the outbox with the delete.
+        var roles = new List<Catalog.ObjectRow>();
+        await using (var select = Sql.Command(connection, transaction, "SELECT role_id::text FROM role WHERE project_id = $1", id.Value))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                roles.Add(new Catalog.ObjectRow("role", reader.GetString(0)));
+            }
+        }
+
+        await Catalog.AuthzOutboxRepository.AddAsync(connection, transaction, new Catalog.AuthzTupleChanges([], [], roles), cancellationToken);
         foreach (var statement in new[] { "DELETE FROM endpoint_statistics WHERE project_id = $1", "DELETE FROM project WHERE project_id = $1" })
         {
             await using var command = Sql.Command(connection, transaction, statement, id.Value);

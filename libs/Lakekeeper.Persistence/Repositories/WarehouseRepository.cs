@@ -233,7 +233,9 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
     /// <summary>
     /// Deletes the warehouses matching <paramref name="where"/> (over <c>warehouse</c>, one parameter)
     /// and what hangs off them, inside the caller's transaction. Tables and views go before
-    /// namespaces, children before parents (their foreign keys restrict). Returns the deleted ids.
+    /// namespaces, children before parents (their foreign keys restrict). Every tuple of what was
+    /// deleted (the warehouses, their namespaces, tables and views, soft-deleted ones included) is
+    /// purged through the authz outbox in the same transaction. Returns the deleted ids.
     /// </summary>
     internal static async Task<IReadOnlyList<WarehouseId>> DeleteWarehousesAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string where, object parameter, CancellationToken cancellationToken)
@@ -254,11 +256,12 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
         }
 
         var array = ids.ToArray();
+        var purges = new List<Catalog.ObjectRow>();
         string[] statements =
         [
-            "DELETE FROM tabular WHERE warehouse_id = ANY ($1)",
+            "DELETE FROM tabular WHERE warehouse_id = ANY ($1) RETURNING CASE typ WHEN 'view' THEN 'lakekeeper_view' ELSE 'lakekeeper_table' END, tabular_id::text",
             // Leaves first: a namespace's parent restricts while it has children.
-            "DELETE FROM namespace n WHERE n.warehouse_id = ANY ($1) AND NOT EXISTS (SELECT 1 FROM namespace c WHERE c.parent_id = n.namespace_id)",
+            "DELETE FROM namespace n WHERE n.warehouse_id = ANY ($1) AND NOT EXISTS (SELECT 1 FROM namespace c WHERE c.parent_id = n.namespace_id) RETURNING 'namespace', n.namespace_id::text",
             "DELETE FROM idempotency_record WHERE scope = ANY ($1::text[])",
             "DELETE FROM warehouse WHERE warehouse_id = ANY ($1)",
             "DELETE FROM warehouse_statistics WHERE warehouse_id = ANY ($1)",
@@ -270,15 +273,19 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
             if (statement.StartsWith("DELETE FROM namespace", StringComparison.Ordinal))
             {
                 // One level per round: leaves first, until none is left.
-                while (true)
+                int deleted;
+                do
                 {
-                    await using var leaves = Sql.Command(connection, transaction, statement, value);
-                    if (await leaves.ExecuteNonQueryAsync(cancellationToken) == 0)
-                    {
-                        break;
-                    }
+                    deleted = await DeleteReturningAsync(statement, value);
                 }
+                while (deleted > 0);
 
+                continue;
+            }
+
+            if (statement.Contains("RETURNING", StringComparison.Ordinal))
+            {
+                await DeleteReturningAsync(statement, value);
                 continue;
             }
 
@@ -286,7 +293,24 @@ public sealed class WarehouseRepository(NpgsqlDataSource dataSource)
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        purges.AddRange(ids.Select(g => new Catalog.ObjectRow("warehouse", g.ToString())));
+        await Catalog.AuthzOutboxRepository.AddAsync(connection, transaction, new Catalog.AuthzTupleChanges([], [], purges), cancellationToken);
         return [.. ids.Select(g => new WarehouseId(g))];
+
+        // Deletes and remembers the (type, id) of every deleted row for the purge.
+        async Task<int> DeleteReturningAsync(string statement, object value)
+        {
+            await using var command = Sql.Command(connection, transaction, statement, value);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var count = 0;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                purges.Add(new Catalog.ObjectRow(reader.GetString(0), reader.GetString(1)));
+                count++;
+            }
+
+            return count;
+        }
     }
 
     /// <summary>Table and view counts, latest first, a page of hourly rows at a time.</summary>

@@ -121,11 +121,7 @@ internal sealed class LocalAuthorizer(IAuthorizationEngine engine) : IAuthorizer
 
         if (principal.AssumedRoleId is { Length: > 0 } role)
         {
-            if (principal.IsAnonymous)
-            {
-                throw new AuthzArgumentException("principal.assumed_role_id requires a principal.user_id.");
-            }
-
+            // Without a user id: the role's assignees themselves (Principal.Role).
             ValidateId(role, "principal.assumed_role_id", allowWildcard: false, required: true);
         }
     }

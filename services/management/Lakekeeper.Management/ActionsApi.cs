@@ -82,14 +82,14 @@ internal static class ActionsApi
         management.MapGet("/warehouse/{warehouse_id:guid}/namespace/{namespace_id:guid}/actions", NamespaceActionsAsync)
             .WithTags("namespace").WithName("get_namespace_actions").WithSummary("Actions the principal may perform on a namespace");
         management.MapGet("/warehouse/{warehouse_id:guid}/table/{table_id:guid}/actions",
-                (HttpContext c, WarehouseRepository w, EntityLookupRepository l, IAuthorizer a, [FromRoute(Name = "warehouse_id")] Guid warehouseId,
+                (HttpContext c, EntityLookupRepository l, IAuthorizer a, ManagementAccess m, [FromRoute(Name = "warehouse_id")] Guid warehouseId,
                     [FromRoute(Name = "table_id")] Guid tableId, string? principalUser, Guid? principalRole) =>
-                TabularActionsAsync(c, w, l, a, warehouseId, tableId, TabularType.Table, principalUser, principalRole))
+                TabularActionsAsync(c, l, a, m, warehouseId, tableId, TabularType.Table, principalUser, principalRole))
             .WithTags("table").WithName("get_table_actions").WithSummary("Actions the principal may perform on a table");
         management.MapGet("/warehouse/{warehouse_id:guid}/view/{view_id:guid}/actions",
-                (HttpContext c, WarehouseRepository w, EntityLookupRepository l, IAuthorizer a, [FromRoute(Name = "warehouse_id")] Guid warehouseId,
+                (HttpContext c, EntityLookupRepository l, IAuthorizer a, ManagementAccess m, [FromRoute(Name = "warehouse_id")] Guid warehouseId,
                     [FromRoute(Name = "view_id")] Guid viewId, string? principalUser, Guid? principalRole) =>
-                TabularActionsAsync(c, w, l, a, warehouseId, viewId, TabularType.View, principalUser, principalRole))
+                TabularActionsAsync(c, l, a, m, warehouseId, viewId, TabularType.View, principalUser, principalRole))
             .WithTags("view").WithName("get_view_actions").WithSummary("Actions the principal may perform on a view");
         management.MapGet("/role/{role_id:guid}/actions", RoleActionsAsync)
             .WithMetadata(ProjectScoped.Instance).WithTags("role").WithName("get_role_actions").WithSummary("Actions the principal may perform on a role of the current project");
@@ -98,9 +98,10 @@ internal static class ActionsApi
     }
 
     private static async Task<Results<Ok<AllowedActionsResponse>, ApiError>> RoleActionsAsync(
-        HttpContext context, RoleRepository roles, IAuthorizer authorizer, [FromRoute(Name = "role_id")] Guid roleId, string? principalUser, Guid? principalRole)
+        HttpContext context, RoleRepository roles, IAuthorizer authorizer, ManagementAccess access, [FromRoute(Name = "role_id")] Guid roleId,
+        string? principalUser, Guid? principalRole)
     {
-        if (Principal(context, principalUser, principalRole, out var error) is not { } principal)
+        if (Principal(access, principalUser, principalRole, out var foreign, out var error) is not { } principal)
         {
             return error!;
         }
@@ -110,14 +111,15 @@ internal static class ActionsApi
             return error!;
         }
 
+        var notFound = new ApiError(IdentityHttp.NoSuchRole(roleId));
         if (await roles.GetAsync(project, new RoleId(roleId), context.RequestAborted) is null)
         {
-            return new ApiError(IdentityHttp.NoSuchRole(roleId));
+            return notFound;
         }
 
         var target = AuthzObject.Role(roleId.ToString());
-        return TypedResults.Ok(await AllowedAsync(authorizer, principal, [.. RoleActions.Select(a => (a.Action, a.Relation is { } r ? new CheckItem(target, r) : (CheckItem?)null))],
-            context.RequestAborted));
+        return await AnswerAsync(authorizer, access, principal, foreign, target, notFound,
+            [.. RoleActions.Select(a => (a.Action, a.Relation is { } r ? new CheckItem(target, r) : (CheckItem?)null))], context.RequestAborted);
     }
 
     /// <summary>
@@ -126,9 +128,10 @@ internal static class ActionsApi
     /// <c>can_delete_users</c> and the current project's <c>can_list_roles</c>.
     /// </summary>
     private static async Task<Results<Ok<AllowedActionsResponse>, ApiError>> UserActionsAsync(
-        HttpContext context, UserRepository users, IAuthorizer authorizer, [FromRoute(Name = "user_id")] string userId, string? principalUser, Guid? principalRole)
+        HttpContext context, UserRepository users, IAuthorizer authorizer, ManagementAccess access, [FromRoute(Name = "user_id")] string userId,
+        string? principalUser, Guid? principalRole)
     {
-        if (Principal(context, principalUser, principalRole, out var error) is not { } principal)
+        if (Principal(access, principalUser, principalRole, out var foreign, out var error) is not { } principal)
         {
             return error!;
         }
@@ -138,9 +141,16 @@ internal static class ActionsApi
             return error!;
         }
 
+        var notFound = new ApiError(IdentityHttp.NoSuchUser(userId));
         if (!UserId.IsValid(userId) || await users.GetAsync(new UserId(userId), context.RequestAborted) is null)
         {
-            return new ApiError(IdentityHttp.NoSuchUser(userId));
+            return notFound;
+        }
+
+        // Another principal's view of a user is for those who may read the server's assignments.
+        if (foreign && await access.RequireAsync(AuthzObject.Server(IdentityActions.ServerId), IdentityActions.CanReadAssignments, notFound, context.RequestAborted) is { } denied)
+        {
+            return denied;
         }
 
         var self = principal.UserId == userId;
@@ -175,20 +185,23 @@ internal static class ActionsApi
     }
 
     private static async Task<Results<Ok<AllowedActionsResponse>, ApiError>> ServerActionsAsync(
-        HttpContext context, IAuthorizer authorizer, string? principalUser, Guid? principalRole)
+        HttpContext context, IAuthorizer authorizer, ManagementAccess access, string? principalUser, Guid? principalRole)
     {
-        if (Principal(context, principalUser, principalRole, out var error) is not { } principal)
+        if (Principal(access, principalUser, principalRole, out var foreign, out var error) is not { } principal)
         {
             return error!;
         }
 
-        return TypedResults.Ok(await AllowedAsync(authorizer, principal, AuthzObject.Server("lakekeeper"), ServerActions, context.RequestAborted));
+        // The server is visible to every caller: asking for another principal without the right is 403.
+        var server = AuthzObject.Server(IdentityActions.ServerId);
+        return await AnswerAsync(authorizer, access, principal, foreign, server, ManagementErrors.Forbidden("Forbidden: can_read_assignments on server"),
+            Checks(server, ServerActions), context.RequestAborted, hideWhenNothing: false);
     }
 
     private static async Task<Results<Ok<AllowedActionsResponse>, ApiError>> ProjectActionsAsync(
-        HttpContext context, ProjectRepository projects, IAuthorizer authorizer, string? principalUser, Guid? principalRole)
+        HttpContext context, ProjectRepository projects, IAuthorizer authorizer, ManagementAccess access, string? principalUser, Guid? principalRole)
     {
-        if (Principal(context, principalUser, principalRole, out var error) is not { } principal)
+        if (Principal(access, principalUser, principalRole, out var foreign, out var error) is not { } principal)
         {
             return error!;
         }
@@ -198,101 +211,141 @@ internal static class ActionsApi
             return error!;
         }
 
+        var notFound = ManagementErrors.NoSuchProject(project.Value);
         if (await projects.GetAsync(project, context.RequestAborted) is null)
         {
-            return ManagementErrors.NoSuchProject(project.Value);
+            return notFound;
         }
 
-        return TypedResults.Ok(await AllowedAsync(authorizer, principal, AuthzObject.Project(project.ToString()), ProjectActions, context.RequestAborted));
+        var target = AuthzObject.Project(project.ToString());
+        return await AnswerAsync(authorizer, access, principal, foreign, target, notFound, Checks(target, ProjectActions), context.RequestAborted);
     }
 
     private static async Task<Results<Ok<AllowedActionsResponse>, ApiError>> WarehouseActionsAsync(
-        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, [FromRoute(Name = "warehouse_id")] Guid warehouseId,
+        HttpContext context, WarehouseRepository warehouses, IAuthorizer authorizer, ManagementAccess access, [FromRoute(Name = "warehouse_id")] Guid warehouseId,
         string? principalUser, Guid? principalRole)
     {
-        if (Principal(context, principalUser, principalRole, out var error) is not { } principal)
+        if (Principal(access, principalUser, principalRole, out var foreign, out var error) is not { } principal)
         {
             return error!;
         }
 
+        var notFound = ManagementErrors.NoSuchWarehouse(warehouseId.ToString());
         if (await warehouses.GetAsync(new WarehouseId(warehouseId), context.RequestAborted) is null)
         {
-            return ManagementErrors.NoSuchWarehouse(warehouseId.ToString());
+            return notFound;
         }
 
-        return TypedResults.Ok(await AllowedAsync(authorizer, principal, AuthzObject.Warehouse(warehouseId.ToString()), WarehouseActions, context.RequestAborted));
+        var target = AuthzObject.Warehouse(warehouseId.ToString());
+        return await AnswerAsync(authorizer, access, principal, foreign, target, notFound, Checks(target, WarehouseActions), context.RequestAborted);
     }
 
     private static async Task<Results<Ok<AllowedActionsResponse>, ApiError>> NamespaceActionsAsync(
-        HttpContext context, EntityLookupRepository lookup, IAuthorizer authorizer,
+        HttpContext context, EntityLookupRepository lookup, IAuthorizer authorizer, ManagementAccess access,
         [FromRoute(Name = "warehouse_id")] Guid warehouseId, [FromRoute(Name = "namespace_id")] Guid namespaceId, string? principalUser, Guid? principalRole)
     {
-        if (Principal(context, principalUser, principalRole, out var error) is not { } principal)
+        if (Principal(access, principalUser, principalRole, out var foreign, out var error) is not { } principal)
         {
             return error!;
         }
 
+        var notFound = ManagementErrors.NoSuchNamespace(namespaceId);
         if (!await lookup.NamespaceExistsAsync(new WarehouseId(warehouseId), new NamespaceId(namespaceId), context.RequestAborted))
         {
-            return ManagementErrors.NoSuchNamespace(namespaceId);
+            return notFound;
         }
 
-        return TypedResults.Ok(await AllowedAsync(authorizer, principal, AuthzObject.Namespace(namespaceId.ToString()), NamespaceActions, context.RequestAborted));
+        var target = AuthzObject.Namespace(namespaceId.ToString());
+        return await AnswerAsync(authorizer, access, principal, foreign, target, notFound, Checks(target, NamespaceActions), context.RequestAborted);
     }
 
     private static async Task<Results<Ok<AllowedActionsResponse>, ApiError>> TabularActionsAsync(
-        HttpContext context, WarehouseRepository warehouses, EntityLookupRepository lookup, IAuthorizer authorizer,
+        HttpContext context, EntityLookupRepository lookup, IAuthorizer authorizer, ManagementAccess access,
         Guid warehouseId, Guid id, TabularType type, string? principalUser, Guid? principalRole)
     {
-        if (Principal(context, principalUser, principalRole, out var error) is not { } principal)
+        if (Principal(access, principalUser, principalRole, out var foreign, out var error) is not { } principal)
         {
             return error!;
         }
 
+        var notFound = ManagementErrors.NoSuchTabular(type == TabularType.View ? "view" : "table", id);
         if (await lookup.TabularTypeAsync(new WarehouseId(warehouseId), new TabularId(id), context.RequestAborted) != type)
         {
-            return ManagementErrors.NoSuchTabular(type == TabularType.View ? "view" : "table", id);
+            return notFound;
         }
 
         var target = type == TabularType.View ? AuthzObject.View(id.ToString()) : AuthzObject.Table(id.ToString());
-        return TypedResults.Ok(await AllowedAsync(authorizer, principal, target, type == TabularType.View ? ViewActions : TableActions, context.RequestAborted));
+        return await AnswerAsync(authorizer, access, principal, foreign, target, notFound,
+            Checks(target, type == TabularType.View ? ViewActions : TableActions), context.RequestAborted);
     }
 
-    private static Task<AllowedActionsResponse> AllowedAsync(
-        IAuthorizer authorizer, Principal principal, AuthzObject target, string[] actions, CancellationToken cancellationToken) =>
-        AllowedAsync(authorizer, principal, [.. actions.Select(a => (a, (CheckItem?)new CheckItem(target, "can_" + a)))], cancellationToken);
+    private static (string, CheckItem?)[] Checks(AuthzObject target, string[] actions) =>
+        [.. actions.Select(a => (a, (CheckItem?)new CheckItem(target, "can_" + a)))];
 
     /// <summary>
-    /// The principal to answer for: the caller, or the user named by <c>principalUser</c>
-    /// (<c>principalRole</c> is refused: roles are not principals of <see cref="IAuthorizer"/>).
+    /// The actions of <paramref name="principal"/>, under the visibility rule. For another principal the caller
+    /// needs <c>can_read_assignments</c> on <paramref name="authority"/> (it discloses that principal's access):
+    /// otherwise 403, or <paramref name="notFound"/> when the caller cannot even see the object. For the caller
+    /// itself, an object of which no checked action is allowed is hidden: <paramref name="notFound"/>, the body
+    /// a missing object gets.
     /// </summary>
-    private static Principal? Principal(HttpContext context, string? user, Guid? role, out ApiError? error)
+    private static async Task<Results<Ok<AllowedActionsResponse>, ApiError>> AnswerAsync(
+        IAuthorizer authorizer, ManagementAccess access, Principal principal, bool foreign, AuthzObject authority, ApiError notFound,
+        (string Action, CheckItem? Check)[] actions, CancellationToken cancellationToken, bool hideWhenNothing = true)
+    {
+        if (foreign && await access.RequireAsync(authority, IdentityActions.CanReadAssignments, notFound, cancellationToken) is { } denied)
+        {
+            return denied;
+        }
+
+        var allowed = await AllowedAsync(authorizer, principal, actions, cancellationToken);
+        if (!foreign && hideWhenNothing && !actions.Any(a => a.Check is not null && allowed.AllowedActions.Any(x => x.Action == a.Action)))
+        {
+            return notFound;
+        }
+
+        return TypedResults.Ok(allowed);
+    }
+
+    /// <summary>
+    /// The principal to answer for: the caller, the user named by <c>principalUser</c>, or the assignees of the
+    /// role named by <c>principalRole</c>. <paramref name="foreign"/>: someone other than the caller (the caller
+    /// naming itself is not), which needs the right to read the object's assignments.
+    /// </summary>
+    private static Principal? Principal(ManagementAccess access, string? user, Guid? role, out bool foreign, out ApiError? error)
     {
         error = null;
+        foreign = false;
         if (user is not null && role is not null)
         {
             error = ManagementErrors.BadRequest("principalUser and principalRole exclude each other");
             return null;
         }
 
-        if (user is { Length: 0 or > 512 })
+        if (user is not null && !UserId.IsValid(user))
         {
-            error = ManagementErrors.BadRequest("principalUser must be 1 to 512 characters");
+            error = ManagementErrors.BadRequest("principalUser must be a user id: 1 to 512 characters without control characters");
             return null;
         }
 
-        if (role is not null)
+        var caller = access.Caller;
+        if (role is { } roleId)
         {
-            // A role is not a principal of IAuthorizer (a user may act through one): refused rather than answered wrongly.
-            error = ManagementErrors.BadRequest("principalRole: checking on behalf of a role is not supported by this server's authorizer; use principalUser");
-            return null;
+            foreign = true;
+            return Lakekeeper.Authz.Principal.Role(roleId.ToString());
         }
 
-        return user is not null ? new Principal(user) : ManagementHttp.Caller(context);
+        if (user is null)
+        {
+            return caller;
+        }
+
+        foreign = user != caller.UserId;
+        return foreign ? new Principal(user) : caller;
     }
 
     private static async Task<Results<Ok<CatalogActionsBatchCheckResponse>, ApiError>> BatchCheck(
-        HttpContext context, IAuthorizer authorizer, ProjectRepository projects, WarehouseRepository warehouses, EntityLookupRepository lookup)
+        HttpContext context, IAuthorizer authorizer, ManagementAccess access, ProjectRepository projects, WarehouseRepository warehouses, EntityLookupRepository lookup)
     {
         var (body, error) = await ManagementHttp.ReadAsync(context.Request, ManagementJsonContext.Default.CatalogActionsBatchCheckRequest);
         if (body is null)
@@ -311,7 +364,7 @@ internal static class ActionsApi
         }
 
         // Resolve every item first (shape, then existence), then ask the authorizer once per principal.
-        var resolved = new (Principal Principal, CheckItem? Item, string? Id)[checks.Count];
+        var resolved = new (Principal Principal, CheckItem? Item, string? Id, bool Foreign)[checks.Count];
         for (var i = 0; i < checks.Count; i++)
         {
             var check = checks[i];
@@ -321,7 +374,7 @@ internal static class ActionsApi
                 return ManagementErrors.BadRequest($"{where}.operation is required");
             }
 
-            if (Principal(context, check.Identity?.User, check.Identity?.Role, out var identityError) is not { } principal)
+            if (Principal(access, check.Identity?.User, check.Identity?.Role, out var foreign, out var identityError) is not { } principal)
             {
                 return ManagementErrors.BadRequest($"{where}.identity: {identityError!.Error.Message}");
             }
@@ -342,7 +395,42 @@ internal static class ActionsApi
                 return new ApiError(new(404, "NotFoundException", $"{where}: the object does not exist"));
             }
 
-            resolved[i] = (principal, target is { } t ? new CheckItem(t, "can_" + action) : null, check.Id ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            resolved[i] = (principal, target is { } t ? new CheckItem(t, "can_" + action) : null, check.Id ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture), foreign);
+        }
+
+        // Asking on behalf of another principal discloses its access: the caller needs can_read_assignments on each
+        // such object (one batch). An object the caller cannot even see is answered as a missing one.
+        var foreignItems = resolved.Select((r, i) => (r, i)).Where(x => x.r.Foreign && x.r.Item is not null).ToList();
+        if (foreignItems.Count > 0)
+        {
+            // Per item: can_read_assignments, then what makes the object visible (the server always is: asked again).
+            var authority = await authorizer.BatchCheckAsync(access.Caller,
+                [.. foreignItems.SelectMany(x => new[]
+                {
+                    new CheckItem(x.r.Item!.Value.Object, IdentityActions.CanReadAssignments),
+                    new CheckItem(x.r.Item!.Value.Object, ManagementAccess.VisibilityRelation(x.r.Item!.Value.Object.Type) ?? IdentityActions.CanReadAssignments),
+                })],
+                context.RequestAborted);
+            for (var j = 0; j < foreignItems.Count; j++)
+            {
+                if (authority[2 * j])
+                {
+                    continue;
+                }
+
+                var (item, index) = foreignItems[j];
+                if (authority[(2 * j) + 1] || item.Item!.Value.Object.Type == ObjectTypes.Server)
+                {
+                    return ManagementErrors.Forbidden($"Forbidden: checks[{index}] asks on behalf of another principal, which needs can_read_assignments on {item.Item!.Value.Object.Type}");
+                }
+
+                if (body.ErrorOnNotFound is true)
+                {
+                    return new ApiError(new(404, "NotFoundException", $"checks[{index}]: the object does not exist"));
+                }
+
+                resolved[index] = resolved[index] with { Item = null };
+            }
         }
 
         var allowed = new bool[checks.Count];

@@ -24,8 +24,17 @@ internal sealed class ManagementAccess(IAuthorizer authorizer, ICallerAccessor c
             return null;
         }
 
-        return action != Relations.CanGetMetadata && await authorizer.CheckAsync(caller, target, Relations.CanGetMetadata, cancellationToken)
+        var visibility = VisibilityRelation(target.Type);
+        return action != visibility && (visibility is null || await authorizer.CheckAsync(caller, target, visibility, cancellationToken))
             ? ManagementErrors.Forbidden($"Forbidden: {action} on {target.Type}")
             : notFound;
     }
+
+    /// <summary>What makes an object visible: <c>can_get_metadata</c>, a role's <c>can_read</c>; null for the server (always visible).</summary>
+    public static string? VisibilityRelation(string type) => type switch
+    {
+        ObjectTypes.Server => null,
+        ObjectTypes.Role => IdentityActions.CanRead,
+        _ => Relations.CanGetMetadata,
+    };
 }

@@ -243,10 +243,14 @@ internal static class PermissionsApi
         var principal = access.Caller;
         if (user.Length > 0 || role.Length > 0)
         {
-            if (role.Length > 0)
+            if (user.Length > 0 && role.Length > 0)
             {
-                // Decisions are asked for users (acting through a role they may assume), not for a role alone.
-                return ManagementErrors.BadRequest("principalRole is not supported: ask with principalUser (the member acting through the role assumes it)");
+                return ManagementErrors.BadRequest("principalUser and principalRole exclude each other");
+            }
+
+            if (role.Length > 0 && !Guid.TryParse(role, out _))
+            {
+                return ManagementErrors.BadRequest("principalRole must be a role id (UUID)");
             }
 
             // Another principal's actions are for those who may read the object's assignments.
@@ -255,12 +259,13 @@ internal static class PermissionsApi
                 return denied;
             }
 
-            principal = new Principal(user);
+            // A role: its assignees themselves (what a member gets through it).
+            principal = role.Length > 0 ? Principal.Role(Guid.Parse(role).ToString()) : new Principal(user);
         }
 
         var actions = ActionCatalog.For(kind.Type);
         var allowed = await authorizer.BatchCheckAsync(principal, [.. actions.Select(a => new CheckItem(self, a))], context.RequestAborted);
-        if (user.Length == 0 && kind.Type != ObjectTypes.Server && !allowed.Any(static a => a))
+        if (user.Length == 0 && role.Length == 0 && kind.Type != ObjectTypes.Server && !allowed.Any(static a => a))
         {
             return kind.NotFound(self);
         }

@@ -28,21 +28,21 @@ internal static class ProjectsApi
             .WithTags("project").WithName("list_projects").WithSummary("List the projects the caller may see");
         management.MapGet("/project", (HttpContext c, ProjectRepository p, ManagementAccess a) => GetProject(c, p, a, null))
             .WithMetadata(ProjectScoped.Instance).WithTags("project").WithName("get_project").WithSummary("Get the current project (x-project-id)");
-        management.MapDelete("/project", (HttpContext c, ProjectRepository p, IAuthorizer a, ManagementAccess m, AuthzOutbox o, [FromQuery] bool? force) => DeleteProject(c, p, a, m, o, null, force))
+        management.MapDelete("/project", (HttpContext c, ProjectRepository p, ManagementAccess m, AuthzOutbox o, [FromQuery] bool? force) => DeleteProject(c, p, m, o, null, force))
             .WithMetadata(ProjectScoped.Instance).WithTags("project").WithName("delete_project")
             .WithSummary("Delete the current project; one that still has warehouses only with force=true, which deletes them too");
-        management.MapPost("/project/rename", (HttpContext c, ProjectRepository p, IAuthorizer a) => RenameProject(c, p, a, null))
+        management.MapPost("/project/rename", (HttpContext c, ProjectRepository p, ManagementAccess a) => RenameProject(c, p, a, null))
             .Accepts<RenameProjectRequest>("application/json")
             .WithMetadata(ProjectScoped.Instance).WithTags("project").WithName("rename_project").WithSummary("Rename the current project");
 
         management.MapGet("/project/{project_id:guid}", (HttpContext c, ProjectRepository p, ManagementAccess a, [FromRoute(Name = "project_id")] Guid projectId) => GetProject(c, p, a, projectId))
             .WithTags("project").WithName("get_project_by_id_deprecated").WithSummary("Get a project (deprecated: use x-project-id)");
         management.MapDelete("/project/{project_id:guid}",
-                (HttpContext c, ProjectRepository p, IAuthorizer a, ManagementAccess m, AuthzOutbox o, [FromRoute(Name = "project_id")] Guid projectId, [FromQuery] bool? force) =>
-                    DeleteProject(c, p, a, m, o, projectId, force))
+                (HttpContext c, ProjectRepository p, ManagementAccess m, AuthzOutbox o, [FromRoute(Name = "project_id")] Guid projectId, [FromQuery] bool? force) =>
+                    DeleteProject(c, p, m, o, projectId, force))
             .WithTags("project").WithName("delete_project_by_id_deprecated").WithSummary("Delete a project (deprecated: use x-project-id)");
         management.MapPost("/project/{project_id:guid}/rename",
-                (HttpContext c, ProjectRepository p, IAuthorizer a, [FromRoute(Name = "project_id")] Guid projectId) => RenameProject(c, p, a, projectId))
+                (HttpContext c, ProjectRepository p, ManagementAccess a, [FromRoute(Name = "project_id")] Guid projectId) => RenameProject(c, p, a, projectId))
             .Accepts<RenameProjectRequest>("application/json")
             .WithTags("project").WithName("rename_project_by_id_deprecated").WithSummary("Rename a project (deprecated: use x-project-id)");
     }
@@ -128,7 +128,7 @@ internal static class ProjectsApi
             : TypedResults.Ok(new GetProjectResponse(project.Id.Value, project.Name));
     }
 
-    private static async Task<Results<Ok, ApiError>> RenameProject(HttpContext context, ProjectRepository projects, IAuthorizer authorizer, Guid? explicitId)
+    private static async Task<Results<Ok, ApiError>> RenameProject(HttpContext context, ProjectRepository projects, ManagementAccess access, Guid? explicitId)
     {
         if (Resolve(context, explicitId, out var error) is not { } id)
         {
@@ -146,8 +146,13 @@ internal static class ProjectsApi
             return ManagementErrors.BadRequest("new-name is required: 1 to 128 characters without control characters");
         }
 
-        if (!await authorizer.CheckAsync(ManagementHttp.Caller(context), AuthzObject.Project(id.ToString()), Relations.CanRename, context.RequestAborted)
-            || !await projects.RenameAsync(id, body.NewName!, context.RequestAborted))
+        // Hidden: 404, as if missing; visible but not renameable: 403 (docs/authz.md, enforcement).
+        if (await access.RequireAsync(AuthzObject.Project(id.ToString()), Relations.CanRename, ManagementErrors.NoSuchProject(id.Value), context.RequestAborted) is { } denied)
+        {
+            return denied;
+        }
+
+        if (!await projects.RenameAsync(id, body.NewName!, context.RequestAborted))
         {
             return ManagementErrors.NoSuchProject(id.Value);
         }
@@ -157,7 +162,7 @@ internal static class ProjectsApi
     }
 
     private static async Task<Results<NoContent, ApiError>> DeleteProject(
-        HttpContext context, ProjectRepository projects, IAuthorizer authorizer, ManagementAccess access, AuthzOutbox outbox, Guid? explicitId, bool? force)
+        HttpContext context, ProjectRepository projects, ManagementAccess access, AuthzOutbox outbox, Guid? explicitId, bool? force)
     {
         if (Resolve(context, explicitId, out var error) is not { } id)
         {
@@ -180,7 +185,8 @@ internal static class ProjectsApi
                 $"Forbidden: project {id} holds warehouses managed-by 'instance-admin'; only an instance administrator may delete them with the project");
         }
 
-        // The project's tuples go through the authz outbox with the delete (the forced delete's warehouses are forgotten below).
+        // The project's tuples go through the authz outbox with the delete; a forced delete purges there, in the same
+        // transaction, the tuples of its warehouses, their namespaces, tables and views, and its roles.
         var warehouses = new List<WarehouseId>();
         var outcome = await projects.DeleteAsync(id, force is true, warehouses, context.RequestAborted,
             new TupleChanges().Delete(AuthzHierarchy.Link(self, AuthzObject.Server(IdentityActions.ServerId))).Purge(self).ToRows());
@@ -194,8 +200,6 @@ internal static class ProjectsApi
                 return ManagementErrors.NoSuchProject(id.Value);
         }
 
-        await AuthzCleanup.ForgetAsync(authorizer, [.. warehouses.Select(w => AuthzObject.Warehouse(w.ToString()))],
-            context.RequestAborted);
         return TypedResults.NoContent();
     }
 
@@ -203,28 +207,5 @@ internal static class ProjectsApi
     {
         error = null;
         return explicitId is { } given ? new ProjectId(given) : ManagementHttp.Project(context, out error);
-    }
-}
-
-/// <summary>Removes the authorization tuples of deleted objects, so that nothing of them is left behind.</summary>
-internal static class AuthzCleanup
-{
-    public static async Task ForgetAsync(IAuthorizer authorizer, IReadOnlyList<AuthzObject> objects, CancellationToken cancellationToken)
-    {
-        foreach (var target in objects)
-        {
-            // Deleted tuples leave the listing: read the first page again until it is empty (bounded,
-            // in case a store keeps tuples it reports).
-            for (var round = 0; round < 10_000; round++)
-            {
-                var page = await authorizer.ReadRelationshipsAsync(new RelationshipQuery(target, PageSize: 100), cancellationToken);
-                if (page.Relationships.Count == 0)
-                {
-                    break;
-                }
-
-                await authorizer.DeleteRelationshipsAsync(page.Relationships, cancellationToken);
-            }
-        }
     }
 }

@@ -142,6 +142,12 @@ internal static class WarehousesApi
             return ManagementErrors.BadRequest($"warehouseStatus: '{bad}' is not 'active' or 'inactive'");
         }
 
+        // A project the caller cannot see is answered as a missing one (can_list_warehouses is its can_get_metadata).
+        if (!await authorizer.CheckAsync(ManagementHttp.Caller(context), AuthzObject.Project(project.ToString()), "can_list_warehouses", context.RequestAborted))
+        {
+            return ManagementErrors.NoSuchProject(project.Value);
+        }
+
         var list = await warehouses.ListAsync(project, context.RequestAborted, statuses);
         var visible = await authorizer.ListObjectsAsync(ManagementHttp.Caller(context), ObjectTypes.Warehouse, Relations.CanIncludeInList,
             AuthzObject.Project(project.ToString()), context.RequestAborted);

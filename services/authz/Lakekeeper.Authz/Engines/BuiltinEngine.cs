@@ -131,6 +131,11 @@ internal sealed partial class BuiltinEngine(LakekeeperStore store, FgaService se
             return new Context(bound, tuples, null);
         }
 
+        if (principal.IsRole)
+        {
+            return new Context(bound, tuples, FgaUser.Userset(new FgaObject(ObjectTypes.Role, principal.AssumedRoleId!), Relations.Assignee));
+        }
+
         var user = new FgaUser(ObjectTypes.User, principal.UserId!);
         if (principal.AssumedRoleId is { Length: > 0 } roleId)
         {

@@ -151,6 +151,11 @@ internal sealed partial class OpenFgaEngine(OpenFgaHttpClient client, IOptions<O
             return null;
         }
 
+        if (principal.IsRole)
+        {
+            return $"role:{principal.AssumedRoleId}#assignee";
+        }
+
         var user = "user:" + principal.UserId;
         if (principal.AssumedRoleId is not { Length: > 0 } roleId)
         {

@@ -68,9 +68,9 @@ internal static class RolesApi
             ids.Add(id);
         }
 
-        if (!await CheckProjectAsync(authorizer, callers.Current, project, IdentityActions.CanListRoles, context.RequestAborted))
+        if (await DenyProjectAsync(authorizer, callers.Current, project, IdentityActions.CanListRoles, context.RequestAborted) is { } projectDenied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanListRoles).ToResult();
+            return projectDenied;
         }
 
         var filter = new RoleFilter(ids, Split(query["sourceIds"]), Split(query["providerIds"]));
@@ -114,9 +114,9 @@ internal static class RolesApi
         }
 
         var caller = callers.Current;
-        if (!await CheckProjectAsync(authorizer, caller, project, IdentityActions.CanCreateRole, context.RequestAborted))
+        if (await DenyProjectAsync(authorizer, caller, project, IdentityActions.CanCreateRole, context.RequestAborted) is { } denied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanCreateRole).ToResult();
+            return denied;
         }
 
         var (outcome, role) = await service.CreateAsync(caller, project, body.Name!, body.Description, body.ProviderId, body.SourceId, context.RequestAborted);
@@ -183,9 +183,9 @@ internal static class RolesApi
         }
 
         var caller = callers.Current;
-        if (!await CheckRoleAsync(authorizer, caller, roleId, IdentityActions.CanUpdate, context.RequestAborted))
+        if (await DenyRoleAsync(authorizer, caller, roleId, IdentityActions.CanUpdate, context.RequestAborted) is { } roleDenied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanUpdate).ToResult();
+            return roleDenied;
         }
 
         var (outcome, role) = await service.UpdateAsync(caller, project, new RoleId(roleId), body.Name!, body.Description, context.RequestAborted);
@@ -221,9 +221,9 @@ internal static class RolesApi
         }
 
         var caller = callers.Current;
-        if (!await CheckRoleAsync(authorizer, caller, roleId, IdentityActions.CanUpdate, context.RequestAborted))
+        if (await DenyRoleAsync(authorizer, caller, roleId, IdentityActions.CanUpdate, context.RequestAborted) is { } roleDenied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanUpdate).ToResult();
+            return roleDenied;
         }
 
         var (outcome, role) = await service.SetSourceAsync(caller, project, new RoleId(roleId), body.ProviderId, body.SourceId, context.RequestAborted);
@@ -244,9 +244,9 @@ internal static class RolesApi
         }
 
         var caller = callers.Current;
-        if (!await CheckRoleAsync(authorizer, caller, roleId, IdentityActions.CanDelete, context.RequestAborted))
+        if (await DenyRoleAsync(authorizer, caller, roleId, IdentityActions.CanDelete, context.RequestAborted) is { } roleDenied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanDelete).ToResult();
+            return roleDenied;
         }
 
         if (!await service.DeleteAsync(caller, project, new RoleId(roleId), context.RequestAborted))
@@ -280,9 +280,9 @@ internal static class RolesApi
             return ErrorResponse.BadRequest("type must be 'user' or 'role'").ToResult();
         }
 
-        if (!await CheckRoleAsync(authorizer, callers.Current, roleId, IdentityActions.CanReadAssignments, context.RequestAborted))
+        if (await DenyRoleAsync(authorizer, callers.Current, roleId, IdentityActions.CanReadAssignments, context.RequestAborted) is { } roleDenied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanReadAssignments).ToResult();
+            return roleDenied;
         }
 
         var depth = transitive ? RoleLimits.TransitiveDepth(context) : 1;
@@ -351,9 +351,9 @@ internal static class RolesApi
         }
 
         var caller = callers.Current;
-        if (!await CheckRoleAsync(authorizer, caller, roleId, IdentityActions.CanGrantAssignee, context.RequestAborted))
+        if (await DenyRoleAsync(authorizer, caller, roleId, IdentityActions.CanGrantAssignee, context.RequestAborted) is { } roleDenied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanGrantAssignee).ToResult();
+            return roleDenied;
         }
 
         var result = await service.AddMembersAsync(caller, project, new RoleId(roleId), users, memberRoles, context.RequestAborted);
@@ -405,9 +405,9 @@ internal static class RolesApi
         }
 
         var caller = callers.Current;
-        if (!await CheckRoleAsync(authorizer, caller, roleId, IdentityActions.CanGrantAssignee, context.RequestAborted))
+        if (await DenyRoleAsync(authorizer, caller, roleId, IdentityActions.CanGrantAssignee, context.RequestAborted) is { } roleDenied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanGrantAssignee).ToResult();
+            return roleDenied;
         }
 
         if (!await service.RemoveMemberAsync(caller, project, new RoleId(roleId), type, memberId, context.RequestAborted))
@@ -439,9 +439,9 @@ internal static class RolesApi
             return ErrorResponse.BadRequest("search is required").ToResult();
         }
 
-        if (!await CheckProjectAsync(authorizer, callers.Current, project, IdentityActions.CanSearchRoles, context.RequestAborted))
+        if (await DenyProjectAsync(authorizer, callers.Current, project, IdentityActions.CanSearchRoles, context.RequestAborted) is { } projectDenied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanSearchRoles).ToResult();
+            return projectDenied;
         }
 
         var found = await roles.SearchAsync(project, body.Search.Trim(), Math.Clamp(body.PageSize ?? SearchLimit, 1, 100), context.RequestAborted);
@@ -479,6 +479,35 @@ internal static class RolesApi
 
     private static ValueTask<bool> CheckProjectAsync(IAuthorizer authorizer, Caller caller, ProjectId project, string action, CancellationToken cancellationToken) =>
         authorizer.CheckAsync(IdentityHttp.ToPrincipal(caller), AuthzObject.Project(project.ToString()), action, cancellationToken);
+
+    /// <summary>
+    /// The visibility rule for a role: null when the caller may; 404 (as if missing) when it may not even
+    /// read the role (a role of another project, say); else 403.
+    /// </summary>
+    private static async Task<IResult?> DenyRoleAsync(IAuthorizer authorizer, Caller caller, Guid role, string action, CancellationToken cancellationToken)
+    {
+        if (await CheckRoleAsync(authorizer, caller, role, action, cancellationToken))
+        {
+            return null;
+        }
+
+        return action != IdentityActions.CanRead && await CheckRoleAsync(authorizer, caller, role, IdentityActions.CanRead, cancellationToken)
+            ? IdentityHttp.Forbidden(action).ToResult()
+            : IdentityHttp.NoSuchRole(role).ToResult();
+    }
+
+    /// <summary>The visibility rule for the project of a listing: null, 403 when the caller sees the project, else 404.</summary>
+    internal static async Task<IResult?> DenyProjectAsync(IAuthorizer authorizer, Caller caller, ProjectId project, string action, CancellationToken cancellationToken)
+    {
+        if (await CheckProjectAsync(authorizer, caller, project, action, cancellationToken))
+        {
+            return null;
+        }
+
+        return await CheckProjectAsync(authorizer, caller, project, Relations.CanGetMetadata, cancellationToken)
+            ? IdentityHttp.Forbidden(action).ToResult()
+            : ManagementErrors.NoSuchProject(project.Value);
+    }
 
     private static ValueTask<bool> CheckRoleAsync(IAuthorizer authorizer, Caller caller, Guid role, string action, CancellationToken cancellationToken) =>
         authorizer.CheckAsync(IdentityHttp.ToPrincipal(caller), AuthzObject.Role(role.ToString()), action, cancellationToken);

@@ -210,9 +210,9 @@ internal static class UsersApi
 
         var caller = callers.Current;
         if (caller.UserId?.Value != userId
-            && !await authorizer.CheckAsync(IdentityHttp.ToPrincipal(caller), AuthzObject.Project(project.ToString()), IdentityActions.CanListRoles, context.RequestAborted))
+            && await RolesApi.DenyProjectAsync(authorizer, caller, project, IdentityActions.CanListRoles, context.RequestAborted) is { } denied)
         {
-            return IdentityHttp.Forbidden(IdentityActions.CanListRoles).ToResult();
+            return denied;
         }
 
         if (!UserId.IsValid(userId))
