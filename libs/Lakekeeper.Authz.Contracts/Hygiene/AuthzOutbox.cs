@@ -15,7 +15,7 @@ namespace Lakekeeper.Authz.Hygiene;
 /// its return. Delivery is in commit order, by one deliverer at a time, and idempotent (writes ignore
 /// duplicates, deletes ignore missing tuples), so a retry never harms.
 /// </summary>
-public sealed partial class AuthzOutbox(AuthzOutboxRepository repository, IAuthorizer authorizer, ILogger<AuthzOutbox> logger)
+public sealed partial class AuthzOutbox(AuthzOutboxRepository repository, IAuthorizer authorizer, ILogger<AuthzOutbox> logger) : IAuthzOutboxDelivery
 {
     private const int PurgePage = 1000;
 
@@ -133,6 +133,7 @@ public static class AuthzOutboxRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, Remote.CheckCacheInvalidator>());
         services.TryAddSingleton<AuthzOutboxRepository>();
         services.TryAddSingleton<AuthzOutbox>();
+        services.TryAddSingleton<IAuthzOutboxDelivery>(sp => sp.GetRequiredService<AuthzOutbox>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Lakekeeper.Abstractions.Hosting.IHostCommand, ReconcileCommand>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AuthzOutboxWorker>());
         return services;

@@ -27,6 +27,16 @@ public sealed record AuthzTupleChanges(IReadOnlyList<TupleRow> Writes, IReadOnly
     internal Json PurgesJson => new(JsonSerializer.Serialize(Purges, OutboxJson.Default.IReadOnlyListObjectRow));
 }
 
+/// <summary>
+/// Delivers the authz outbox now, for code that records tuple changes without owning the outbox (the
+/// roles of a token, synced by the identity library). Registered by modules that run the outbox; where
+/// none is registered, the outbox worker of a catalog or management process delivers within seconds.
+/// </summary>
+public interface IAuthzOutboxDelivery
+{
+    Task DeliverAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>A pending row of the authz outbox.</summary>
 public sealed record AuthzOutboxEntry(long Id, AuthzTupleChanges Changes, int Attempts);
 

@@ -401,34 +401,51 @@ public sealed class RoleRepository(NpgsqlDataSource dataSource)
     /// Makes the user a member of exactly the roles its token names: the roles of any project whose
     /// provider is <paramref name="providerId"/> and whose source id is in <paramref name="sourceIds"/>.
     /// Token-made memberships the claim no longer names are removed; API-made ones are never touched.
-    /// The user row must exist.
+    /// The user row must exist. The memberships added and removed become <c>role:&lt;id&gt;#assignee@user:&lt;user&gt;</c>
+    /// tuples written and deleted through the authz outbox, in the same transaction (docs/authz.md).
     /// </summary>
-    public async Task SyncTokenRolesAsync(UserId user, string providerId, IReadOnlyCollection<string> sourceIds, CancellationToken cancellationToken)
+    /// <returns>Whether a membership changed (then the outbox holds the tuple changes).</returns>
+    public async Task<bool> SyncTokenRolesAsync(UserId user, string providerId, IReadOnlyCollection<string> sourceIds, CancellationToken cancellationToken)
     {
         var ids = sourceIds.ToArray();
         await using var tx = await DbTransaction.BeginAsync(dataSource, cancellationToken);
+        var added = new List<Catalog.TupleRow>();
+        var removed = new List<Catalog.TupleRow>();
         await using (var add = tx.Command(
             """
             INSERT INTO role_member_user (role_id, user_id, from_token)
             SELECT role_id, $1, true FROM role WHERE provider_id = $2 AND source_id = ANY($3)
             ON CONFLICT (role_id, user_id) DO NOTHING
+            RETURNING role_id::text
             """,
             user.Value, providerId, ids))
         {
-            await add.ExecuteNonQueryAsync(cancellationToken);
+            await ReadMembershipsAsync(add, user, added, cancellationToken);
         }
 
         await using (var remove = tx.Command(
             """
             DELETE FROM role_member_user mu USING role r
             WHERE mu.role_id = r.role_id AND mu.user_id = $1 AND mu.from_token AND r.provider_id = $2 AND NOT (r.source_id = ANY($3))
+            RETURNING mu.role_id::text
             """,
             user.Value, providerId, ids))
         {
-            await remove.ExecuteNonQueryAsync(cancellationToken);
+            await ReadMembershipsAsync(remove, user, removed, cancellationToken);
         }
 
+        await Catalog.AuthzOutboxRepository.AddAsync(tx, new Catalog.AuthzTupleChanges(added, removed, []), cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        return added.Count + removed.Count > 0;
+    }
+
+    private static async Task ReadMembershipsAsync(NpgsqlCommand command, UserId user, List<Catalog.TupleRow> into, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            into.Add(new Catalog.TupleRow("role", reader.GetString(0), "assignee", "user", user.Value));
+        }
     }
 
     private static long MembershipLockKey(ProjectId project) =>

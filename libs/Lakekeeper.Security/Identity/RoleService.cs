@@ -67,7 +67,7 @@ public sealed class RoleService(RoleRepository roles, AuthenticationSettings set
     }
 
     /// <summary>Makes the user's token-made memberships match its roles claim (see <see cref="RoleRepository.SyncTokenRolesAsync"/>).</summary>
-    internal Task SyncTokenRolesAsync(AuthenticatedUser user, CancellationToken cancellationToken) =>
+    internal Task<bool> SyncTokenRolesAsync(AuthenticatedUser user, CancellationToken cancellationToken) =>
         roles.SyncTokenRolesAsync(user.Id, user.ProviderId, user.TokenRoles, cancellationToken);
 
     private static string Describe(RoleWriteOutcome outcome) => outcome == RoleWriteOutcome.Done ? "done" : outcome.ToString();

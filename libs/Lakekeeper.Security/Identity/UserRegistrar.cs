@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Lakekeeper.Persistence.Catalog;
 using Lakekeeper.Persistence.Identity;
 using Lakekeeper.Security.Authentication;
 
@@ -8,9 +9,11 @@ namespace Lakekeeper.Security.Identity;
 /// Registers the users of authenticated requests on their first call (name and email from the
 /// token) and applies the roles their token's roles claim names. Remembered per process for a
 /// minute, so a steady caller costs no database round trip; a changed name, email or roles claim
-/// is written at once.
+/// is written at once. Memberships the claim adds or removes become assignee tuples through the
+/// authz outbox, delivered before the request goes on (where this process runs the outbox).
 /// </summary>
-public sealed class UserRegistrar(UserRepository users, RoleService roles, AuthenticationSettings settings, TimeProvider time)
+public sealed class UserRegistrar(
+    UserRepository users, RoleService roles, AuthenticationSettings settings, TimeProvider time, IEnumerable<IAuthzOutboxDelivery> outbox)
 {
     private static readonly TimeSpan RememberFor = TimeSpan.FromMinutes(1);
     private const int MaxRemembered = 50_000;
@@ -29,7 +32,14 @@ public sealed class UserRegistrar(UserRepository users, RoleService roles, Authe
         await users.RegisterAsync(user.Id, user.Name, user.Email, user.Type, cancellationToken);
         if (settings.Providers.FirstOrDefault(p => p.Id == user.ProviderId)?.RolesClaim is not null)
         {
-            await roles.SyncTokenRolesAsync(user, cancellationToken);
+            if (await roles.SyncTokenRolesAsync(user, cancellationToken))
+            {
+                foreach (var delivery in outbox)
+                {
+                    // Delivery failures are logged and left to the outbox worker; the request goes on.
+                    await delivery.DeliverAsync(cancellationToken);
+                }
+            }
         }
 
         if (_seen.Count >= MaxRemembered)
