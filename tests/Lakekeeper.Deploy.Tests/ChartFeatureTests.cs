@@ -30,6 +30,16 @@ public sealed class ChartFeatureTests
         Assert.Equal(["60", "75"], catalog.Seq("spec", "metrics").Select(m => m.Str("resource", "target", "averageUtilization")));
         Assert.Equal("2", manifests.ForComponent("Deployment", "events")!.Str("spec", "replicas"));
         Assert.Equal("1", manifests.ForComponent("PodDisruptionBudget", "events")!.Str("spec", "minAvailable"));
+
+        // authz.backend=builtin reaches the engine (authz) and its clients; nothing OpenFGA-specific goes anywhere.
+        var settings = manifests.ConfigMapEntries().GroupBy(e => e.ConfigMap).ToDictionary(g => g.Key, g => g.ToDictionary(e => e.Key, e => e.Value));
+        foreach (var component in new[] { "authz", "catalog", "signer", "management" })
+        {
+            Assert.Equal("builtin", settings[$"lk-lakekeeper-{component}"].GetValueOrDefault("LAKEKEEPER__AUTHZ__BACKEND"));
+            Assert.DoesNotContain(settings[$"lk-lakekeeper-{component}"].Keys, k => k.StartsWith("LAKEKEEPER__OPENFGA__", StringComparison.Ordinal));
+        }
+
+        Assert.Contains("LAKEKEEPER__DATABASE__MAXPOOLSIZE", settings["lk-lakekeeper-authz"].Keys);
     }
 
     [Fact]
@@ -103,7 +113,8 @@ public sealed class ChartFeatureTests
         var settings = manifests.ConfigMapEntries().ToDictionary(e => e.Key, e => e.Value);
         Assert.DoesNotContain("LAKEKEEPER__AUTHZ__ENDPOINT", settings.Keys);
         Assert.DoesNotContain(settings.Keys, k => k.StartsWith("LAKEKEEPER__GATEWAY__", StringComparison.Ordinal));
-        Assert.Equal("allowall", settings["LAKEKEEPER__AUTHZ__BACKEND"]);
+        // authz.backend empty (the default): no variable, the engine decides (builtin with an identity provider).
+        Assert.DoesNotContain("LAKEKEEPER__AUTHZ__BACKEND", settings.Keys);
         Assert.Equal("0", settings["LAKEKEEPER__METRICS_PORT"]); // metrics.enabled: false turns the services' default 9000 off
         Assert.DoesNotContain(container.Seq("ports"), p => p.Str("name") == "metrics");
         Assert.DoesNotContain("LAKEKEEPER__SERVICE_TOKEN", PodSpec.Env(container).Keys);

@@ -279,8 +279,11 @@ internal static class ActionsApi
             Checks(target, type == TabularType.View ? ViewActions : TableActions), context.RequestAborted);
     }
 
+    /// <summary>The relation of the permission model that answers an action: <c>can_&lt;action&gt;</c>; <c>read_grants</c> is <c>can_read_assignments</c>.</summary>
+    private static string RelationOf(string action) => action == "read_grants" ? IdentityActions.CanReadAssignments : "can_" + action;
+
     private static (string, CheckItem?)[] Checks(AuthzObject target, string[] actions) =>
-        [.. actions.Select(a => (a, (CheckItem?)new CheckItem(target, "can_" + a)))];
+        [.. actions.Select(a => (a, (CheckItem?)new CheckItem(target, RelationOf(a))))];
 
     /// <summary>
     /// The actions of <paramref name="principal"/>, under the visibility rule. For another principal the caller
@@ -395,7 +398,7 @@ internal static class ActionsApi
                 return new ApiError(new(404, "NotFoundException", $"{where}: the object does not exist"));
             }
 
-            resolved[i] = (principal, target is { } t ? new CheckItem(t, "can_" + action) : null, check.Id ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture), foreign);
+            resolved[i] = (principal, target is { } t ? new CheckItem(t, RelationOf(action!)) : null, check.Id ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture), foreign);
         }
 
         // Asking on behalf of another principal discloses its access: the caller needs can_read_assignments on each

@@ -93,7 +93,7 @@ becomes which variable.
 {{- $_ := set $env "LAKEKEEPER__AUTHZ__TIMEOUTMS" (include "lakekeeper.int" $v.authz.timeoutMs) -}}
 {{- $_ := set $env "LAKEKEEPER__AUTHZ__CHECKCACHEMS" (include "lakekeeper.int" $v.authz.checkCacheMs) -}}
 {{- end -}}
-{{- if or (include "lakekeeper.hasRole" (dict "ctx" $ctx "role" "authzClient")) (include "lakekeeper.hasRole" (dict "ctx" $ctx "role" "authzEngine")) -}}
+{{- if and $v.authz.backend (or (include "lakekeeper.hasRole" (dict "ctx" $ctx "role" "authzClient")) (include "lakekeeper.hasRole" (dict "ctx" $ctx "role" "authzEngine"))) -}}
 {{- $_ := set $env "LAKEKEEPER__AUTHZ__BACKEND" (toString $v.authz.backend) -}}
 {{- end -}}
 {{- if and (include "lakekeeper.hasRole" (dict "ctx" $ctx "role" "authzEngine")) (eq $v.authz.backend "openfga") -}}
