@@ -200,6 +200,20 @@ public sealed class PageTokenTests(PagingFixture fixture) : IClassFixture<Paging
     }
 
     [Fact]
+    public async Task A_token_stays_valid_when_the_client_names_the_project_it_was_already_in()
+    {
+        // The console sends x-project-id once it knows the project; a token of a page asked without the header
+        // (the default project) opens the next page asked with the default project's id, and not with another one.
+        const string Body = """{"page-size":2}""";
+        var token = await FirstTokenAsync(HttpMethod.Post, Tasks, Body);
+        var next = JsonSerializer.Serialize(new Dictionary<string, object> { ["page-size"] = 2, ["page-token"] = token });
+        var answer = await App.SendAsync(HttpMethod.Post, Tasks, next, project: "00000000-0000-0000-0000-000000000000");
+        Assert.True(answer.Status == 200, answer.ToString());
+        var other = await App.SendAsync(HttpMethod.Post, Tasks, next, project: Guid.NewGuid().ToString());
+        Assert.NotEqual(200, other.Status);
+    }
+
+    [Fact]
     public async Task Project_tasks_and_warehouse_statistics_refuse_foreign_and_forged_tokens()
     {
         var foreign = await FirstTokenAsync(HttpMethod.Post, Tasks, """{"page-size":1}""");

@@ -69,6 +69,21 @@ public sealed class JsonBodyCheckTests
     }
 
     [Fact]
+    public void A_key_that_is_not_utf8_is_named_not_thrown()
+    {
+        // Found by the fuzz suite: a key's bytes are decoded only when the key is read (to compare it
+        // with the object's other keys), where the reader throws InvalidOperationException, not JsonException.
+        byte[] body = [.. "{\""u8, 0xF8, 0x88, 0x80, 0x80, 0x80, .. "accept-terms-of-use\":true}"u8];
+        Assert.Contains("UTF-8", new JsonBodyCheck(MaxString * 4).Advance(body, final: true), StringComparison.Ordinal);
+        for (var cut = 1; cut < body.Length; cut++)
+        {
+            var check = new JsonBodyCheck(MaxString * 4);
+            var verdict = check.Advance(body.AsSpan(0, cut), final: false) ?? check.Advance(body, final: true);
+            Assert.Contains("UTF-8", verdict, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void An_over_long_string_is_refused_before_the_body_ends()
     {
         var body = Encoding.ASCII.GetBytes("{\"k\":\"" + new string('x', 100_000));

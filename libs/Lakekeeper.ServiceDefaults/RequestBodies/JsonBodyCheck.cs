@@ -70,16 +70,17 @@ internal sealed class JsonBodyCheck(long maxStringBytes)
                 }
             }
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // Bytes that are not UTF-8 are what is wrong, whatever the reader made of them.
+            // Bytes that are not UTF-8 are what is wrong, whatever the reader made of them (a key that is
+            // not UTF-8 fails only when it is decoded, with InvalidOperationException).
             if (!Utf8.IsValid(final ? received : CompleteCharacters(received)))
             {
                 return NotUtf8;
             }
 
-            return ex.LineNumber is { } line
-                ? $"invalid JSON at line {line + 1}, position {ex.BytePositionInLine + 1}"
+            return ex is JsonException { LineNumber: { } line } json
+                ? $"invalid JSON at line {line + 1}, position {json.BytePositionInLine + 1}"
                 : "invalid JSON";
         }
 

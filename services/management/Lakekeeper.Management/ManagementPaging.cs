@@ -53,12 +53,17 @@ internal static class ManagementPaging
     /// <summary>The token for the page after <paramref name="key"/>; null when there is no next page.</summary>
     public static string? Next(PageTokenScope scope, string? key) => key is null ? null : scope.Seal(key);
 
+    /// <summary>
+    /// The listing's identity: method, path and the project the request resolves to (<c>x-project-id</c>,
+    /// else the default project), not the raw header, so a client that sends the default project's id on
+    /// one page and no header on the next stays in the same listing.
+    /// </summary>
     private static List<string?> Prefix(HttpContext context) =>
     [
         "management",
         context.Request.Method,
         context.Request.Path.Value,
-        context.Request.Headers[ProjectsApi.ProjectHeader].ToString(),
+        ManagementHttp.Project(context, out _)?.ToString() ?? context.Request.Headers[ProjectsApi.ProjectHeader].ToString(),
     ];
 
     private static IPageTokenProtector Protector(HttpContext context) => context.RequestServices.GetRequiredService<IPageTokenProtector>();
