@@ -13,7 +13,7 @@ namespace Lakekeeper.EndToEnd.Tests;
 /// A rename into another namespace takes the table out of reach of the old namespace's grant (Lakekeeper
 /// #2000); a revoke stops him at once.
 /// </summary>
-public abstract class AuthorizationTests<TTopology>(TTopology topology) : IClassFixture<TTopology>
+public abstract partial class AuthorizationTests<TTopology>(TTopology topology) : IClassFixture<TTopology>
     where TTopology : Topology
 {
     private static readonly object Schema = new Dictionary<string, object>
@@ -229,23 +229,24 @@ public abstract class AuthorizationTests<TTopology>(TTopology topology) : IClass
     }
 
     /// <summary>Bob's answer on <paramref name="path"/> is the 404 a missing object gets on <paramref name="missingPath"/>, name for name.</summary>
-    private async Task Hidden(string what, HttpMethod method, string path, string missingPath, string name, string missingName, object? body = null)
+    private async Task Hidden(string what, HttpMethod method, string path, string missingPath, string name, string missingName, object? body = null,
+        object? missingBody = null)
     {
         using var hidden = await SendAsync(Topology.Bob, method, path, body);
-        using var missing = await SendAsync(Topology.Admin, method, missingPath, body);
+        using var missing = await SendAsync(Topology.Admin, method, missingPath, missingBody ?? body);
         var hiddenBody = await hidden.Content.ReadAsStringAsync();
         Assert.True((int)hidden.StatusCode == 404, $"{what}: {(int)hidden.StatusCode} {hiddenBody}");
-        Assert.Equal(404, (int)missing.StatusCode);
+        Assert.True((int)missing.StatusCode == 404, $"{what} (missing): {(int)missing.StatusCode} {await missing.Content.ReadAsStringAsync()}");
         Assert.Equal((await missing.Content.ReadAsStringAsync()).Replace(missingName, name, StringComparison.Ordinal), hiddenBody);
     }
 
-    private async Task<string> NamespaceIdAsync(string name)
+    private async Task<string> NamespaceIdAsync(string name, string? child = null, string? warehouse = null)
     {
         await using var connection = new NpgsqlConnection(topology.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT namespace_id FROM namespace WHERE warehouse_id = $1 AND name = $2", connection);
-        command.Parameters.AddWithValue(Guid.Parse(Prefix));
-        command.Parameters.AddWithValue(new[] { name });
+        command.Parameters.AddWithValue(Guid.Parse(warehouse ?? Prefix));
+        command.Parameters.AddWithValue(child is null ? new[] { name } : [name, child]);
         return ((Guid)(await command.ExecuteScalarAsync())!).ToString();
     }
 
@@ -268,7 +269,7 @@ public abstract class AuthorizationTests<TTopology>(TTopology topology) : IClass
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(OidcClient client, HttpMethod method, string path, object? body = null)
+    private async Task<HttpResponseMessage> SendAsync(OidcClient client, HttpMethod method, string path, object? body = null, string? projectId = null)
     {
         if (!_tokens.TryGetValue(client.Id, out var token))
         {
@@ -278,6 +279,10 @@ public abstract class AuthorizationTests<TTopology>(TTopology topology) : IClass
 
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        if (projectId is not null)
+        {
+            request.Headers.Add("x-project-id", projectId);
+        }
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);

@@ -1,79 +1,91 @@
-using Lakekeeper.Authz;
+using System.Net.Http.Json;
 using Lakekeeper.Storage.Locations;
 using Lakekeeper.Storage.Profiles;
 using Lakekeeper.Storage.S3.Sts;
 using Lakekeeper.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Lakekeeper.Signer.Tests;
 
-/// <summary>The relations a test currently denies; every other check gets the configured authorizer's answer.</summary>
-public sealed class DeniedRelations
+/// <summary>
+/// <see cref="FakeStsSignerApp"/> with a real identity provider (npm oidc-provider), so the builtin
+/// authorizer decides with Lakekeeper's model: the admin bootstraps and owns everything (the fixture's
+/// <see cref="SignerApp.Client"/> carries its token), and grants on the tables <c>lake.ns.t1</c> and
+/// <c>vending.ns.t</c>: <see cref="Reader"/> <c>select</c>, <see cref="Writer"/> <c>modify</c>,
+/// <see cref="Viewer"/> <c>describe</c>; <see cref="Stranger"/> holds nothing in either warehouse.
+/// Information logs are captured.
+/// </summary>
+public sealed class BuiltinSignerApp : FakeStsSignerApp
 {
-    private volatile string[] _denied = [];
+    public static readonly OidcClient Admin = new("admin");
+    public static readonly OidcClient Reader = new("reader");
+    public static readonly OidcClient Writer = new("writer");
+    public static readonly OidcClient Viewer = new("viewer");
+    public static readonly OidcClient Stranger = new("stranger");
 
-    public void Set(params string[] relations) => _denied = relations;
+    private readonly Dictionary<string, string> _tokens = [];
 
-    public bool Contains(string relation) => Array.IndexOf(_denied, relation) >= 0;
+    public OidcProvider Idp { get; private set; } = null!;
+
+    protected override IReadOnlyDictionary<string, string?>? Settings => new Dictionary<string, string?>
+    {
+        ["Log:Level"] = "Information",
+        ["OPENID_PROVIDER_URI"] = Idp.IssuerText,
+        ["OPENID_AUDIENCE"] = OidcProvider.DefaultAudience,
+        // An identity provider selects builtin; said here so that the test does not depend on the default.
+        ["AUTHZ_BACKEND"] = "builtin",
+    };
+
+    public override async ValueTask InitializeAsync()
+    {
+        Idp = await OidcProvider.StartAsync([Admin, Reader, Writer, Viewer, Stranger]);
+        await base.InitializeAsync();
+        foreach (var (prefix, table) in new[] { (Prefix, "t1"), (VendingPrefix, "t") })
+        {
+            var (_, json, _) = await SendAsync(HttpMethod.Get, $"/catalog/v1/{prefix}/namespaces/ns/tables/{table}");
+            var tableId = json.GetProperty("metadata").GetProperty("table-uuid").GetString();
+            using var granted = await Client.PostAsJsonAsync($"/management/v1/permissions/warehouse/{prefix}/table/{tableId}/assignments", new
+            {
+                writes = new[]
+                {
+                    new { type = "select", user = "oidc~" + Reader.Id },
+                    new { type = "modify", user = "oidc~" + Writer.Id },
+                    new { type = "describe", user = "oidc~" + Viewer.Id },
+                },
+            });
+            Assert.True(granted.IsSuccessStatusCode, await granted.Content.ReadAsStringAsync());
+        }
+    }
+
+    protected override async Task OnStartedAsync() =>
+        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await TokenAsync(Admin));
+
+    /// <summary>The <c>Authorization</c> header of <paramref name="client"/> (it takes precedence over the admin's default).</summary>
+    public async Task<(string Name, string Value)> As(OidcClient client) => ("Authorization", "Bearer " + await TokenAsync(client));
+
+    private async Task<string> TokenAsync(OidcClient client)
+    {
+        if (!_tokens.TryGetValue(client.Id, out var token))
+        {
+            token = await Idp.GetTokenAsync(client);
+            _tokens[client.Id] = token;
+        }
+
+        return token;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Idp.DisposeAsync();
+    }
 }
 
 /// <summary>
-/// The configured authorizer (allow-all in the test kit) with some relations denied. It stands in for an
-/// engine that can say no: the builtin engine needs the ownership tuples the catalog does not write yet,
-/// and an OpenFGA server cannot run here.
+/// What the caller's permissions decide, with the builtin engine and real grants: which sign requests
+/// are signed, the level of vended credentials (through the fake STS), the ETag that keeps one level's
+/// answer from another, and the logged reason when a caller gets no credentials.
 /// </summary>
-internal sealed class DenyingAuthorizer(IAuthorizer inner, DeniedRelations denied) : IAuthorizer
-{
-    public async ValueTask<bool> CheckAsync(Principal principal, AuthzObject target, string relation, CancellationToken cancellationToken = default) =>
-        !denied.Contains(relation) && await inner.CheckAsync(principal, target, relation, cancellationToken);
-
-    public async ValueTask<IReadOnlyList<bool>> BatchCheckAsync(Principal principal, IReadOnlyList<CheckItem> items, CancellationToken cancellationToken = default)
-    {
-        var answers = await inner.BatchCheckAsync(principal, items, cancellationToken);
-        return [.. items.Select((item, i) => answers[i] && !denied.Contains(item.Relation))];
-    }
-
-    public ValueTask<ObjectList> ListObjectsAsync(
-        Principal principal, string objectType, string relation, AuthzObject? within = null, CancellationToken cancellationToken = default) =>
-        inner.ListObjectsAsync(principal, objectType, relation, within, cancellationToken);
-
-    public ValueTask WriteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default) =>
-        inner.WriteRelationshipsAsync(relationships, cancellationToken);
-
-    public ValueTask DeleteRelationshipsAsync(IReadOnlyList<Relationship> relationships, CancellationToken cancellationToken = default) =>
-        inner.DeleteRelationshipsAsync(relationships, cancellationToken);
-
-    public ValueTask<RelationshipPage> ReadRelationshipsAsync(RelationshipQuery query, CancellationToken cancellationToken = default) =>
-        inner.ReadRelationshipsAsync(query, cancellationToken);
-}
-
-/// <summary><see cref="FakeStsSignerApp"/> whose authorizer denies what <see cref="Denied"/> holds; Information logs are captured.</summary>
-public sealed class DenyingSignerApp : FakeStsSignerApp
-{
-    public DeniedRelations Denied { get; } = new();
-
-    protected override IReadOnlyDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["Log:Level"] = "Information" };
-
-    protected override void ConfigureServices(IServiceCollection services)
-    {
-        var configured = services.Last(d => d.ServiceType == typeof(IAuthorizer) && !d.IsKeyedService);
-        services.Remove(configured);
-        services.AddSingleton(Denied);
-        services.AddSingleton<IAuthorizer>(provider => new DenyingAuthorizer(Build(configured, provider), provider.GetRequiredService<DeniedRelations>()));
-    }
-
-    private static IAuthorizer Build(ServiceDescriptor descriptor, IServiceProvider provider) => (IAuthorizer)(
-        descriptor.ImplementationInstance
-        ?? descriptor.ImplementationFactory?.Invoke(provider)
-        ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!));
-}
-
-/// <summary>
-/// What the caller's permissions decide: which sign requests are signed, the level of vended credentials
-/// (through the fake STS), the ETag that keeps one level's answer from another, and the logged reason
-/// when a caller gets no credentials. The authorizer denies chosen relations (see <see cref="DenyingAuthorizer"/>).
-/// </summary>
-public sealed class AuthorizationTests(DenyingSignerApp fixture) : IClassFixture<DenyingSignerApp>
+public sealed class AuthorizationTests(BuiltinSignerApp fixture) : IClassFixture<BuiltinSignerApp>
 {
     private const string Delegation = "X-Iceberg-Access-Delegation";
 
@@ -82,20 +94,20 @@ public sealed class AuthorizationTests(DenyingSignerApp fixture) : IClassFixture
     private string VendingLoad => $"/catalog/v1/{fixture.VendingPrefix}/namespaces/ns/tables/t";
 
     [Fact]
-    public async Task With_denied_write_access_reads_are_signed_but_writes_and_deletes_are_refused_and_logged()
+    public async Task A_reader_with_select_gets_reads_signed_but_writes_and_deletes_are_refused_and_logged()
     {
-        fixture.Denied.Set(Relations.CanWriteData);
         var location = await fixture.LocationAsync("t1");
         var key = location["s3://bucket/".Length..];
+        var reader = await fixture.As(BuiltinSignerApp.Reader);
 
-        var read = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("GET", fixture.Url(location, "/data/a.parquet")));
+        var read = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("GET", fixture.Url(location, "/data/a.parquet")), reader);
         var list = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("GET",
-            $"{fixture.S3.Endpoint.ToString().TrimEnd('/')}/bucket?list-type=2&prefix={Uri.EscapeDataString(key + "/")}"));
-        var put = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("PUT", fixture.Url(location, "/data/b.parquet")));
-        var delete = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("DELETE", fixture.Url(location, "/data/a.parquet")));
+            $"{fixture.S3.Endpoint.ToString().TrimEnd('/')}/bucket?list-type=2&prefix={Uri.EscapeDataString(key + "/")}"), reader);
+        var put = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("PUT", fixture.Url(location, "/data/b.parquet")), reader);
+        var delete = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("DELETE", fixture.Url(location, "/data/a.parquet")), reader);
         var bulkDelete = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("POST", fixture.S3.Endpoint + "bucket?delete",
-            body: SignRoutesTests.DeleteBody([key + "/data/a.parquet"])));
-        var upload = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("POST", fixture.Url(location, "/data/c.parquet?uploads")));
+            body: SignRoutesTests.DeleteBody([key + "/data/a.parquet"])), reader);
+        var upload = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("POST", fixture.Url(location, "/data/c.parquet?uploads")), reader);
 
         Assert.Equal(200, read.Status);
         Assert.Equal(200, list.Status);
@@ -109,36 +121,43 @@ public sealed class AuthorizationTests(DenyingSignerApp fixture) : IClassFixture
         Assert.Equal(4, fixture.Logs.Lines.Count(line => line.StartsWith("Warning ", StringComparison.Ordinal)
             && line.Contains("[LogRefused]", StringComparison.Ordinal) && line.Contains(fixture.Prefix, StringComparison.Ordinal)
             && line.Contains("can_write_data on the table", StringComparison.Ordinal)));
+
+        // modify on the table signs the same write.
+        var writer = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("PUT", fixture.Url(location, "/data/b.parquet")),
+            await fixture.As(BuiltinSignerApp.Writer));
+        Assert.Equal(200, writer.Status);
     }
 
     [Theory]
-    [InlineData("can_read_data", "Forbidden: can_read_data on the table")]
-    [InlineData("can_use", "Forbidden: can_use on the warehouse")]
-    public async Task Without_read_access_or_the_warehouse_nothing_is_signed(string denied, string message)
+    [InlineData("viewer", "Forbidden: can_read_data on the table")]
+    [InlineData("stranger", "Forbidden: can_use on the warehouse")]
+    public async Task Without_read_access_or_the_warehouse_nothing_is_signed(string user, string message)
     {
-        fixture.Denied.Set();
         var location = await fixture.LocationAsync("t1");
-        fixture.Denied.Set(denied);
+        var caller = await fixture.As(user == "viewer" ? BuiltinSignerApp.Viewer : BuiltinSignerApp.Stranger);
 
-        var (status, json, _) = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("GET", fixture.Url(location, "/data/a.parquet")));
+        var (status, json, _) = await fixture.SendAsync(HttpMethod.Post, Sign, SignerApp.SignBody("GET", fixture.Url(location, "/data/a.parquet")), caller);
 
         Assert.Equal(403, status);
         Assert.Equal(message, json.GetProperty("error").GetProperty("message").GetString());
+        Assert.False(json.TryGetProperty("headers", out _));
+        Assert.Contains(fixture.Logs.Lines, line => line.Contains("[LogRefused]", StringComparison.Ordinal)
+            && line.Contains(message["Forbidden: ".Length..], StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Fake_sts_a_reader_gets_read_only_credentials_under_an_etag_of_its_own()
     {
-        fixture.Denied.Set();
-        var writer = await fixture.SendAsync(HttpMethod.Get, VendingLoad, null, (Delegation, "vended-credentials"));
+        var writer = await fixture.SendAsync(HttpMethod.Get, VendingLoad, null, (Delegation, "vended-credentials"), await fixture.As(BuiltinSignerApp.Writer));
+        Assert.Equal(200, writer.Status);
         var writerTag = writer.Response.Headers.ETag!.Tag;
         var writerKey = writer.Json.GetProperty("storage-credentials")[0].GetProperty("config").GetProperty("s3.access-key-id").GetString();
         var location = writer.Json.GetProperty("metadata").GetProperty("location").GetString()!;
         var profile = new S3StorageProfile { Bucket = S3rverServer.Bucket, Region = SignerApp.Region };
         var readOnlyPolicy = S3SessionPolicy.Build(profile, StorageLocation.Parse(location), S3AccessLevel.Read);
 
-        fixture.Denied.Set(Relations.CanWriteData);
-        var reader = await fixture.SendAsync(HttpMethod.Get, VendingLoad, null, (Delegation, "vended-credentials"), ("If-None-Match", writerTag));
+        var asReader = await fixture.As(BuiltinSignerApp.Reader);
+        var reader = await fixture.SendAsync(HttpMethod.Get, VendingLoad, null, (Delegation, "vended-credentials"), ("If-None-Match", writerTag), asReader);
 
         // The writer's ETag does not let the reader keep the writer's credentials: a full answer with its own.
         Assert.Equal(200, reader.Status);
@@ -149,10 +168,10 @@ public sealed class AuthorizationTests(DenyingSignerApp fixture) : IClassFixture
         var sts = (await fixture.Sts.RequestsAsync()).Where(r => r.Parameters.TryGetValue("Policy", out var policy) && policy == readOnlyPolicy).ToList();
         Assert.True(sts.Count >= 1, "the fake STS never received the read-only session policy of the table");
         Assert.All(sts, r => Assert.True(r.SignatureValid));
-        Assert.Equal(304, (await fixture.SendAsync(HttpMethod.Get, VendingLoad, null, (Delegation, "vended-credentials"), ("If-None-Match", readerTag))).Status);
+        Assert.Equal(304, (await fixture.SendAsync(HttpMethod.Get, VendingLoad, null, (Delegation, "vended-credentials"), ("If-None-Match", readerTag), asReader)).Status);
 
         // Refreshing follows the caller's level too.
-        var refreshed = await fixture.SendAsync(HttpMethod.Get, VendingLoad + "/credentials");
+        var refreshed = await fixture.SendAsync(HttpMethod.Get, VendingLoad + "/credentials", null, asReader);
         Assert.Equal(credential.GetProperty("s3.access-key-id").GetString(),
             Assert.Single(refreshed.Json.GetProperty("storage-credentials").EnumerateArray()).GetProperty("config").GetProperty("s3.access-key-id").GetString());
     }
@@ -160,10 +179,9 @@ public sealed class AuthorizationTests(DenyingSignerApp fixture) : IClassFixture
     [Fact]
     public async Task Fake_sts_a_caller_without_data_access_gets_no_credentials_and_the_log_says_why()
     {
-        fixture.Denied.Set(Relations.CanReadData, Relations.CanWriteData);
-
-        var (status, json, _) = await fixture.SendAsync(HttpMethod.Get, VendingLoad, null, (Delegation, "vended-credentials"));
-        var refreshed = await fixture.SendAsync(HttpMethod.Get, VendingLoad + "/credentials");
+        var viewer = await fixture.As(BuiltinSignerApp.Viewer);
+        var (status, json, _) = await fixture.SendAsync(HttpMethod.Get, VendingLoad, null, (Delegation, "vended-credentials"), viewer);
+        var refreshed = await fixture.SendAsync(HttpMethod.Get, VendingLoad + "/credentials", null, viewer);
 
         Assert.Equal(200, status);
         Assert.Empty(json.GetProperty("storage-credentials").EnumerateArray());
@@ -173,14 +191,17 @@ public sealed class AuthorizationTests(DenyingSignerApp fixture) : IClassFixture
         Assert.False(refreshed.Json.TryGetProperty("storage-credentials", out _));
         Assert.Contains(fixture.Logs.Lines, line => line.Contains("[LogNoVending]", StringComparison.Ordinal)
             && line.Contains("the caller has neither can_read_data nor can_write_data", StringComparison.Ordinal));
+
+        // A stranger does not even see the table: the 404 of a missing one.
+        var stranger = await fixture.SendAsync(HttpMethod.Get, VendingLoad, null, (Delegation, "vended-credentials"), await fixture.As(BuiltinSignerApp.Stranger));
+        Assert.Equal(404, stranger.Status);
     }
 
     [Fact]
     public async Task Without_sts_a_client_that_takes_only_vended_credentials_gets_none_and_the_log_says_why()
     {
-        fixture.Denied.Set();
-
-        var (status, json, _) = await fixture.SendAsync(HttpMethod.Get, $"/catalog/v1/{fixture.Prefix}/namespaces/ns/tables/t1", null, (Delegation, "vended-credentials"));
+        var (status, json, _) = await fixture.SendAsync(HttpMethod.Get, $"/catalog/v1/{fixture.Prefix}/namespaces/ns/tables/t1", null, (Delegation, "vended-credentials"),
+            await fixture.As(BuiltinSignerApp.Reader));
 
         Assert.Equal(200, status);
         Assert.Empty(json.GetProperty("storage-credentials").EnumerateArray());

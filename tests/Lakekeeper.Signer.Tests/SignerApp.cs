@@ -34,10 +34,14 @@ public class SignerApp : IAsyncLifetime
     {
     }
 
+    /// <summary>Prepares <see cref="Client"/> once the app runs, before the fixture's first request (nothing by default).</summary>
+    protected virtual Task OnStartedAsync() => Task.CompletedTask;
+
     public virtual async ValueTask InitializeAsync()
     {
         S3 = await S3rverServer.StartAsync();
         App = await StandaloneApp.StartAsync(Settings, Logs, ConfigureServices);
+        await OnStartedAsync();
         (await Client.PostAsJsonAsync("/management/v1/bootstrap", new Dictionary<string, object> { ["accept-terms-of-use"] = true })).EnsureSuccessStatusCode();
         Prefix = await CreateWarehouseAsync("lake", Profile());
         await SendAsync(HttpMethod.Post, $"/catalog/v1/{Prefix}/namespaces", """{"namespace":["ns"]}""");

@@ -27,6 +27,33 @@ public sealed class PermissionModelTests
         Assert.True(LakekeeperModel.SameModel(result.Output, LakekeeperModel.Json));
     }
 
+    /// <summary>
+    /// Every action a module asks (a <c>"can_…"</c> literal in services/ and libs/) is a relation of the model:
+    /// the builtin and openfga backends refuse an unknown one (400), so a missing definition breaks the
+    /// endpoint for everybody, which allow-all never shows.
+    /// </summary>
+    [Fact]
+    public async Task Every_action_the_modules_ask_is_defined_by_the_model()
+    {
+        var model = await File.ReadAllTextAsync(Path.Combine(Node.RepositoryRoot, "services", "authz", "Lakekeeper.Authz", "Model", "lakekeeper.fga"), Ct);
+        var defined = System.Text.RegularExpressions.Regex.Matches(model, @"define (can_[a-z_]+):").Select(m => m.Groups[1].Value).ToHashSet();
+        var asked = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var folder in new[] { "services", "libs" })
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(Node.RepositoryRoot, folder), "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+            {
+                foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(await File.ReadAllTextAsync(file, Ct), "\"(can_[a-z_]*[a-z])\""))
+                {
+                    asked.Add(match.Groups[1].Value);
+                }
+            }
+        }
+
+        Assert.True(asked.Count > 30, $"found only {asked.Count} actions: is the scan looking in the right place?");
+        Assert.Empty(asked.Where(action => !defined.Contains(action)));
+    }
+
     [Fact]
     public async Task Access_through_two_nested_roles_and_a_namespace_grant_three_levels_up()
     {
