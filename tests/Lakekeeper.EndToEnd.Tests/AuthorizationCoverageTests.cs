@@ -17,7 +17,8 @@ public abstract partial class AuthorizationTests<TTopology>
     [Fact]
     public async Task Every_catalog_endpoint_is_403_when_visible_404_when_hidden_changes_nothing_and_works_once_granted()
     {
-        // In a warehouse of its own (Bob holds nothing in demo, which the other tests rely on), the admin builds mx (Bob will see it) and mh (hidden from him), each with two tables and a view.
+        // In a warehouse of its own (Bob holds nothing in demo, which the other tests rely on), the admin builds
+        // mx (Bob will see it) and mh (hidden from him), each with two tables and two views.
         var wh = await CreateWarehouseAsync("matrix");
         foreach (var ns in new[] { "mx", "mh" })
         {
@@ -67,7 +68,7 @@ public abstract partial class AuthorizationTests<TTopology>
                 name, missingName, body, missingBody);
         }
 
-        // Nothing changed: the owner finds mx and mh as they were.
+        // Nothing changed: the owner finds mx as it was, and mh's table and view.
         Assert.Equal(before, await SnapshotAsync(wh, "mx"));
         foreach (var gone in new[] { "tables/t9", "tables/reg", "views/v2", "views/v9" })
         {
