@@ -16,6 +16,9 @@ public abstract class ConsoleDeployment : IAsyncLifetime
 {
     public const string Chromium = "/usr/bin/chromium";
     public const string UiClientId = "lakekeeper-ui";
+
+    /// <summary>A second user (client credentials at the identity provider; principal <c>oidc~bob</c>) whom the admin grants access.</summary>
+    public static readonly OidcClient Bob = new("bob");
     private readonly List<ServiceProcess> _processes = [];
     private IPlaywright? _playwright;
 
@@ -25,6 +28,9 @@ public abstract class ConsoleDeployment : IAsyncLifetime
 
     /// <summary>Lifetime of the console's access tokens at the identity provider (short, to see a refresh).</summary>
     protected virtual int UiAccessTokenSeconds => 3600;
+
+    /// <summary>The authorization backend with an identity provider (<c>LAKEKEEPER__AUTHZ_BACKEND</c>).</summary>
+    protected virtual string AuthzBackend => "allowall";
 
     public string Topology => Microservices ? "microservices" : "standalone";
 
@@ -57,7 +63,7 @@ public abstract class ConsoleDeployment : IAsyncLifetime
 
         var postgres = await PostgresServer.SharedAsync();
         WarehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-console-").FullName;
-        ScreenshotFolder = Path.Combine(AppContext.BaseDirectory, "screenshots", Topology + (WithIdentityProvider ? "-oidc" : ""));
+        ScreenshotFolder = Path.Combine(AppContext.BaseDirectory, "screenshots", Topology + (WithIdentityProvider ? "-oidc" : "") + (AuthzBackend == "allowall" ? "" : "-" + AuthzBackend));
         Directory.CreateDirectory(ScreenshotFolder);
         var port = FreePort.Next();
         var common = new Dictionary<string, string>
@@ -72,7 +78,7 @@ public abstract class ConsoleDeployment : IAsyncLifetime
         if (WithIdentityProvider)
         {
             var origin = $"http://127.0.0.1:{port}";
-            Idp = await OidcProvider.StartAsync([new OidcClient("admin")], uiClient: new JsonObject
+            Idp = await OidcProvider.StartAsync([new OidcClient("admin"), Bob], uiClient: new JsonObject
             {
                 ["client_id"] = UiClientId,
                 ["redirect_uris"] = new JsonArray(origin + "/ui/callback"),
@@ -83,8 +89,9 @@ public abstract class ConsoleDeployment : IAsyncLifetime
             common["LAKEKEEPER__OPENID_AUDIENCE"] = OidcProvider.DefaultAudience;
             common["LAKEKEEPER__UI__OPENID_CLIENT_ID"] = UiClientId;
             // The login tests are about logging in; allowall keeps the pages the same as without a provider (the
-            // permissions page included). Builtin enforcement is tested end to end in Lakekeeper.EndToEnd.Tests (AuthorizationTests).
-            common["LAKEKEEPER__AUTHZ_BACKEND"] = "allowall";
+            // permissions page included). The permissions tests use builtin (StandaloneConsoleWithBuiltinAuthz); its
+            // enforcement is tested end to end in Lakekeeper.EndToEnd.Tests (AuthorizationTests).
+            common["LAKEKEEPER__AUTHZ_BACKEND"] = AuthzBackend;
         }
 
         BaseAddress = Microservices ? await StartMicroservicesAsync(port, common) : (await RunAsync("standalone", port, common)).BaseAddress;
@@ -201,4 +208,14 @@ public sealed class MicroservicesConsoleWithLogin : ConsoleDeployment
     protected override bool WithIdentityProvider => true;
 
     protected override int UiAccessTokenSeconds => 65;
+}
+
+/// <summary>Login with the identity provider and the builtin authorization backend, which enforces the grants made on the permissions page.</summary>
+public sealed class StandaloneConsoleWithBuiltinAuthz : ConsoleDeployment
+{
+    protected override bool Microservices => false;
+
+    protected override bool WithIdentityProvider => true;
+
+    protected override string AuthzBackend => "builtin";
 }

@@ -51,7 +51,7 @@ public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : I
         await tab.CheckAsync("02-logged-in");
 
         // The token is in this tab's session storage only, and is refreshed before it expires (65 s tokens).
-        var first = await AccessTokenAsync(page);
+        var first = await tab.AccessTokenAsync();
         Assert.NotNull(first);
         Assert.True(await page.EvaluateAsync<bool>("""
             () => Object.keys(sessionStorage).some(k => k.startsWith('oidc.user:') && Boolean(JSON.parse(sessionStorage.getItem(k)).refresh_token))
@@ -62,7 +62,7 @@ public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : I
             () => { const k = Object.keys(sessionStorage).find(k => k.startsWith('oidc.user:')); return JSON.parse(sessionStorage.getItem(k)).expires_at - Date.now() / 1000 }
             """);
         Assert.InRange(expiresIn, 1, 70);
-        var refreshed = await Eventually.ReturnsAsync(async () => await AccessTokenAsync(page) is { } now && now != first ? now : null,
+        var refreshed = await Eventually.ReturnsAsync(async () => await tab.AccessTokenAsync() is { } now && now != first ? now : null,
             TimeSpan.FromSeconds(60), "the console to refresh its access token");
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Warehouses" }).ClickAsync();
         await Expect(page.GetByText("No warehouses in this project yet.")).ToBeVisibleAsync();
@@ -96,7 +96,7 @@ public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : I
         await page.Locator("button[name=logout][value=yes], button[value=yes]").First.ClickAsync();
         await Expect(page.GetByText("You are logged out.")).ToBeVisibleAsync();
         await tab.ExpectHeadingAsync("Lakekeeper");
-        Assert.Null(await AccessTokenAsync(page));
+        Assert.Null(await tab.AccessTokenAsync());
         await tab.CheckAsync("03-logged-out");
     }
 
@@ -116,16 +116,6 @@ public abstract class ConsoleLoginTests<TDeployment>(TDeployment deployment) : I
         var csp = Assert.Single(config.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains($"connect-src 'self' {deployment.Idp.Issuer.GetLeftPart(UriPartial.Authority)};", csp, StringComparison.Ordinal);
     }
-
-    private static async Task<string?> AccessTokenAsync(IPage page) => await page.EvaluateAsync<string?>("""
-        () => {
-          for (let i = 0; i < sessionStorage.length; i++) {
-            const key = sessionStorage.key(i)
-            if (key.startsWith('oidc.user:')) return JSON.parse(sessionStorage.getItem(key)).access_token ?? null
-          }
-          return null
-        }
-        """);
 }
 
 public sealed class StandaloneConsoleLoginTests(StandaloneConsoleWithLogin deployment) : ConsoleLoginTests<StandaloneConsoleWithLogin>(deployment);

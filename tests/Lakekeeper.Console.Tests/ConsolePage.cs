@@ -94,5 +94,16 @@ public sealed class ConsolePage(ConsoleDeployment deployment, IBrowserContext co
         }
     }
 
+    /// <summary>The access token the console holds after login (its session storage), or null.</summary>
+    public async Task<string?> AccessTokenAsync() => await page.EvaluateAsync<string?>("""
+        () => {
+          for (let i = 0; i < sessionStorage.length; i++) {
+            const key = sessionStorage.key(i)
+            if (key.startsWith('oidc.user:')) return JSON.parse(sessionStorage.getItem(key)).access_token ?? null
+          }
+          return null
+        }
+        """);
+
     public async ValueTask DisposeAsync() => await context.CloseAsync();
 }
