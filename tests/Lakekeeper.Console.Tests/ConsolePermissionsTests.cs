@@ -51,7 +51,7 @@ public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deploymen
         var root = Path.Combine(deployment.WarehouseRoot, "granted");
         Directory.CreateDirectory(root);
         var warehouse = (await SendAsync(admin, HttpMethod.Post, "/management/v1/warehouse",
-            $$"""{"warehouse-name":"granted","storage-profile":{"type":"file","root":{{JsonSerializer.Serialize(root)}}}}""", HttpStatusCode.Created))
+            JsonSerializer.Serialize(new Dictionary<string, object> { ["warehouse-name"] = "granted", ["storage-profile"] = new { type = "file", root } }), HttpStatusCode.Created))
             .GetProperty("warehouse-id").GetString()!;
         await SendAsync(admin, HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces", """{"namespace":["sales"]}""", HttpStatusCode.OK);
         await SendAsync(admin, HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces/sales/tables",
@@ -63,7 +63,7 @@ public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deploymen
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces/sales/tables/orders"));
 
         // The admin grants Bob select on the warehouse on its permissions page.
-        await tab.GotoAsync($"/ui/warehouse/{warehouse}");
+        await tab.GotoAsync($"/ui/warehouses/{warehouse}");
         await page.GetByRole(AriaRole.Main).GetByRole(AriaRole.Link, new() { Name = "Permissions", Exact = true }).ClickAsync();
         await tab.ExpectHeadingAsync($"Permissions: warehouse/{warehouse}");
         var assignments = page.GetByRole(AriaRole.Table, new() { Name = "Assignments" });
