@@ -208,14 +208,15 @@ export const SEP = '\u001f'
 export const nsParam = (ns: string[]): string => enc(ns.join(SEP))
 
 export interface TableIdentifier { namespace: string[]; name: string }
-export interface NamespaceResponse { namespace: string[]; properties?: Record<string, string> }
+export interface NamespaceResponse { namespace: string[]; properties?: Record<string, string>; 'namespace-uuid'?: string }
 
 export const catalog = {
   namespaces: (w: string, parent: string[] | null, pageToken?: string) =>
     request<{ namespaces: string[][]; 'next-page-token'?: string | null }>('GET', `/catalog/v1/${enc(w)}/namespaces`, {
       query: { parent: parent && parent.length ? parent.join(SEP) : undefined, pageToken, pageSize: 100 },
     }),
-  namespace: (w: string, ns: string[]) => request<NamespaceResponse>('GET', `/catalog/v1/${enc(w)}/namespaces/${nsParam(ns)}`),
+  // returnUuid (Lakekeeper's): the id addresses the namespace's permissions.
+  namespace: (w: string, ns: string[]) => request<NamespaceResponse>('GET', `/catalog/v1/${enc(w)}/namespaces/${nsParam(ns)}?returnUuid=true`),
   createNamespace: (w: string, ns: string[], properties: Record<string, string>) =>
     request<NamespaceResponse>('POST', `/catalog/v1/${enc(w)}/namespaces`, { body: { namespace: ns, properties } }),
   dropNamespace: (w: string, ns: string[]) => request<void>('DELETE', `/catalog/v1/${enc(w)}/namespaces/${nsParam(ns)}`),

@@ -11,7 +11,7 @@ namespace Lakekeeper.Console.Tests;
 
 /// <summary>
 /// Grant and revoke on the permissions page with a real identity provider and the builtin backend: the
-/// admin logs in with the browser, grants another user <c>select</c> on a warehouse, and that user's own
+/// admin logs in with the browser, grants another user <c>select</c> on a namespace, and that user's own
 /// token (from the provider) then lists and loads what the grant covers; after the revoke, it no longer does.
 /// </summary>
 public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deployment) : IClassFixture<TDeployment>
@@ -20,7 +20,7 @@ public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deploymen
     private const string BobId = "oidc~bob";
 
     [Fact]
-    public async Task The_admin_grants_a_user_select_on_a_warehouse_and_revokes_it_and_the_server_enforces_both()
+    public async Task The_admin_grants_a_user_select_on_a_namespace_and_revokes_it_and_the_server_enforces_both()
     {
         await using var tab = await deployment.OpenAsync();
         await tab.StepsAsync(() => GrantAndRevokeAsync(tab));
@@ -57,15 +57,19 @@ public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deploymen
         await SendAsync(admin, HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces/sales/tables",
             """{"name":"orders","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"id","required":false,"type":"long"}]}}""", HttpStatusCode.OK);
 
-        // Bob is known to the server (his first call) and sees nothing of the warehouse.
+        var sales = (await SendAsync(admin, HttpMethod.Get, $"/catalog/v1/{warehouse}/namespaces/sales?returnUuid=true", null, HttpStatusCode.OK))
+            .GetProperty("namespace-uuid").GetString()!;
+        var assignmentsPath = $"/management/v1/permissions/namespace/{sales}/assignments";
+
+        // Bob is known to the server (his first call) and sees nothing of the namespace.
         Assert.Equal(BobId, (await SendAsync(bob, HttpMethod.Get, "/management/v1/whoami", null, HttpStatusCode.OK)).GetProperty("id").GetString());
-        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces/sales/tables"));
         Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces/sales/tables/orders"));
 
-        // The admin grants Bob select on the warehouse on its permissions page.
-        await tab.GotoAsync($"/ui/warehouses/{warehouse}");
+        // The admin grants Bob select on the namespace on its permissions page (linked from the namespace).
+        await tab.GotoAsync($"/ui/warehouses/{warehouse}/namespaces/sales");
         await page.GetByRole(AriaRole.Main).GetByRole(AriaRole.Link, new() { Name = "Permissions", Exact = true }).ClickAsync();
-        await tab.ExpectHeadingAsync($"Permissions: warehouse/{warehouse}");
+        await tab.ExpectHeadingAsync($"Permissions: namespace/{sales}");
         var assignments = page.GetByRole(AriaRole.Table, new() { Name = "Assignments" });
         var bobsRow = page.GetByRole(AriaRole.Row).Filter(new() { HasText = $"user {BobId}" });
         await Expect(bobsRow).ToHaveCountAsync(0);
@@ -76,16 +80,13 @@ public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deploymen
         await Expect(assignments.GetByRole(AriaRole.Row).Filter(new() { HasText = $"user {BobId}" })).ToContainTextAsync("select");
         await tab.CheckAsync("granted");
 
-        // The API lists the assignment, and Bob's own token lists and loads what select on the warehouse covers.
-        Assert.Contains((await SendAsync(admin, HttpMethod.Get, $"/management/v1/permissions/warehouse/{warehouse}/assignments", null, HttpStatusCode.OK))
-            .GetProperty("assignments").EnumerateArray(), IsBobsSelect);
-        var namespaces = await SendAsync(bob, HttpMethod.Get, $"/catalog/v1/{warehouse}/namespaces", null, HttpStatusCode.OK);
-        Assert.Contains(namespaces.GetProperty("namespaces").EnumerateArray(), n => n.EnumerateArray().Single().GetString() == "sales");
+        // The API lists the assignment, and Bob's own token lists and loads what select on the namespace covers.
+        Assert.Contains((await SendAsync(admin, HttpMethod.Get, assignmentsPath, null, HttpStatusCode.OK)).GetProperty("assignments").EnumerateArray(), IsBobsSelect);
         var tables = await SendAsync(bob, HttpMethod.Get, $"/catalog/v1/{warehouse}/namespaces/sales/tables", null, HttpStatusCode.OK);
         Assert.Contains(tables.GetProperty("identifiers").EnumerateArray(), t => t.GetProperty("name").GetString() == "orders");
         await SendAsync(bob, HttpMethod.Get, $"/catalog/v1/{warehouse}/namespaces/sales/tables/orders", null, HttpStatusCode.OK);
-        // Select is a read grant: Bob still cannot create.
-        using (var create = await SendRawAsync(bob, HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces", """{"namespace":["bobs"]}"""))
+        // Select is a read grant: Bob still cannot create in the namespace.
+        using (var create = await SendRawAsync(bob, HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces", """{"namespace":["sales","bobs"]}"""))
         {
             Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
         }
@@ -100,11 +101,10 @@ public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deploymen
 
         // Gone from the assignments, and Bob loses access within the documented bound (docs/authz.md: standalone decides
         // in process, at once; 5 s leaves room for a loaded machine).
-        Assert.DoesNotContain((await SendAsync(admin, HttpMethod.Get, $"/management/v1/permissions/warehouse/{warehouse}/assignments", null, HttpStatusCode.OK))
-            .GetProperty("assignments").EnumerateArray(), IsBobsSelect);
-        await Eventually.TrueAsync(async () => await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces") == HttpStatusCode.NotFound
+        Assert.DoesNotContain((await SendAsync(admin, HttpMethod.Get, assignmentsPath, null, HttpStatusCode.OK)).GetProperty("assignments").EnumerateArray(), IsBobsSelect);
+        await Eventually.TrueAsync(async () => await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces/sales/tables") == HttpStatusCode.NotFound
             && await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces/sales/tables/orders") == HttpStatusCode.NotFound,
-            TimeSpan.FromSeconds(5), "the revoke to hide the warehouse from Bob");
+            TimeSpan.FromSeconds(5), "the revoke to hide the namespace from Bob");
     }
 
     private static bool IsBobsSelect(JsonElement a) =>

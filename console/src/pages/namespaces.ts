@@ -123,7 +123,8 @@ export function namespacesPage(ctx: PageContext): void {
         confirmButton('Drop namespace', `Drop the namespace ${nsText(selected)}? It must be empty.`, async () => {
           await catalog.dropNamespace(wid, selected)
           ctx.go(selected.length > 1 ? `/warehouses/${wid}/namespaces/${nsPath(selected.slice(0, -1))}` : `/warehouses/${wid}/namespaces`)
-        }, result.fail)),
+        }, result.fail),
+        ns['namespace-uuid'] ? h('a', { class: 'button', href: `${ctx.base}/permissions/namespace/${ns['namespace-uuid']}` }, 'Permissions') : null),
       tables, views, propsBox, create(selected),
     ]
   })

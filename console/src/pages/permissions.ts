@@ -16,7 +16,7 @@ const RELATIONS: Record<string, string[]> = {
 /** Who has access to an object, grant and revoke (Lakekeeper's /permissions/{object}/assignments). */
 export function permissionsPage(ctx: PageContext): void {
   const path = ctx.params[0]
-  const allowed = /^(server|project(\/[0-9a-f-]{36})?|role\/[0-9a-f-]{36}|warehouse\/[0-9a-f-]{36}(\/(table|view)\/[0-9a-f-]{36})?)$/i
+  const allowed = /^(server|project(\/[0-9a-f-]{36})?|(role|namespace)\/[0-9a-f-]{36}|warehouse\/[0-9a-f-]{36}(\/(table|view)\/[0-9a-f-]{36})?)$/i
   const kind = path.split('/').filter((_, i, parts) => i === parts.length - 2 || parts.length === 1)[0] ?? 'server'
   const body = h('div')
   const result = notice()
