@@ -47,6 +47,10 @@ public static class AuthzRegistration
         }
 
         services.AddValidatedOptions<AuthzOptions>(builder.Configuration, AuthzOptions.Section);
+        // The backend the authz service runs, resolved from the same settings (LAKEKEEPER__AUTHZ_BACKEND, the default
+        // with an identity provider), so that this process reports it as the engine's process does.
+        var backend = AuthzBackendSelection.Resolve(builder.Configuration).Backend;
+        services.PostConfigure<AuthzOptions>(options => options.Backend = backend);
         services.AddSingleton<IValidateOptions<AuthzOptions>, DecisionSourceValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExceptionTranslator, AuthorizerUnavailableTranslator>());
         services.AddSingleton<GrpcAuthorizer>();

@@ -219,3 +219,12 @@ public sealed class StandaloneConsoleWithBuiltinAuthz : ConsoleDeployment
 
     protected override string AuthzBackend => "builtin";
 }
+
+public sealed class MicroservicesConsoleWithBuiltinAuthz : ConsoleDeployment
+{
+    protected override bool Microservices => true;
+
+    protected override bool WithIdentityProvider => true;
+
+    protected override string AuthzBackend => "builtin";
+}

@@ -82,6 +82,9 @@ public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deploymen
 
         // The API lists the assignment, and Bob's own token lists and loads what select on the namespace covers.
         Assert.Contains((await SendAsync(admin, HttpMethod.Get, assignmentsPath, null, HttpStatusCode.OK)).GetProperty("assignments").EnumerateArray(), IsBobsSelect);
+        // (Microservices: the catalog may hold Bob's earlier denial in its read cache until the change notification clears it.)
+        await Eventually.TrueAsync(async () => await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces/sales/tables") == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(5), "the grant to show the namespace to Bob");
         var tables = await SendAsync(bob, HttpMethod.Get, $"/catalog/v1/{warehouse}/namespaces/sales/tables", null, HttpStatusCode.OK);
         Assert.Contains(tables.GetProperty("identifiers").EnumerateArray(), t => t.GetProperty("name").GetString() == "orders");
         await SendAsync(bob, HttpMethod.Get, $"/catalog/v1/{warehouse}/namespaces/sales/tables/orders", null, HttpStatusCode.OK);
@@ -100,7 +103,7 @@ public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deploymen
         await tab.CheckAsync("revoked");
 
         // Gone from the assignments, and Bob loses access within the documented bound (docs/authz.md: standalone decides
-        // in process, at once; 5 s leaves room for a loaded machine).
+        // in process, at once; microservices' read cache is cleared by the change notification; 5 s leaves room for a loaded machine).
         Assert.DoesNotContain((await SendAsync(admin, HttpMethod.Get, assignmentsPath, null, HttpStatusCode.OK)).GetProperty("assignments").EnumerateArray(), IsBobsSelect);
         await Eventually.TrueAsync(async () => await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces/sales/tables") == HttpStatusCode.NotFound
             && await StatusAsync(bob, $"/catalog/v1/{warehouse}/namespaces/sales/tables/orders") == HttpStatusCode.NotFound,
@@ -137,3 +140,5 @@ public abstract class ConsolePermissionsTests<TDeployment>(TDeployment deploymen
 }
 
 public sealed class StandaloneConsolePermissionsTests(StandaloneConsoleWithBuiltinAuthz deployment) : ConsolePermissionsTests<StandaloneConsoleWithBuiltinAuthz>(deployment);
+
+public sealed class MicroservicesConsolePermissionsTests(MicroservicesConsoleWithBuiltinAuthz deployment) : ConsolePermissionsTests<MicroservicesConsoleWithBuiltinAuthz>(deployment);

@@ -1,4 +1,4 @@
-using Lakekeeper.Authz.Engines;
+using Lakekeeper.Authz;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Lakekeeper.Authz.Engines;
+namespace Lakekeeper.Authz;
 
 /// <summary>
 /// Which backend decides, from the settings:
@@ -12,8 +12,10 @@ namespace Lakekeeper.Authz.Engines;
 /// <c>LAKEKEEPER__ENABLE_KUBERNETES_AUTHENTICATION=true</c>), else <c>allowall</c>. With identities, grants
 /// are enforced by default; without, there is nobody to tell apart.</item>
 /// </list>
+/// The process that runs the engine uses it to choose; a gRPC client of the authz service, to report the
+/// backend (<c>/management/v1/info</c>) from the same settings.
 /// </summary>
-internal static class AuthzBackendSelection
+public static class AuthzBackendSelection
 {
     public const string LakekeeperKey = "AUTHZ_BACKEND";
     public const string SectionKey = AuthzOptions.Section + ":" + nameof(AuthzOptions.Backend);
@@ -33,7 +35,7 @@ internal static class AuthzBackendSelection
             return (lakekeeper.Length > 0 ? lakekeeper : section, null);
         }
 
-        return (HasIdentityProvider(configuration) ? AuthzBackends.Builtin : AuthzBackends.AllowAll, null);
+        return (HasIdentityProvider(configuration) ? "builtin" : "allowall", null);
     }
 
     /// <summary>Whether any authentication is configured (the identity settings Lakekeeper uses).</summary>
