@@ -84,7 +84,7 @@ internal sealed class AuthScenario : IScenario
             Console.WriteLine($"round {round}");
             var inRound = new Dictionary<string, LoadResult>();
             var cpuInRound = new Dictionary<string, double>();
-            foreach (var (name, send) in targets.Skip(round % targets.Count).Concat(targets.Take(round % targets.Count)))
+            foreach (var (name, send) in CatalogScenario.Rotate(targets, round))
             {
                 var cpuBefore = ServerCpu(serverOf[name]);
                 var result = await load.RunAsync(name, send, options.Duration, cancellationToken);

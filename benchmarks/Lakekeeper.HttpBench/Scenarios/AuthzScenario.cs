@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Lakekeeper.Testing;
@@ -28,18 +27,9 @@ internal sealed class AuthzScenario : IScenario
         var admin = new OidcClient("bench-admin", "RS256");
         var sparse = new OidcClient("bench-sparse", "RS256");
         await using var idp = await OidcProvider.StartAsync([admin, sparse]);
-        var postgres = await PostgresServer.StartDedicatedAsync(durable: true);
-        var database = await postgres.CreateDatabaseAsync();
-        var warehouseRoot = Directory.CreateTempSubdirectory("lakekeeper-bench-").FullName;
-        var common = new Dictionary<string, string>
-        {
-            ["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = database,
-            ["LAKEKEEPER__SECRETS__ENCRYPTIONKEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["LAKEKEEPER__STORAGE__ALLOWEDFILEROOTS__0"] = warehouseRoot,
-            ["LAKEKEEPER__LOG__LEVEL"] = "Warning",
-            ["LAKEKEEPER__OPENID_PROVIDER_URI"] = idp.IssuerText,
-            ["LAKEKEEPER__OPENID_AUDIENCE"] = OidcProvider.DefaultAudience,
-        };
+        var (_, warehouseRoot, common) = await BenchSetUp.StartAsync();
+        common["LAKEKEEPER__OPENID_PROVIDER_URI"] = idp.IssuerText;
+        common["LAKEKEEPER__OPENID_AUDIENCE"] = OidcProvider.DefaultAudience;
 
         await using var builtin = await ServiceProcess.StartAsync("standalone", FreePort.Next(), new Dictionary<string, string>(common) { ["LAKEKEEPER__AUTHZ_BACKEND"] = "builtin" });
         var adminToken = await idp.GetTokenAsync(admin);

@@ -256,7 +256,7 @@ internal sealed class CatalogScenario : IScenario
         return Encoding.UTF8.GetBytes(json.ToString());
     }
 
-    internal static IEnumerable<(string Name, Uri Url)> Rotate(List<(string Name, Uri Url)> targets, int round) =>
+    internal static IEnumerable<T> Rotate<T>(List<T> targets, int round) =>
         targets.Skip(round % targets.Count).Concat(targets.Take(round % targets.Count));
 
     internal static void Record(Dictionary<string, List<LoadResult>> results, LoadResult result)

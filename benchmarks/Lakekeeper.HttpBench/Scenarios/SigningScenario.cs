@@ -92,7 +92,7 @@ internal sealed class SigningScenario : IScenario
         for (var round = 1; round <= options.Rounds; round++)
         {
             Console.WriteLine($"round {round}");
-            foreach (var (name, send) in targets.Skip(round % targets.Count).Concat(targets.Take(round % targets.Count)))
+            foreach (var (name, send) in CatalogScenario.Rotate(targets, round))
             {
                 CatalogScenario.Record(results, await load.RunAsync(name, send, options.Duration, cancellationToken));
             }
