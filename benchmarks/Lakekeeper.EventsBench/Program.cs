@@ -193,18 +193,22 @@ async Task RelayThroughputAsync()
     }
 }
 
-// Commit throughput with the relay off and on, alternated; the backlog is drained before an "on" cell.
+// Commit throughput with the relay off and on, alternated. One relay process runs throughout, warm like a
+// deployed one: "off" stops it (SIGSTOP), "on" resumes it and lets it drain the backlog first.
 async Task CommitThroughputAsync()
 {
     var off = new List<double>();
     var on = new List<double>();
-    await RunClosedLoopAsync(TimeSpan.FromSeconds(5)); // warm-up
+    await using var relay = await StartRelayAsync();
+    await RunClosedLoopAsync(TimeSpan.FromSeconds(30)); // warm-up of both hosts (tiered JIT), relay on
+    await DrainedAsync();
     for (var r = 0; r < rounds; r++)
     {
-        off.Add(await RunClosedLoopAsync(TimeSpan.FromSeconds(seconds / 2)));
-        await using var relay = await StartRelayAsync();
+        Signal(relay, "STOP");
+        off.Add(await RunClosedLoopAsync(TimeSpan.FromSeconds(seconds / 2), $"round {r + 1} relay off"));
+        Signal(relay, "CONT");
         await DrainedAsync();
-        on.Add(await RunClosedLoopAsync(TimeSpan.FromSeconds(seconds / 2)));
+        on.Add(await RunClosedLoopAsync(TimeSpan.FromSeconds(seconds / 2), $"round {r + 1} relay on "));
         await DrainedAsync();
     }
 
@@ -215,8 +219,9 @@ async Task CommitThroughputAsync()
     Console.WriteLine($"  on/off: {Median(ratios):P1} (per round: {string.Join(", ", ratios.Select(v => v.ToString("P1", CultureInfo.InvariantCulture)))})");
 }
 
-async Task<double> RunClosedLoopAsync(TimeSpan duration)
+async Task<double> RunClosedLoopAsync(TimeSpan duration, string? label = null)
 {
+    var cpuBefore = CpuAccounting.Snapshot();
     var done = 0;
     var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
     var start = Stopwatch.GetTimestamp();
@@ -231,7 +236,19 @@ async Task<double> RunClosedLoopAsync(TimeSpan duration)
             }
         }
     }));
-    return done / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    var perSecond = done / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    if (label is not null)
+    {
+        Console.WriteLine($"  {label}: {perSecond:N0} commits/s; CPU ms per commit: {CpuAccounting.PerUnit(cpuBefore, CpuAccounting.Snapshot(), done)}");
+    }
+
+    return perSecond;
+}
+
+static void Signal(ServiceProcess process, string signal)
+{
+    using var kill = Process.Start("kill", ["-" + signal, process.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+    kill.WaitForExit();
 }
 
 async Task<ServiceProcess> StartRelayAsync() => await ServiceProcess.StartAsync("events", FreePort.Next(), common);

@@ -57,7 +57,6 @@ public sealed class CheckCacheTests
     [Theory]
     [InlineData(Relations.CanCommit)]
     [InlineData(Relations.CanDrop)]
-    [InlineData(Relations.CanWriteData)]
     [InlineData(Relations.CanCreateTable)]
     [InlineData("can_grant_select")]
     public async Task Actions_that_change_something_are_always_asked(string action)
@@ -70,6 +69,24 @@ public sealed class CheckCacheTests
         inner.Answer = false;
 
         Assert.False(await cache.CheckAsync(Alice, Table, action));
+        Assert.Equal(2, inner.Checks);
+    }
+
+    [Fact]
+    public async Task The_data_plane_write_is_reused_like_a_read()
+    {
+        // What can_write_data grants (a signature, vended credentials) outlives any cache entry; a vended
+        // load asks it first, and must not pay a round trip to the authz service each time.
+        var inner = new ScriptedAuthorizer();
+        var cache = new CheckCache(inner, TimeSpan.FromMinutes(1));
+
+        Assert.True(await cache.CheckAsync(Alice, Table, Relations.CanWriteData));
+        inner.Answer = false;
+        Assert.True(await cache.CheckAsync(Alice, Table, Relations.CanWriteData));
+        Assert.Equal(1, inner.Checks);
+
+        cache.Clear(); // an announced change
+        Assert.False(await cache.CheckAsync(Alice, Table, Relations.CanWriteData));
         Assert.Equal(2, inner.Checks);
     }
 

@@ -89,12 +89,15 @@ internal sealed class SigningScenario : IScenario
 
         var stsCalls = (await sts.RequestsAsync()).Count;
         var results = new Dictionary<string, List<LoadResult>>();
+        var cpu = targets.ToDictionary(t => t.Name, _ => new Dictionary<string, double>());
         for (var round = 1; round <= options.Rounds; round++)
         {
             Console.WriteLine($"round {round}");
             foreach (var (name, send) in CatalogScenario.Rotate(targets, round))
             {
+                var before = CpuAccounting.Snapshot();
                 CatalogScenario.Record(results, await load.RunAsync(name, send, options.Duration, cancellationToken));
+                CpuAccounting.Add(cpu[name], CpuAccounting.Between(before, CpuAccounting.Snapshot()));
             }
         }
 
@@ -104,6 +107,12 @@ internal sealed class SigningScenario : IScenario
         foreach (var result in merged.Values)
         {
             Console.WriteLine("  " + result + $"   {result.Bytes / Math.Max(1, result.Requests)} B/response");
+        }
+
+        Console.WriteLine("CPU ms per request, by process (bench = the load generator):");
+        foreach (var result in merged.Values)
+        {
+            Console.WriteLine($"  {result.Target,-8} {CpuAccounting.PerUnit(cpu[result.Target], result.Requests)}");
         }
 
         CatalogScenario.Report("sign / loadTable throughput", merged["sign"].RequestsPerSecond / merged["load"].RequestsPerSecond, 0.50);

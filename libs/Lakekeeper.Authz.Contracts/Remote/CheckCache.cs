@@ -7,21 +7,25 @@ namespace Lakekeeper.Authz.Remote;
 /// <summary>
 /// Reuses answers of <see cref="IAuthorizer.CheckAsync"/> for a short time, so that a request in the
 /// microservices topology does not pay a gRPC round trip to the authz service for every check.
-/// Only answers to read actions are reused (<see cref="Cacheable"/>): an action that changes something
-/// (commit, drop, create, grant, …) is always asked, so a revoke stops writes as soon as the authz
-/// service has it. Relationship writes and deletes made through this process clear it at once; changes
-/// made elsewhere reach reads after at most the time to live. Failures are never cached.
+/// Only answers to read actions and to the data-plane write action are reused (<see cref="Cacheable"/>):
+/// an action that changes the catalog (commit, drop, create, grant, …) is always asked, so a revoke stops
+/// those as soon as the authz service has it. <c>can_write_data</c> is reused like a read: what it
+/// grants is a SigV4 signature (valid at S3 for 15 minutes) or vended credentials (valid up to an
+/// hour), so a revoke of data access is bounded by those lifetimes anyway, and a vended load would
+/// otherwise pay a round trip to the authz service for every call. Relationship writes and deletes made
+/// through this process clear it at once, change announcements of the authz store too
+/// (<see cref="CheckCacheInvalidator"/>); without them, the time to live is the bound. Failures are never cached.
 /// </summary>
 internal sealed class CheckCache(IAuthorizer inner, TimeSpan timeToLive, int capacity = 100_000) : IAuthorizer
 {
     private readonly ConcurrentDictionary<(Principal, AuthzObject, string), long> _answers = new();
     private readonly long _ttlTicks = (long)(timeToLive.TotalSeconds * Stopwatch.Frequency);
 
-    /// <summary>The read actions whose answers may be reused for the time to live.</summary>
+    /// <summary>The actions whose answers may be reused for the time to live: reads, and the data-plane write.</summary>
     internal static readonly FrozenSet<string> Cacheable = FrozenSet.ToFrozenSet(
     [
         Relations.CanGetMetadata, Relations.CanGetConfig, Relations.CanUse, Relations.CanIncludeInList, Relations.CanListNamespaces,
-        Relations.CanListTables, Relations.CanListViews, Relations.CanListEverything, Relations.CanReadData, "can_select", "can_list_warehouses",
+        Relations.CanListTables, Relations.CanListViews, Relations.CanListEverything, Relations.CanReadData, Relations.CanWriteData, "can_select", "can_list_warehouses",
         "can_list_roles", "can_search_roles", "can_read", "can_read_assignments", "can_list_all_projects", "can_list_users",
     ], StringComparer.Ordinal);
 

@@ -9,7 +9,7 @@ namespace Lakekeeper.Authz.Remote;
 /// store announces every tuple change on commit (<c>NOTIFY lakekeeper_authz</c>, docs/authz.md), and this
 /// process forgets every cached answer when it hears one. A grant or revoke therefore reaches the reads of
 /// every replica as soon as Postgres delivers the notification; while the listening connection is down,
-/// the time to live (<c>LAKEKEEPER__AUTHZ__CHECKCACHEMS</c>) is the bound. Writes are never cached.
+/// the time to live (<c>LAKEKEEPER__AUTHZ__CHECKCACHEMS</c>) is the bound. Catalog writes are never cached.
 /// </summary>
 internal sealed partial class CheckCacheInvalidator(IAuthorizer authorizer, NpgsqlDataSource dataSource, ILogger<CheckCacheInvalidator> logger)
     : BackgroundService

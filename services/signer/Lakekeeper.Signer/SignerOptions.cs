@@ -17,4 +17,11 @@ public sealed class SignerOptions
     /// <summary>How long warehouse settings (storage profile, credential) are cached per process.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan WarehouseCacheDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a table found by a sign request (its id, type and location) is reused per process (0 = look
+    /// up every time). Bounds how long a dropped or renamed table's files stay signable under the old name.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan TableCacheDuration { get; set; } = TimeSpan.FromSeconds(2);
 }

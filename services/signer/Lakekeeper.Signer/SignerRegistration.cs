@@ -30,6 +30,7 @@ public static class SignerRegistration
         services.AddValidatedOptions<SignerOptions>(builder.Configuration, SignerOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SignerWarehouses>();
+        services.AddSingleton<SignerTables>();
         services.AddSingleton<SignerAccess>();
         services.AddSingleton<SignService>();
         return builder;

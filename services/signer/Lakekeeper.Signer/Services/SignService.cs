@@ -34,6 +34,7 @@ internal sealed record SignedRequest(string Uri, IReadOnlyDictionary<string, IRe
 /// </summary>
 internal sealed partial class SignService(
     SignerWarehouses warehouses,
+    SignerTables tables,
     TabularRepository tabulars,
     SignerAccess access,
     TimeProvider time,
@@ -81,25 +82,16 @@ internal sealed partial class SignService(
             });
         }
 
-        var table = await ResolveTableAsync(warehouse.Id, target, s3, cancellationToken);
+        // From the table cache first; a refusal is only ever decided on a fresh lookup.
+        var (table, notFound, cached) = await FindTableAsync(warehouse.Id, target, s3, fresh: false, cancellationToken);
+        if (table is null && cached)
+        {
+            (table, notFound, _) = await FindTableAsync(warehouse.Id, target, s3, fresh: true, cancellationToken);
+        }
+
         if (table is null)
         {
-            return Refuse(target, request, target.Table is { } named
-                ? Forbidden($"Table does not exist: {string.Join('.', named.Namespace)}.{named.Name}")
-                : Forbidden($"No table of this warehouse contains {Describe(s3)}"));
-        }
-
-        if (table.Type == TabularType.View)
-        {
-            return Refuse(target, request, Forbidden("Views have no data files: a view is never signed for"));
-        }
-
-        var outside = StorageLocation.TryParse(table.Location, out var tableLocation, out _)
-            ? S3RequestAnalysis.CheckInside(s3, tableLocation)
-            : "the table's location is not a location the catalog accepts";
-        if (outside is not null)
-        {
-            return Refuse(target, request, Forbidden("Forbidden: " + outside));
+            return Refuse(target, request, notFound!);
         }
 
         var relation = s3.Kind == S3AccessKind.Read ? Relations.CanReadData : Relations.CanWriteData;
@@ -115,6 +107,32 @@ internal sealed partial class SignService(
     }
 
     /// <summary>
+    /// The table the request is for, or why there is none the request may use; <c>Cached</c> when a
+    /// cached lookup took part in the answer (a refusal is then asked again, fresh).
+    /// </summary>
+    private async Task<(TabularRow? Table, ErrorResponse? Refusal, bool Cached)> FindTableAsync(
+        WarehouseId warehouse, SignTarget target, S3Access s3, bool fresh, CancellationToken cancellationToken)
+    {
+        var (table, cached) = await ResolveTableAsync(warehouse, target, s3, fresh, cancellationToken);
+        if (table is null)
+        {
+            return (null, target.Table is { } named
+                ? Forbidden($"Table does not exist: {string.Join('.', named.Namespace)}.{named.Name}")
+                : Forbidden($"No table of this warehouse contains {Describe(s3)}"), cached);
+        }
+
+        if (table.Type == TabularType.View)
+        {
+            return (null, Forbidden("Views have no data files: a view is never signed for"), cached);
+        }
+
+        var outside = StorageLocation.TryParse(table.Location, out var tableLocation, out _)
+            ? S3RequestAnalysis.CheckInside(s3, tableLocation)
+            : "the table's location is not a location the catalog accepts";
+        return outside is null ? (table, null, cached) : (null, Forbidden("Forbidden: " + outside), cached);
+    }
+
+    /// <summary>
     /// The table the request is for.
     /// <list type="bullet">
     /// <item>The spec's per-table route: the table of that name, strictly (a client of Iceberg 1.11 signs
@@ -125,24 +143,26 @@ internal sealed partial class SignService(
     /// <item>the warehouse route: the table whose location contains the data.</item>
     /// </list>
     /// </summary>
-    private async Task<TabularRow?> ResolveTableAsync(WarehouseId warehouse, SignTarget target, S3Access s3, CancellationToken cancellationToken)
+    private async Task<(TabularRow? Table, bool Cached)> ResolveTableAsync(WarehouseId warehouse, SignTarget target, S3Access s3, bool fresh, CancellationToken cancellationToken)
     {
         if (target.Table is { } named)
         {
-            return await tabulars.GetAsync(warehouse, named.Namespace, named.Name, withMetadata: false, cancellationToken);
+            return await tables.GetAsync(warehouse, named.Namespace, named.Name, fresh, cancellationToken);
         }
 
-        if (target.TabularId is { } text && Guid.TryParse(text, out var id)
-            && await tabulars.GetByIdAsync(warehouse, new TabularId(id), cancellationToken) is { } byId
-            && StorageLocation.TryParse(byId.Location, out var location, out _)
-            && S3RequestAnalysis.CheckInside(s3, location) is null)
+        var cached = false;
+        if (target.TabularId is { } text && Guid.TryParse(text, out var id))
         {
-            return byId;
+            (var byId, cached) = await tables.GetByIdAsync(warehouse, new TabularId(id), fresh, cancellationToken);
+            if (byId is not null && StorageLocation.TryParse(byId.Location, out var location, out _) && S3RequestAnalysis.CheckInside(s3, location) is null)
+            {
+                return (byId, cached);
+            }
         }
 
         if (s3.LookupLocation is not { } lookup)
         {
-            return null;
+            return (null, cached);
         }
 
         var candidates = new List<string>();
@@ -151,7 +171,7 @@ internal sealed partial class SignService(
             candidates.Add(current.ToString());
         }
 
-        return candidates.Count == 0 ? null : await tabulars.FindByLocationAsync(warehouse, candidates, cancellationToken);
+        return (candidates.Count == 0 ? null : await tabulars.FindByLocationAsync(warehouse, candidates, cancellationToken), cached);
     }
 
     private static string Describe(S3Access s3) =>
