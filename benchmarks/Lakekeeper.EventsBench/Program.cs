@@ -108,7 +108,7 @@ async Task LatencyAsync()
     await Task.WhenAll(commits);
     var achieved = total / Stopwatch.GetElapsedTime(start).TotalSeconds;
     await DrainedAsync();
-    await using (var diag = dataSource.CreateCommand("SELECT event_type || ':' || count(*) || ':' || count(published_at) FROM event_outbox GROUP BY event_type"))
+    await using (var diag = dataSource.CreateCommand("SELECT event_type || ':' || count(*) || ':' || count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM event_pending p WHERE p.seq = e.seq)) FROM event_outbox e GROUP BY event_type"))
     await using (var reader = await diag.ExecuteReaderAsync())
     {
         while (await reader.ReadAsync())
@@ -257,7 +257,7 @@ async Task DrainedAsync()
 {
     while (true)
     {
-        await using var command = dataSource.CreateCommand("SELECT count(*) FROM event_outbox WHERE published_at IS NULL");
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM event_pending");
         if ((long)(await command.ExecuteScalarAsync())! == 0)
         {
             return;
@@ -295,6 +295,14 @@ async Task WriteBacklogAsync(Guid[] tables, int count, string warehouse)
         }
 
         await copy.CompleteAsync();
+    }
+
+    // Queued for the relay as the catalog queues its events (the rows of this transaction).
+    await using (var queue = new NpgsqlCommand(
+        "INSERT INTO event_pending (seq, object_id, created_at) SELECT seq, object_id, created_at FROM event_outbox WHERE warehouse_id = $1 AND xid = pg_current_xact_id()", connection, tx)
+        { Parameters = { new NpgsqlParameter { Value = Guid.Parse(warehouse) } } })
+    {
+        await queue.ExecuteNonQueryAsync();
     }
 
     await using (var notify = new NpgsqlCommand("SELECT pg_notify('lakekeeper_outbox', '')", connection, tx))

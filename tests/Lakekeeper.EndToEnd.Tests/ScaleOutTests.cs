@@ -443,7 +443,7 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
         await using var connection = new Npgsql.NpgsqlConnection(topology.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT event_id, published_at IS NOT NULL FROM event_outbox WHERE object_id = $1::uuid ORDER BY seq", connection)
+            "SELECT event_id, NOT EXISTS (SELECT 1 FROM event_pending p WHERE p.seq = e.seq) FROM event_outbox e WHERE object_id = $1::uuid ORDER BY seq", connection)
         {
             Parameters = { new Npgsql.NpgsqlParameter { Value = tableId } },
         };

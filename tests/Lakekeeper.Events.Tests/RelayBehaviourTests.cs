@@ -140,9 +140,12 @@ public sealed class RelayBehaviourTests
         // A row as the catalog writes it, without its NOTIFY (as when it comes while the relay's
         // listening connection is being re-opened): only the poll can find it.
         await ExecuteAsync(app, $"""
-            INSERT INTO event_outbox (event_id, created_at, warehouse_id, event_type, object_type, object_id, object_name, name_key, request_id, event)
-            SELECT '{Guid.CreateVersion7()}', now(), warehouse_id, event_type, object_type, object_id, object_name, name_key, request_id, event
-            FROM event_outbox WHERE warehouse_id = '{catalog.Prefix}'::uuid LIMIT 1
+            WITH added AS (
+                INSERT INTO event_outbox (event_id, created_at, warehouse_id, event_type, object_type, object_id, object_name, name_key, request_id, event)
+                SELECT '{Guid.CreateVersion7()}', now(), warehouse_id, event_type, object_type, object_id, object_name, name_key, request_id, event
+                FROM event_outbox WHERE warehouse_id = '{catalog.Prefix}'::uuid LIMIT 1
+                RETURNING seq, object_id, created_at)
+            INSERT INTO event_pending (seq, object_id, created_at) SELECT seq, object_id, created_at FROM added
             """);
         await catalog.AllPublishedAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(2, (await catalog.OutboxAsync()).Count);
@@ -198,7 +201,7 @@ public sealed class RelayBehaviourTests
 
         // Everything is two days old; a relay keeping events for a minute starts on the same database
         // (a relay prunes when it starts, then every minute) with the broker still away.
-        await ExecuteAsync(app, "UPDATE event_outbox SET created_at = created_at - interval '2 days', published_at = published_at - interval '2 days'");
+        await ExecuteAsync(app, "UPDATE event_outbox SET created_at = created_at - interval '2 days'");
         var settings = NatsRelayFixture.Settings(nats.Url);
         settings["Database:ConnectionString"] = app.ConnectionString;
         settings["Events:Retention"] = "00:01:00";

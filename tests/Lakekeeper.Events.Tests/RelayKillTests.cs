@@ -43,12 +43,12 @@ public sealed class RelayKillTests : IAsyncLifetime
         Assert.Equal(7, events.Count);
         Assert.All(events, e => Assert.False(e.Published));
 
-        // Marking needs a row-exclusive lock on the outbox; this SHARE lock lets the relay claim and
-        // publish, and holds its UPDATE until the lock goes.
+        // Marking (deleting the queue rows) needs a row-exclusive lock on the relay's queue; this SHARE lock
+        // lets the relay claim and publish, and holds its DELETE until the lock goes.
         await using var blocker = new NpgsqlConnection(_catalogOnly.ConnectionString);
         await blocker.OpenAsync();
         var hold = await blocker.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE event_outbox IN SHARE MODE", blocker, hold))
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE event_pending IN SHARE MODE", blocker, hold))
         {
             await lockTable.ExecuteNonQueryAsync();
         }

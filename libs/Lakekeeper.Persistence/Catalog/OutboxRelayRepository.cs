@@ -7,13 +7,14 @@ namespace Lakekeeper.Persistence.Catalog;
 public sealed record PendingEvent(Guid EventId, long Seq, Guid ObjectId, DateTimeOffset CreatedAt, string EventJson);
 
 /// <summary>
-/// What the events relay does with the outbox. Ownership of an object's events goes with the lock on
-/// its oldest unpublished event (its head): a relay claims heads with <c>FOR UPDATE SKIP LOCKED</c>,
-/// then locks the later events of those objects too. Another relay sees the same heads locked and
-/// skips them, and never considers a later event of an object while its head is unpublished, so one
-/// relay at a time publishes an object's events, in order. Everything stays locked until the relay
-/// has the brokers' acknowledgements and marks the events published in the same transaction: a relay
-/// that dies leaves them unpublished for the next one.
+/// What the events relay does with the outbox. An unpublished event has a row in <c>event_pending</c>
+/// (the relay's queue; the event itself is in <c>event_outbox</c> and is never updated). Ownership of
+/// an object's events goes with the lock on its oldest queued event (its head): a relay claims heads
+/// with <c>FOR UPDATE SKIP LOCKED</c>, then locks the later queued events of those objects too. Another
+/// relay sees the same heads locked and skips them, and never considers a later event of an object
+/// while its head is queued, so one relay at a time publishes an object's events, in order. Everything
+/// stays locked until the relay has the brokers' acknowledgements and deletes the queue rows in the
+/// same transaction: a relay that dies leaves them queued for the next one.
 /// </summary>
 public sealed class OutboxRelayRepository(NpgsqlDataSource dataSource)
 {
@@ -37,13 +38,13 @@ public sealed class OutboxRelayRepository(NpgsqlDataSource dataSource)
         await using (var claim = tx.Command(
             """
             WITH oldest AS (
-                SELECT event_id, seq, object_id FROM event_outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1
+                SELECT seq, object_id FROM event_pending ORDER BY seq LIMIT $1
             ), heads AS (
-                SELECT DISTINCT ON (object_id) event_id FROM oldest ORDER BY object_id, seq
+                SELECT DISTINCT ON (object_id) seq FROM oldest ORDER BY object_id, seq
             )
-            SELECT e.object_id FROM event_outbox e
-            WHERE e.event_id IN (SELECT event_id FROM heads) AND e.published_at IS NULL
-            ORDER BY e.seq
+            SELECT p.object_id FROM event_pending p
+            WHERE p.seq IN (SELECT seq FROM heads)
+            ORDER BY p.seq
             LIMIT $2
             FOR UPDATE SKIP LOCKED
             """,
@@ -64,11 +65,12 @@ public sealed class OutboxRelayRepository(NpgsqlDataSource dataSource)
         var events = new List<PendingEvent>();
         await using var rows = tx.Command(
             """
-            SELECT event_id, seq, object_id, created_at, event FROM event_outbox
-            WHERE object_id = ANY($1) AND published_at IS NULL
-            ORDER BY seq
+            SELECT e.event_id, e.seq, e.object_id, e.created_at, e.event
+            FROM event_pending p JOIN event_outbox e ON e.seq = p.seq
+            WHERE p.object_id = ANY($1)
+            ORDER BY p.seq
             LIMIT $2
-            FOR UPDATE
+            FOR UPDATE OF p
             """,
             heads.ToArray(), maxEvents);
         await using (var reader = await rows.ExecuteReaderAsync(cancellationToken))
@@ -82,32 +84,33 @@ public sealed class OutboxRelayRepository(NpgsqlDataSource dataSource)
         return events;
     }
 
-    public static async Task MarkPublishedAsync(DbTransaction tx, IReadOnlyCollection<Guid> eventIds, CancellationToken cancellationToken)
+    /// <summary>Takes the events (by <see cref="PendingEvent.Seq"/>) off the queue: they are published.</summary>
+    public static async Task MarkPublishedAsync(DbTransaction tx, IReadOnlyCollection<long> seqs, CancellationToken cancellationToken)
     {
-        if (eventIds.Count == 0)
+        if (seqs.Count == 0)
         {
             return;
         }
 
-        await using var command = tx.Command("UPDATE event_outbox SET published_at = now() WHERE event_id = ANY($1)", eventIds.ToArray());
+        await using var command = tx.Command("DELETE FROM event_pending WHERE seq = ANY($1)", seqs.ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>When the oldest unpublished event was written, or null when none waits.</summary>
     public async Task<DateTimeOffset?> OldestPendingAsync(CancellationToken cancellationToken)
     {
-        await using var command = Sql.Command(dataSource, "SELECT created_at FROM event_outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1");
+        await using var command = Sql.Command(dataSource, "SELECT created_at FROM event_pending ORDER BY seq LIMIT 1");
         return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
     }
 
-    /// <summary>Deletes up to <paramref name="limit"/> published events older than <paramref name="retention"/>; returns how many.</summary>
+    /// <summary>Deletes up to <paramref name="limit"/> published events written more than <paramref name="retention"/> ago; returns how many.</summary>
     public async Task<int> PruneAsync(TimeSpan retention, int limit, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(dataSource,
             """
             DELETE FROM event_outbox WHERE event_id IN (
-                SELECT event_id FROM event_outbox
-                WHERE published_at IS NOT NULL AND published_at < now() - $1 AND created_at < now() - $1
+                SELECT e.event_id FROM event_outbox e
+                WHERE e.created_at < now() - $1 AND NOT EXISTS (SELECT 1 FROM event_pending p WHERE p.seq = e.seq)
                 LIMIT $2)
             """,
             retention, limit);

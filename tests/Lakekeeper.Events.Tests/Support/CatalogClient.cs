@@ -66,7 +66,7 @@ internal sealed class CatalogClient(StandaloneApp app, string prefix)
         await using var connection = new NpgsqlConnection(app.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT event_id, object_id, published_at IS NOT NULL FROM event_outbox WHERE warehouse_id = $1::uuid ORDER BY seq", connection)
+            "SELECT event_id, object_id, NOT EXISTS (SELECT 1 FROM event_pending p WHERE p.seq = e.seq) FROM event_outbox e WHERE warehouse_id = $1::uuid ORDER BY seq", connection)
         {
             Parameters = { new NpgsqlParameter { Value = prefix } },
         };
@@ -80,7 +80,7 @@ internal sealed class CatalogClient(StandaloneApp app, string prefix)
         return rows;
     }
 
-    /// <summary>Waits until every event of the warehouse is marked published.</summary>
+    /// <summary>Waits until every event of the warehouse is published (off the relay's queue).</summary>
     public Task AllPublishedAsync(TimeSpan timeout) =>
         Eventually.TrueAsync(async () => (await OutboxAsync()).All(e => e.Published), timeout, "every event to be published");
 

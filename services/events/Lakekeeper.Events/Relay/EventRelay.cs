@@ -171,10 +171,11 @@ internal sealed partial class EventRelay(
             }
         }
 
-        var published = new List<Guid>(pending.Count);
+        var seqs = pending.ToDictionary(e => e.EventId, e => e.Seq);
+        var published = new List<long>(pending.Count);
         for (var i = 0; i < chains.Count; i++)
         {
-            published.AddRange(chains[i].Take(acknowledged[i]).Select(e => e.Id));
+            published.AddRange(chains[i].Take(acknowledged[i]).Select(e => seqs[e.Id]));
         }
 
         await OutboxRelayRepository.MarkPublishedAsync(tx, published, CancellationToken.None);
