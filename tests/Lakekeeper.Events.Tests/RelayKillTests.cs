@@ -53,7 +53,8 @@ public sealed class RelayKillTests : IAsyncLifetime
             await lockTable.ExecuteNonQueryAsync();
         }
 
-        var first = await StartRelayAsync();
+        // Disposed however the test ends: a failing assertion must not leave the relay running.
+        await using var first = await StartRelayAsync();
         await Eventually.TrueAsync(async () => await StreamCountAsync() == events.Count, TimeSpan.FromSeconds(60), "the relay to publish every event");
         Assert.All(await catalog.OutboxAsync(), e => Assert.False(e.Published));
         first.Kill();
@@ -71,7 +72,6 @@ public sealed class RelayKillTests : IAsyncLifetime
         await Eventually.TrueAsync(
             async () => (await scraper.GetStringAsync(metrics)).Split('\n').Any(l => l.StartsWith("lakekeeper_events_duplicates_total{", StringComparison.Ordinal) && l.Contains("sink=\"nats\"", StringComparison.Ordinal) && l.Split(' ')[1] == "7"),
             TimeSpan.FromSeconds(30), "lakekeeper_events_duplicates_total{sink=\"nats\"} 7 on the second relay's /metrics");
-        await first.DisposeAsync();
     }
 
     private Task<ServiceProcess> StartRelayAsync(int metricsPort = 0) =>
