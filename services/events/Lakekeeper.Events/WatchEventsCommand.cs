@@ -34,7 +34,17 @@ internal sealed class WatchEventsCommand : IHostCommand
 
         var replay = Environment.GetCommandLineArgs().Contains("--all", StringComparer.Ordinal);
         await using var connection = new NatsConnection(NatsSink.Connect(options));
-        await connection.ConnectAsync();
+        try
+        {
+            await connection.ConnectAsync();
+        }
+        catch (NatsException ex)
+        {
+            // One line that says why (wrong credentials, no server), never a stack trace; the client
+            // masks a password in the address, and no secret is in the server's reasons.
+            await Console.Error.WriteLineAsync("Cannot watch events: " + NatsSink.Reason(ex));
+            return 69; // EX_UNAVAILABLE
+        }
         var subject = options.NatsTopic!;
         var jetStream = connection.CreateJetStreamContext();
         string? stream = null;
