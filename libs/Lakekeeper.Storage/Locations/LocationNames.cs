@@ -88,7 +88,7 @@ public static class LocationNames
         }
     }
 
-    private static bool IsKept(Rune rune)
+    internal static bool IsKept(Rune rune)
     {
         if (rune.IsAscii)
         {

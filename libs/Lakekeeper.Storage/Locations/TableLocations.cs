@@ -65,6 +65,64 @@ public static class TableLocations
     }
 
     /// <summary>
+    /// The default location for a table or view in a warehouse whose profile has a <see cref="StorageLayout"/>:
+    /// <c>&lt;base&gt;/&lt;namespace segments&gt;/&lt;table segment&gt;</c>, the segments rendered from the
+    /// layout's templates. <paramref name="namespacePath"/> lists the namespace levels from the top, each
+    /// with its id; only <c>full-hierarchy</c> uses it (ids are read only when its template has
+    /// <c>{uuid}</c>, see <see cref="StorageLayout.NeedsNamespaceIds"/>).
+    /// </summary>
+    public static bool TryFromLayout(
+        StorageLocation warehouseBase,
+        StorageLayout layout,
+        IReadOnlyList<NamespaceSegment> namespacePath,
+        string name,
+        Guid tabularId,
+        [NotNullWhen(true)] out StorageLocation? location,
+        [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(warehouseBase);
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(namespacePath);
+        location = null;
+        if (string.IsNullOrEmpty(name))
+        {
+            error = "a table name cannot be empty";
+            return false;
+        }
+
+        var segments = new List<string>(namespacePath.Count + 1);
+        if (layout.Type == StorageLayout.FullHierarchyType)
+        {
+            if (namespacePath.Count == 0)
+            {
+                error = "a table needs a namespace";
+                return false;
+            }
+
+            foreach (var level in namespacePath)
+            {
+                if (string.IsNullOrEmpty(level.Name))
+                {
+                    error = "a namespace level cannot be empty";
+                    return false;
+                }
+
+                segments.Add(StorageLayout.Render(layout.NamespaceTemplate!, level.Name, level.Id));
+            }
+        }
+
+        segments.Add(StorageLayout.Render(layout.EffectiveTabularTemplate, name, tabularId));
+        // Templates are checked when the profile is stored; a stored one that slipped through is refused here.
+        if (segments.Exists(s => s.Contains('/', StringComparison.Ordinal) || s.AsSpan().IndexOfAnyExcept('.') < 0))
+        {
+            error = "the storage layout renders an invalid path segment";
+            return false;
+        }
+
+        return warehouseBase.TryAppendPath(string.Join('/', segments), out location, out error);
+    }
+
+    /// <summary>
     /// A new metadata file location under a table: <c>&lt;table&gt;/metadata/&lt;version:D5&gt;-&lt;uuid&gt;.metadata.json</c>,
     /// the file name Iceberg's own catalogs use.
     /// </summary>
@@ -77,3 +135,6 @@ public static class TableLocations
         return tableLocation.AppendPath("metadata/" + name);
     }
 }
+
+/// <summary>One namespace level for <see cref="TableLocations.TryFromLayout"/>: its own name (not the whole path) and id.</summary>
+public readonly record struct NamespaceSegment(string Name, Guid Id);

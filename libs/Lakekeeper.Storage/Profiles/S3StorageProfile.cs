@@ -98,6 +98,17 @@ public sealed record S3StorageProfile : StorageProfile
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? AllowAlternativeProtocols { get; init; }
 
+    /// <summary>
+    /// Lakekeeper's <c>storage-layout</c>: how default table and view locations are built below the
+    /// warehouse; unset keeps this server's <c>&lt;namespace levels&gt;/&lt;name&gt;-&lt;id&gt;</c> layout.
+    /// </summary>
+    [JsonPropertyName("storage-layout")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public StorageLayout? StorageLayout { get; init; }
+
+    [JsonIgnore]
+    public override StorageLayout? Layout => StorageLayout;
+
     private readonly SessionTags? _stsSessionTags;
 
     /// <summary>
@@ -120,8 +131,6 @@ public sealed record S3StorageProfile : StorageProfile
     /// </summary>
     internal static readonly (string Field, string Accepted, string Reason)[] Unsupported =
     [
-        ("storage-layout", "null",
-            "this server lays tables out as <namespace levels>/<name>-<table id> below the warehouse (docs/management.md)"),
         ("push-s3-delete-disabled", "false",
             "this server does not push s3.delete-enabled=false to clients"),
         ("legacy-md5-behavior", "false",
@@ -191,6 +200,11 @@ public sealed record S3StorageProfile : StorageProfile
                     errors.Add("key-prefix: " + error);
                 }
             }
+        }
+
+        if (StorageLayout is { } layout)
+        {
+            errors.AddRange(layout.Validate());
         }
 
         ValidateDelegation(errors);

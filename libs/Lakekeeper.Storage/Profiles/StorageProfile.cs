@@ -40,6 +40,13 @@ public abstract record StorageProfile
     /// </summary>
     public abstract IReadOnlyDictionary<string, string> ClientConfig();
 
+    /// <summary>
+    /// Lakekeeper's <c>storage-layout</c> when the profile sets one (S3 only); null keeps this server's own
+    /// layout of default table locations (<see cref="TableLocations.TryDefault"/>).
+    /// </summary>
+    [JsonIgnore]
+    public virtual StorageLayout? Layout => null;
+
     private protected StorageLocation ParseBase(string text) =>
         StorageLocation.TryParse(text, out var location, out var error)
             ? location
