@@ -108,6 +108,30 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
+    /// <summary>
+    /// The ids of a namespace and its ancestors, top level first (the parent chain as it is now);
+    /// empty when the namespace no longer exists.
+    /// </summary>
+    public async Task<IReadOnlyList<NamespaceId>> GetPathIdsAsync(WarehouseId warehouse, NamespaceId id, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(dataSource, """
+            WITH RECURSIVE chain AS (
+                SELECT namespace_id, parent_id, 0 AS depth FROM namespace WHERE warehouse_id = $1 AND namespace_id = $2
+                UNION ALL
+                SELECT n.namespace_id, n.parent_id, c.depth + 1 FROM namespace n JOIN chain c ON n.namespace_id = c.parent_id
+                WHERE c.depth < 1000)
+            SELECT namespace_id FROM chain ORDER BY depth DESC
+            """, warehouse.Value, id.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ids = new List<NamespaceId>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(new NamespaceId(reader.GetGuid(0)));
+        }
+
+        return ids;
+    }
+
     public static async Task<NamespaceRecord?> GetByIdForUpdateAsync(DbTransaction tx, WarehouseId warehouse, NamespaceId id, CancellationToken cancellationToken)
     {
         await using var command = tx.Command(

@@ -82,7 +82,7 @@ internal sealed partial class TableService(
         var explicitLocation = request.Location is { Length: > 0 };
         var location = explicitLocation
             ? TabularStorage.Inside(warehouse, request.Location!, "table")
-            : storage.DefaultLocation(warehouse, ns.Name, request.Name, tabularId.Value);
+            : await storage.DefaultLocationAsync(warehouse, ns, request.Name, tabularId.Value, cancellationToken);
         if (location.IsFailure)
         {
             return location.Error;
@@ -276,7 +276,7 @@ internal sealed partial class TableService(
         }
 
         var tabularId = TabularId.New();
-        var defaultLocation = storage.DefaultLocation(warehouse, ns.Name, id.Name, tabularId.Value);
+        var defaultLocation = await storage.DefaultLocationAsync(warehouse, ns, id.Name, tabularId.Value, cancellationToken);
         if (defaultLocation.IsFailure)
         {
             return defaultLocation.Error;

@@ -119,7 +119,7 @@ internal sealed class TabularCreation(
                 return Taken(plan.Id, takenBy, nameTaken);
             }
 
-            if (await TabularStorage.ClaimAsync(tx, warehouse, plan.Location, null, plan.ExplicitLocation, cancellationToken) is { } overlap)
+            if (await TabularStorage.ClaimAsync(tx, warehouse, plan.Location, null, plan.ExplicitLocation || !storage.DefaultLocationsAreUnique(warehouse), cancellationToken) is { } overlap)
             {
                 return overlap;
             }

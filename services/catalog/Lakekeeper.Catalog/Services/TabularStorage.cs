@@ -16,7 +16,7 @@ namespace Lakekeeper.Catalog.Services;
 /// writing a new metadata file, reading one back (register), and cleaning up files of commits that
 /// did not land.
 /// </summary>
-internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOptions, ILogger<TabularStorage> logger)
+internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOptions, NamespaceRepository namespaces, ILogger<TabularStorage> logger)
 {
     /// <summary>Longest table or view location (UTF-8 bytes) the catalog stores.</summary>
     public const int MaxLocationBytes = 2048;
@@ -87,10 +87,47 @@ internal sealed partial class TabularStorage(IOptions<StorageOptions> storageOpt
     public static string LocationKey(string location) =>
         StorageLocation.TryParse(location, out var parsed, out _) ? parsed.ToString() : location;
 
-    public Result<StorageLocation> DefaultLocation(WarehouseContext warehouse, IReadOnlyList<string> namespaceLevels, string name, Guid id) =>
-        TableLocations.TryDefault(warehouse.Store.BaseLocation, namespaceLevels, name, id, storageOptions.Value.UniqueTableLocation, out var location, out var error)
+    /// <summary>
+    /// Where a new table or view of <paramref name="ns"/> goes when the client names no location: by the
+    /// profile's <c>storage-layout</c> when it has one (docs/storage.md), else this server's own layout.
+    /// </summary>
+    public async Task<Result<StorageLocation>> DefaultLocationAsync(
+        WarehouseContext warehouse, NamespaceRecord ns, string name, Guid id, CancellationToken cancellationToken)
+    {
+        if (warehouse.Profile.Layout is not { } layout)
+        {
+            return TableLocations.TryDefault(warehouse.Store.BaseLocation, ns.Name, name, id, storageOptions.Value.UniqueTableLocation, out var own, out var ownError)
+                ? own
+                : IcebergError.BadRequest("Cannot derive a location for this name: " + ownError);
+        }
+
+        var path = new NamespaceSegment[layout.Type == StorageLayout.FullHierarchyType ? ns.Name.Count : 0];
+        if (path.Length > 0)
+        {
+            // The ids of every level, read only when the namespace template uses them.
+            var ids = layout.NeedsNamespaceIds ? await namespaces.GetPathIdsAsync(warehouse.Id, ns.Id, cancellationToken) : [];
+            if (layout.NeedsNamespaceIds && ids.Count != path.Length)
+            {
+                return CatalogErrors.NoSuchNamespace(ns.Name); // moved or dropped meanwhile
+            }
+
+            for (var i = 0; i < path.Length; i++)
+            {
+                path[i] = new NamespaceSegment(ns.Name[i], ids.Count > 0 ? ids[i].Value : Guid.Empty);
+            }
+        }
+
+        return TableLocations.TryFromLayout(warehouse.Store.BaseLocation, layout, path, name, id, out var location, out var error)
             ? location
-            : IcebergError.BadRequest("Cannot derive a location for this name: " + error);
+            : IcebergError.BadRequest("Cannot derive a location from the warehouse's storage-layout for this name: " + error);
+    }
+
+    /// <summary>
+    /// Default locations of this warehouse are distinct for every table (they contain its id), so claiming
+    /// one needs only the shared location lock; otherwise (a name-only template) the claim is exclusive.
+    /// </summary>
+    public bool DefaultLocationsAreUnique(WarehouseContext warehouse) =>
+        warehouse.Profile.Layout is { } layout ? layout.TabularLocationsAreUnique : storageOptions.Value.UniqueTableLocation;
 
     /// <summary>
     /// Claims a location in the transaction: refuses one that equals, contains or lies inside

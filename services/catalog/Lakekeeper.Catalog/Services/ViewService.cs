@@ -67,7 +67,7 @@ internal sealed class ViewService(
         var explicitLocation = request.Location is { Length: > 0 };
         var location = explicitLocation
             ? TabularStorage.Inside(warehouse, request.Location!, "view")
-            : storage.DefaultLocation(warehouse, ns.Name, request.Name, tabularId.Value);
+            : await storage.DefaultLocationAsync(warehouse, ns, request.Name, tabularId.Value, cancellationToken);
         if (location.IsFailure)
         {
             return location.Error;
