@@ -234,6 +234,39 @@ internal static class ApiDocs
             schema.Type = JsonSchemaType.String;
             schema.Enum = [.. values.Select(v => JsonValue(v))];
         }
+        else if (context.JsonTypeInfo.Type == typeof(Lakekeeper.Storage.Locations.StorageLayout))
+        {
+            DescribeStorageLayout(schema);
+        }
+    }
+
+    /// <summary>Lakekeeper's <c>storage-layout</c>, read by a converter of its own: a type and the templates that type takes.</summary>
+    private static void DescribeStorageLayout(OpenApiSchema schema)
+    {
+        schema.Type = JsonSchemaType.Object;
+        schema.Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["type"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Enum = [JsonValue(Lakekeeper.Storage.Locations.StorageLayout.DefaultType), JsonValue(Lakekeeper.Storage.Locations.StorageLayout.FullHierarchyType),
+                    JsonValue(Lakekeeper.Storage.Locations.StorageLayout.TabularOnlyType)],
+            },
+            ["namespace"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Description = "full-hierarchy only (required there): the folder of each namespace level; placeholders {uuid} and {name}.",
+            },
+            ["tabular"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Description = "full-hierarchy and tabular-only (required there): the table's or view's folder; placeholders {uuid} and {name} (tabular-only needs {uuid}).",
+            },
+        };
+        schema.Required = new HashSet<string> { "type" };
+        schema.AdditionalPropertiesAllowed = false;
+        schema.Description = "How default table and view locations are built below the warehouse: default = <base>/<uuid>; full-hierarchy = one folder per " +
+            "namespace level, then the table's; tabular-only = the table's folder only. Unset keeps this server's <namespace levels>/<name>-<id>.";
     }
 
     /// <summary>

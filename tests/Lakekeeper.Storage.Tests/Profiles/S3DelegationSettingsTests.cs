@@ -160,8 +160,6 @@ public sealed class S3DelegationSettingsTests
     }
 
     [Theory]
-    [InlineData("""{"storage-layout":{"type":"full-hierarchy","namespace":"{name}","tabular":"{uuid}"}}""", "'storage-layout' is not supported")]
-    [InlineData("""{"storage-layout":{"type":"default"}}""", "'storage-layout' is not supported")]
     [InlineData("""{"push-s3-delete-disabled":true}""", "'push-s3-delete-disabled' is not supported")]
     [InlineData("""{"legacy-md5-behavior":true}""", "'legacy-md5-behavior' is not supported")]
     [InlineData("""{"legacy-md5-behavior":"no"}""", "'legacy-md5-behavior' is not supported")]
