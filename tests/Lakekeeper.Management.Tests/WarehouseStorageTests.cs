@@ -263,7 +263,6 @@ public sealed class WarehouseStorageTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("\"storage-layout\":{\"type\":\"full-hierarchy\",\"namespace\":\"{name}\",\"tabular\":\"{name}-{uuid}\"}", "storage-layout")]
     [InlineData("\"push-s3-delete-disabled\":true", "push-s3-delete-disabled")]
     [InlineData("\"legacy-md5-behavior\":true", "legacy-md5-behavior")]
     [InlineData("\"sts-session-tags\":{\"aws:reserved\":\"x\"}", "sts-session-tags")]
@@ -283,6 +282,128 @@ public sealed class WarehouseStorageTests : IAsyncLifetime
         (await _api.PostAsync("/management/v1/warehouse",
             """{"warehouse-name":"gcs","storage-profile":{"type":"gcs","bucket":"lake"},"storage-credential":{"type":"gcs","credential-type":"service-account-key","key":{}}}"""))
             .IsError(400, "type 'gcs' is not supported");
+    }
+
+    private const string TableSchema = """{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}""";
+
+    private async Task<Guid> NamespaceIdAsync(string warehouse, params string[] levels)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(_app.ConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT namespace_id FROM namespace WHERE warehouse_id = $1 AND name = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = Guid.Parse(warehouse) });
+        command.Parameters.Add(new NpgsqlParameter { Value = levels });
+        return (Guid)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>A warehouse with <paramref name="layout"/> (JSON), the namespace <c>sales.eu</c>, and the table <c>my orders</c> in it: its location.</summary>
+    private async Task<(string Warehouse, string Location, Guid TableId)> TableWithLayoutAsync(string name, string layout)
+    {
+        var created = (await _api.PostAsync("/management/v1/warehouse", $$$"""
+            {"warehouse-name":"{{{name}}}","storage-profile":{{{Profile(prefix: name)[..^1]}}},"storage-layout":{{{layout}}}},"storage-credential":{{{Credential("first-secret-value")}}}}
+            """)).Is(201);
+        var warehouse = created.GetProperty("warehouse-id").GetString()!;
+        Assert.Equal(200, (await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces", """{"namespace":["sales"]}""")).Status);
+        Assert.Equal(200, (await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces", """{"namespace":["sales","eu"]}""")).Status);
+        var table = await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces/sales%1Feu/tables", $$"""{"name":"my orders","schema":{{TableSchema}}}""");
+        Assert.True(table.Status == 200, table.Body);
+        var metadata = System.Text.Json.JsonDocument.Parse(table.Body).RootElement.GetProperty("metadata");
+        return (warehouse, metadata.GetProperty("location").GetString()!, Guid.Parse(metadata.GetProperty("table-uuid").GetString()!));
+    }
+
+    /// <summary>
+    /// Lakekeeper's three layouts, sent as Lakekeeper's documentation writes them: the profile comes back
+    /// as given, and a new table lands where that layout puts it (namespace ids and names, escaped names).
+    /// </summary>
+    [Theory]
+    [InlineData("""{"type":"default"}""", "{table}")]
+    [InlineData("""{"type":"full-hierarchy","namespace":"{name}-{uuid}","tabular":"{name}-{uuid}"}""", "sales-{sales}/eu-{eu}/my%20orders-{table}")]
+    [InlineData("""{"type":"full-hierarchy","namespace":"{name}","tabular":"t_{uuid}"}""", "sales/eu/t_{table}")]
+    [InlineData("""{"type":"tabular-only","tabular":"{name}-{uuid}"}""", "my%20orders-{table}")]
+    public async Task Each_storage_layout_round_trips_and_places_new_tables_as_lakekeeper_does(string layout, string expected)
+    {
+        var name = "layout-" + Guid.NewGuid().ToString("N")[..8];
+
+        var (warehouse, location, tableId) = await TableWithLayoutAsync(name, layout);
+
+        var profile = (await _api.GetAsync($"/management/v1/warehouse/{warehouse}")).Is(200).GetProperty("storage-profile");
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(
+            System.Text.Json.Nodes.JsonNode.Parse(layout), System.Text.Json.Nodes.JsonNode.Parse(profile.GetProperty("storage-layout").GetRawText())));
+        var path = expected.Replace("{table}", tableId.ToString("D"), StringComparison.Ordinal)
+            .Replace("{sales}", (await NamespaceIdAsync(warehouse, "sales")).ToString("D"), StringComparison.Ordinal)
+            .Replace("{eu}", (await NamespaceIdAsync(warehouse, "sales", "eu")).ToString("D"), StringComparison.Ordinal);
+        Assert.Equal($"s3://{S3rverServer.Bucket}/{name}/{path}", location);
+
+        // The metadata file is in the bucket under that location, and a view follows the same layout.
+        var loaded = await CatalogAsync(HttpMethod.Get, $"/catalog/v1/{warehouse}/namespaces/sales%1Feu/tables/my%20orders");
+        Assert.Contains($"\"metadata-location\":\"{location}/metadata/", loaded.Body, StringComparison.Ordinal);
+        var view = await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces/sales%1Feu/views", """
+            {"name":"my orders view","schema":{"type":"struct","schema-id":0,"fields":[{"id":1,"name":"x","required":false,"type":"long"}]},
+             "view-version":{"version-id":1,"timestamp-ms":1700000000000,"schema-id":0,"summary":{},
+               "representations":[{"type":"sql","sql":"select 1 as x","dialect":"spark"}],"default-namespace":["sales","eu"]},"properties":{}}
+            """);
+        Assert.True(view.Status == 200, view.Body);
+        var viewMetadata = System.Text.Json.JsonDocument.Parse(view.Body).RootElement.GetProperty("metadata");
+        var viewPath = expected.Replace("my%20orders", "my%20orders%20view", StringComparison.Ordinal)
+            .Replace("{table}", viewMetadata.GetProperty("view-uuid").GetString(), StringComparison.Ordinal)
+            .Replace("{sales}", (await NamespaceIdAsync(warehouse, "sales")).ToString("D"), StringComparison.Ordinal)
+            .Replace("{eu}", (await NamespaceIdAsync(warehouse, "sales", "eu")).ToString("D"), StringComparison.Ordinal);
+        Assert.Equal($"s3://{S3rverServer.Bucket}/{name}/{viewPath}", viewMetadata.GetProperty("location").GetString());
+    }
+
+    [Fact]
+    public async Task A_layout_set_by_a_storage_update_places_later_tables_and_a_bad_one_changes_nothing()
+    {
+        var id = await CreateAsync("relayout");
+        Assert.Equal(200, (await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{id}/namespaces", """{"namespace":["ns"]}""")).Status);
+        var before = await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{id}/namespaces/ns/tables", $$"""{"name":"before","schema":{{TableSchema}}}""");
+        Assert.Contains($"s3://{S3rverServer.Bucket}/relayout/ns/before-", before.Body, StringComparison.Ordinal);
+
+        (await _api.PostAsync($"/management/v1/warehouse/{id}/storage", "{\"storage-profile\":" + Profile(prefix: "relayout")[..^1] + ""","storage-layout":{"type":"tabular-only","tabular":"{name}"}}}""")).IsError(400, "storage-layout.tabular");
+        (await _api.PostAsync($"/management/v1/warehouse/{id}/storage", "{\"storage-profile\":" + Profile(prefix: "relayout")[..^1] + ""","storage-layout":{"type":"tabular-only","tabular":"{uuid}"}}}""")).Is(200);
+        Assert.Equal("tabular-only", (await _api.GetAsync($"/management/v1/warehouse/{id}")).Is(200)
+            .GetProperty("storage-profile").GetProperty("storage-layout").GetProperty("type").GetString());
+
+        var after = await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{id}/namespaces/ns/tables", $$"""{"name":"after","schema":{{TableSchema}}}""");
+        var metadata = System.Text.Json.JsonDocument.Parse(after.Body).RootElement.GetProperty("metadata");
+        Assert.Equal($"s3://{S3rverServer.Bucket}/relayout/{metadata.GetProperty("table-uuid").GetString()}", metadata.GetProperty("location").GetString());
+        // The table created before keeps its location.
+        Assert.Contains($"s3://{S3rverServer.Bucket}/relayout/ns/before-",
+            (await CatalogAsync(HttpMethod.Get, $"/catalog/v1/{id}/namespaces/ns/tables/before")).Body, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A name-only table template gives a renamed table's old name the same folder: a new table of that
+    /// name is refused (400 naming the table that holds the location), and nothing is created.
+    /// </summary>
+    [Fact]
+    public async Task A_name_only_template_refuses_a_new_table_whose_folder_another_table_still_holds()
+    {
+        var (warehouse, location, _) = await TableWithLayoutAsync("byname", """{"type":"full-hierarchy","namespace":"{name}","tabular":"{name}"}""");
+        Assert.Equal($"s3://{S3rverServer.Bucket}/byname/sales/eu/my%20orders", location);
+        Assert.Equal(204, (await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{warehouse}/tables/rename",
+            """{"source":{"namespace":["sales","eu"],"name":"my orders"},"destination":{"namespace":["sales","eu"],"name":"renamed"}}""")).Status);
+
+        var again = await CatalogAsync(HttpMethod.Post, $"/catalog/v1/{warehouse}/namespaces/sales%1Feu/tables", $$"""{"name":"my orders","schema":{{TableSchema}}}""");
+
+        Assert.Equal(400, again.Status);
+        Assert.Contains("overlaps the location of table sales.eu.renamed", again.Body, StringComparison.Ordinal);
+        Assert.Equal(404, (await CatalogAsync(HttpMethod.Get, $"/catalog/v1/{warehouse}/namespaces/sales%1Feu/tables/my%20orders")).Status);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"tabular-only","tabular":"{name}"}""", "storage-layout.tabular")]
+    [InlineData("""{"type":"full-hierarchy","namespace":"a/{name}","tabular":"{uuid}"}""", "storage-layout.namespace")]
+    [InlineData("""{"type":"full-hierarchy","namespace":"{name}","tabular":".."}""", "storage-layout.tabular")]
+    [InlineData("""{"type":"flat","tabular":"{uuid}"}""", "unknown type 'flat'")]
+    [InlineData("""{"type":"full-hierarchy","tabular":"{uuid}"}""", "storage-layout")]
+    public async Task A_bad_storage_layout_is_400_naming_the_field_and_creates_nothing(string layout, string mentions)
+    {
+        var warehouse = "badlayout-" + Guid.NewGuid().ToString("N")[..8];
+        (await _api.PostAsync("/management/v1/warehouse", $$$"""
+            {"warehouse-name":"{{{warehouse}}}","storage-profile":{{{Profile(prefix: warehouse)[..^1]}}},"storage-layout":{{{layout}}}},"storage-credential":{{{Credential("first-secret-value")}}}}
+            """)).IsError(400, mentions);
+        Assert.DoesNotContain((await _api.GetAsync("/management/v1/warehouse")).Is(200).GetProperty("warehouses").EnumerateArray(),
+            w => w.GetProperty("name").GetString() == warehouse);
     }
 
     private async Task<(int Status, string Body)> CatalogAsync(HttpMethod method, string path, string? body = null)

@@ -100,7 +100,8 @@ public sealed record S3StorageProfile : StorageProfile
 
     /// <summary>
     /// Lakekeeper's <c>storage-layout</c>: how default table and view locations are built below the
-    /// warehouse; unset keeps this server's <c>&lt;namespace levels&gt;/&lt;name&gt;-&lt;id&gt;</c> layout.
+    /// warehouse (<c>default</c>, <c>full-hierarchy</c>, <c>tabular-only</c>); unset keeps this server's own layout
+    /// (namespace levels, then the name and the table id).
     /// </summary>
     [JsonPropertyName("storage-layout")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
