@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
 
 namespace Lakekeeper.Gateway;
 
@@ -23,6 +24,7 @@ public static class GatewayRegistration
         services.AddReverseProxy().AddTransforms<GatewayTransforms>();
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfig>();
         services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
+        services.AddSingleton<IPassiveHealthCheckPolicy, TransportFailurePolicy>();
         // YARP logs every forwarded request at Information; failures are logged by ProxyErrorMiddleware.
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         return builder;
@@ -34,6 +36,7 @@ public static class GatewayRegistration
         endpoints.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<ProxyErrorMiddleware>();
+            proxy.UseMiddleware<RetryMiddleware>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });

@@ -92,7 +92,7 @@ internal sealed class GatewayProxyConfig(IOptions<GatewayOptions> options) : IPr
                     Passive = new PassiveHealthCheckConfig
                     {
                         Enabled = health.Passive.Enabled,
-                        Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                        Policy = Proxy.TransportFailurePolicy.PolicyName,
                         ReactivationPeriod = health.Passive.ReactivationPeriod,
                     },
                 },
