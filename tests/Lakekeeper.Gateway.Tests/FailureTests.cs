@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Lakekeeper.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +13,7 @@ public sealed class FailureTests
     [Fact]
     public async Task An_unreachable_upstream_answers_502_in_the_error_contract_without_internals()
     {
-        var closedPort = ClosedPort();
+        var closedPort = UpstreamServer.ClosedPort();
         var address = $"http://127.0.0.1:{closedPort}";
         await using var gateway = await GatewayServer.StartAsync(new Settings()
             .Cluster("catalog", address).Cluster("signer", address).Cluster("management", address));
@@ -191,14 +190,5 @@ public sealed class FailureTests
         {
             Assert.DoesNotContain(secret, message, StringComparison.OrdinalIgnoreCase);
         }
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -93,6 +93,25 @@ internal sealed class UpstreamServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    /// <summary>Stops at once, like a killed process: the port closes and requests in flight are aborted.</summary>
+    public async Task KillAsync()
+    {
+        using var now = new CancellationTokenSource();
+        await now.CancelAsync();
+        await _app.StopAsync(now.Token);
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>A loopback port with nothing listening on it (connections are refused).</summary>
+    public static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     private void Record(HttpContext context)
     {
         var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
@@ -105,7 +124,8 @@ internal sealed class UpstreamServer : IAsyncDisposable
         Requests.Enqueue(new SeenRequest(context.Request.Method, rawTarget, headers, context.Request.Protocol));
     }
 
-    private async Task AnswerAsync(HttpContext context)
+    /// <summary>The default answer: drain the body, reply JSON naming this upstream (header <c>X-Upstream</c>).</summary>
+    public async Task AnswerAsync(HttpContext context)
     {
         await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
         var body = Encoding.UTF8.GetBytes($$"""{"upstream":"{{Name}}"}""");

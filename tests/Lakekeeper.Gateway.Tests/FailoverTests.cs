@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Lakekeeper.Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
+
+namespace Lakekeeper.Gateway.Tests;
+
+/// <summary>
+/// A replica that dies or resets behind the gateway: its first transport failure takes it out of rotation,
+/// requests that cannot have reached an upstream (or are safe to repeat) are retried on another
+/// destination, a request whose body may have been delivered is not.
+/// </summary>
+public sealed class FailoverTests
+{
+    private const string Path = "/catalog/v1/config";
+
+    [Fact]
+    public async Task A_loop_of_GETs_loses_no_request_when_one_of_three_replicas_is_killed()
+    {
+        await using var first = await UpstreamServer.StartAsync("first");
+        var second = await UpstreamServer.StartAsync("second");
+        await using var third = await UpstreamServer.StartAsync("third");
+        var settings = new Settings()
+            .Cluster("catalog", first.Address, second.Address, third.Address)
+            .Cluster("signer", first.Address)
+            .Cluster("management", first.Address);
+        await using var gateway = await GatewayServer.StartAsync(settings);
+
+        const int Workers = 4;
+        var failures = new ConcurrentQueue<string>();
+        var completed = 0;
+        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var afterKill = new int[Workers];
+        var loops = Enumerable.Range(0, Workers).Select(worker => Task.Run(async () =>
+        {
+            // Each worker goes on until it has sent 60 requests after the kill.
+            while (Volatile.Read(ref afterKill[worker]) < 60)
+            {
+                var wasKilled = killed.Task.IsCompleted;
+                try
+                {
+                    using var response = await gateway.Client.GetAsync(Path, Deadline.Test);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        failures.Enqueue($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Deadline.Test)}");
+                    }
+                }
+                catch (HttpRequestException e)
+                {
+                    failures.Enqueue(e.Message);
+                }
+
+                Interlocked.Increment(ref completed);
+                if (wasKilled)
+                {
+                    afterKill[worker]++;
+                }
+            }
+        })).ToList();
+
+        await EventuallyAsync(() => Volatile.Read(ref completed) >= 40, "40 requests before the kill");
+        await second.KillAsync();
+        killed.SetResult();
+        await Task.WhenAll(loops).WaitAsync("every worker to send 60 requests after the kill");
+
+        Assert.Empty(failures);
+        Assert.NotEmpty(second.Requests);
+        Assert.Equal(DestinationHealth.Unhealthy, Health(gateway, "d2").Passive);
+        Assert.DoesNotContain(Cluster(gateway).DestinationsState.AvailableDestinations, d => d.DestinationId == "d2");
+    }
+
+    [Fact]
+    public async Task A_dead_replica_is_not_chosen_again_until_its_probes_pass_and_then_gets_traffic_again()
+    {
+        var dead = false;
+        UpstreamServer? second = null;
+        await using var first = await UpstreamServer.StartAsync("first");
+        second = await UpstreamServer.StartAsync("second", context => Volatile.Read(ref dead) ? AbortAsync(context) : second!.AnswerAsync(context));
+        await using var _ = second;
+        // The replica's readiness is served apart from its requests, so the test can fail both separately.
+        var probes = await UpstreamServer.StartAsync("second-health");
+        var healthPort = probes.Port;
+        var settings = new Settings()
+            .Cluster("catalog", first.Address, second.Address)
+            .Cluster("signer", first.Address)
+            .Cluster("management", first.Address);
+        settings["Gateway:Clusters:catalog:Destinations:d2:Health"] = probes.Address;
+        settings["Gateway:Clusters:catalog:HealthCheck:Active:Interval"] = "00:00:00.2";
+        settings["Gateway:Clusters:catalog:HealthCheck:Passive:ReactivationPeriod"] = "00:00:03";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        await EventuallyAsync(() => Health(gateway, "d2").Active == DestinationHealth.Healthy, "the first probes to pass");
+        Assert.Equal(["first", "second"], await SendAsync(gateway, 4));
+
+        // The replica dies: its requests are reset, its probes refused.
+        Volatile.Write(ref dead, true);
+        await probes.DisposeAsync();
+        var before = second.Requests.Count;
+        await SendUntilAsync(gateway, () => Health(gateway, "d2") is { Passive: DestinationHealth.Unhealthy, Active: DestinationHealth.Unhealthy },
+            "the dead replica to be ejected and to fail its probes");
+        // After the reactivation period the passive ejection ends; the failing probes keep it out.
+        await SendUntilAsync(gateway, () => Health(gateway, "d2").Passive == DestinationHealth.Unknown, "the reactivation period to end");
+        Assert.Equal(["first"], await SendAsync(gateway, 20));
+        Assert.InRange(second.Requests.Count - before, 0, 1);
+
+        // Back: probes pass again, requests are answered.
+        Volatile.Write(ref dead, false);
+        await using var revived = await UpstreamServer.StartAsync("second-health", port: healthPort);
+        var afterDeath = second.Requests.Count;
+        await SendUntilAsync(gateway, () => second.Requests.Count > afterDeath, "the revived replica to receive requests again");
+        Assert.Equal(["first", "second"], await SendAsync(gateway, 4));
+    }
+
+    [Fact]
+    public async Task A_GET_reset_before_its_answer_is_retried_but_a_POST_whose_body_was_received_is_not()
+    {
+        await using var good = await UpstreamServer.StartAsync("good");
+        await using var resetting = await UpstreamServer.StartAsync("resetting", AbortAsync);
+        var settings = new Settings()
+            .Cluster("catalog", good.Address, resetting.Address)
+            .Cluster("signer", good.Address)
+            .Cluster("management", good.Address);
+        // Keep the resetting destination in rotation, so that every rule is exercised on it.
+        settings["Gateway:Clusters:catalog:HealthCheck:Active:Enabled"] = "false";
+        settings["Gateway:Clusters:catalog:HealthCheck:Passive:Enabled"] = "false";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await gateway.Client.GetAsync($"{Path}?get={i}", Deadline.Test);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Contains(resetting.Requests, r => r.Method == "GET");
+        Assert.Equal(4, good.Requests.Count(r => r.Method == "GET"));
+
+        var statuses = new Dictionary<string, int>();
+        for (var i = 0; i < 4; i++)
+        {
+            var id = $"post-{i}";
+            using var content = new StringContent($$"""{"id":"{{id}}"}""", System.Text.Encoding.UTF8, "application/json");
+            using var response = await gateway.Client.PostAsync($"{Path}?id={id}", content, Deadline.Test);
+            statuses[id] = (int)response.StatusCode;
+        }
+
+        var reset = resetting.Requests.Where(r => r.Method == "POST").Select(r => r.RawTarget).ToList();
+        var answered = good.Requests.Where(r => r.Method == "POST").Select(r => r.RawTarget).ToList();
+        Assert.NotEmpty(reset);
+        Assert.Empty(reset.Intersect(answered));
+        Assert.Equal(4, reset.Count + answered.Count);
+        Assert.All(reset, target => Assert.Equal(502, statuses[target.Split("id=")[1]]));
+        Assert.All(answered, target => Assert.Equal(200, statuses[target.Split("id=")[1]]));
+    }
+
+    [Fact]
+    public async Task A_POST_to_a_destination_that_refuses_the_connection_is_sent_to_another_with_its_body()
+    {
+        var bodies = new ConcurrentQueue<string>();
+        await using var good = await UpstreamServer.StartAsync("good", async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            bodies.Enqueue(await reader.ReadToEndAsync(context.RequestAborted));
+        });
+        var refused = $"http://127.0.0.1:{UpstreamServer.ClosedPort()}";
+        var settings = new Settings()
+            .Cluster("catalog", refused, good.Address)
+            .Cluster("signer", good.Address)
+            .Cluster("management", good.Address);
+        settings["Gateway:Clusters:catalog:HealthCheck:Active:Enabled"] = "false";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+
+        // Round-robin over two: one of the two is first sent to the refusing destination.
+        for (var i = 0; i < 2; i++)
+        {
+            using var content = new StringContent($"body {i}");
+            using var response = await gateway.Client.PostAsync(Path, content, Deadline.Test);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(["body 0", "body 1"], bodies);
+        Assert.Equal(DestinationHealth.Unhealthy, Health(gateway, "d1").Passive);
+    }
+
+    private static Task AbortAsync(HttpContext context)
+    {
+        return Drain();
+
+        async Task Drain()
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+            context.Abort();
+        }
+    }
+
+    private static ClusterState Cluster(GatewayServer gateway)
+    {
+        Assert.True(gateway.Services.GetRequiredService<IProxyStateLookup>().TryGetCluster("catalog", out var cluster));
+        return cluster;
+    }
+
+    private static DestinationHealthState Health(GatewayServer gateway, string destination) => Cluster(gateway).Destinations[destination].Health;
+
+    /// <summary>Sends <paramref name="count"/> requests, each of which must succeed; returns the upstreams that answered.</summary>
+    private static async Task<string[]> SendAsync(GatewayServer gateway, int count)
+    {
+        var upstreams = new SortedSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            upstreams.Add(await SendOneAsync(gateway));
+        }
+
+        return [.. upstreams];
+    }
+
+    private static async Task<string> SendOneAsync(GatewayServer gateway)
+    {
+        using var response = await gateway.Client.GetAsync(Path, Deadline.Test);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Deadline.Test)}");
+        return response.Headers.GetValues("X-Upstream").Single();
+    }
+
+    /// <summary>Sends requests, every one of which must succeed, until <paramref name="condition"/> holds.</summary>
+    private static Task SendUntilAsync(GatewayServer gateway, Func<bool> condition, string what) =>
+        EventuallyAsync(async () =>
+        {
+            await SendOneAsync(gateway);
+            return condition();
+        }, what);
+
+    private static Task EventuallyAsync(Func<bool> condition, string what) => EventuallyAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline.Signal;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {Deadline.Signal.TotalSeconds} s waiting for: {what}");
+            await Task.Delay(20, Deadline.Test);
+        }
+    }
+}
