@@ -75,17 +75,13 @@ internal sealed partial class RetryMiddleware(RequestDelegate next, ILogger<Retr
         }
     }
 
-    private static bool MayRetry(HttpContext context, ReadTrackingStream? body)
-    {
-        if (context.Response.HasStarted || !TransportFailurePolicy.IsTransportFailure(context)
-            || context.Features.Get<IForwarderErrorFeature>()!.Error != ForwarderError.Request
-            || body?.Started == true)
-        {
-            return false;
-        }
-
-        return NotConnected(context.Features.Get<IForwarderErrorFeature>()!.Exception) || (body is null && IsSafe(context.Request.Method));
-    }
+    /// <summary>The destination failed before answering, and this request cannot have done anything there (or is safe to repeat).</summary>
+    private static bool MayRetry(HttpContext context, ReadTrackingStream? body) =>
+        !context.Response.HasStarted
+        && !context.RequestAborted.IsCancellationRequested
+        && context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.Request } failure
+        && body?.Started != true
+        && (NotConnected(failure.Exception) || (body is null && IsSafe(context.Request.Method)));
 
     /// <summary>The connection to the destination was never established, so no byte of the request left the gateway.</summary>
     private static bool NotConnected(Exception? exception)
