@@ -3,7 +3,6 @@ using System.Net;
 using Lakekeeper.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
 namespace Lakekeeper.Gateway.Tests;
@@ -61,15 +60,15 @@ public sealed class FailoverTests
             }
         })).ToList();
 
-        await EventuallyAsync(() => Volatile.Read(ref completed) >= 40, "40 requests before the kill");
+        await Deadline.EventuallyAsync(() => Volatile.Read(ref completed) >= 40, "40 requests before the kill");
         await second.KillAsync();
         killed.SetResult();
         await Task.WhenAll(loops).WaitAsync("every worker to send 60 requests after the kill");
 
         Assert.Empty(failures);
         Assert.NotEmpty(second.Requests);
-        Assert.Equal(DestinationHealth.Unhealthy, Health(gateway, "d2").Passive);
-        Assert.DoesNotContain(Cluster(gateway).DestinationsState.AvailableDestinations, d => d.DestinationId == "d2");
+        Assert.Equal(DestinationHealth.Unhealthy, gateway.Health("catalog", "d2").Passive);
+        Assert.DoesNotContain(gateway.Cluster("catalog").DestinationsState.AvailableDestinations, d => d.DestinationId == "d2");
     }
 
     [Fact]
@@ -91,18 +90,18 @@ public sealed class FailoverTests
         settings["Gateway:Clusters:catalog:HealthCheck:Active:Interval"] = "00:00:00.2";
         settings["Gateway:Clusters:catalog:HealthCheck:Passive:ReactivationPeriod"] = "00:00:03";
         await using var gateway = await GatewayServer.StartAsync(settings);
-        await EventuallyAsync(() => Health(gateway, "d2").Active == DestinationHealth.Healthy, "the first probes to pass");
-        Assert.Equal(["first", "second"], await SendAsync(gateway, 4));
+        await Deadline.EventuallyAsync(() => gateway.Health("catalog", "d2").Active == DestinationHealth.Healthy, "the first probes to pass");
+        Assert.Equal(["first", "second"], await gateway.GetUpstreamsAsync(4));
 
         // The replica dies: its requests are reset, its probes refused.
         Volatile.Write(ref dead, true);
         await probes.DisposeAsync();
         var before = second.Requests.Count;
-        await SendUntilAsync(gateway, () => Health(gateway, "d2") is { Passive: DestinationHealth.Unhealthy, Active: DestinationHealth.Unhealthy },
+        await SendUntilAsync(gateway, () => gateway.Health("catalog", "d2") is { Passive: DestinationHealth.Unhealthy, Active: DestinationHealth.Unhealthy },
             "the dead replica to be ejected and to fail its probes");
         // After the reactivation period the passive ejection ends; the failing probes keep it out.
-        await SendUntilAsync(gateway, () => Health(gateway, "d2").Passive == DestinationHealth.Unknown, "the reactivation period to end");
-        Assert.Equal(["first"], await SendAsync(gateway, 20));
+        await SendUntilAsync(gateway, () => gateway.Health("catalog", "d2").Passive == DestinationHealth.Unknown, "the reactivation period to end");
+        Assert.Equal(["first"], await gateway.GetUpstreamsAsync(20));
         Assert.InRange(second.Requests.Count - before, 0, 1);
 
         // Back: probes pass again, requests are answered.
@@ -110,7 +109,7 @@ public sealed class FailoverTests
         await using var revived = await UpstreamServer.StartAsync("second-health", port: healthPort);
         var afterDeath = second.Requests.Count;
         await SendUntilAsync(gateway, () => second.Requests.Count > afterDeath, "the revived replica to receive requests again");
-        Assert.Equal(["first", "second"], await SendAsync(gateway, 4));
+        Assert.Equal(["first", "second"], await gateway.GetUpstreamsAsync(4));
     }
 
     [Fact]
@@ -180,64 +179,21 @@ public sealed class FailoverTests
         }
 
         Assert.Equal(["body 0", "body 1"], bodies);
-        Assert.Equal(DestinationHealth.Unhealthy, Health(gateway, "d1").Passive);
+        Assert.Equal(DestinationHealth.Unhealthy, gateway.Health("catalog", "d1").Passive);
     }
 
-    private static Task AbortAsync(HttpContext context)
+    /// <summary>Reads the whole request, then drops the connection without answering.</summary>
+    private static async Task AbortAsync(HttpContext context)
     {
-        return Drain();
-
-        async Task Drain()
-        {
-            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-            context.Abort();
-        }
-    }
-
-    private static ClusterState Cluster(GatewayServer gateway)
-    {
-        Assert.True(gateway.Services.GetRequiredService<IProxyStateLookup>().TryGetCluster("catalog", out var cluster));
-        return cluster;
-    }
-
-    private static DestinationHealthState Health(GatewayServer gateway, string destination) => Cluster(gateway).Destinations[destination].Health;
-
-    /// <summary>Sends <paramref name="count"/> requests, each of which must succeed; returns the upstreams that answered.</summary>
-    private static async Task<string[]> SendAsync(GatewayServer gateway, int count)
-    {
-        var upstreams = new SortedSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < count; i++)
-        {
-            upstreams.Add(await SendOneAsync(gateway));
-        }
-
-        return [.. upstreams];
-    }
-
-    private static async Task<string> SendOneAsync(GatewayServer gateway)
-    {
-        using var response = await gateway.Client.GetAsync(Path, Deadline.Test);
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Deadline.Test)}");
-        return response.Headers.GetValues("X-Upstream").Single();
+        await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+        context.Abort();
     }
 
     /// <summary>Sends requests, every one of which must succeed, until <paramref name="condition"/> holds.</summary>
     private static Task SendUntilAsync(GatewayServer gateway, Func<bool> condition, string what) =>
-        EventuallyAsync(async () =>
+        Deadline.EventuallyAsync(async () =>
         {
-            await SendOneAsync(gateway);
+            await gateway.GetUpstreamAsync();
             return condition();
         }, what);
-
-    private static Task EventuallyAsync(Func<bool> condition, string what) => EventuallyAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline.Signal;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {Deadline.Signal.TotalSeconds} s waiting for: {what}");
-            await Task.Delay(20, Deadline.Test);
-        }
-    }
 }

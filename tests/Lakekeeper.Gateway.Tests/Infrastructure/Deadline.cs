@@ -25,4 +25,17 @@ internal static class Deadline
         await ((Task)signal).WaitAsync(what);
         return await signal;
     }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing the test with <paramref name="what"/> when the deadline passes.</summary>
+    public static Task EventuallyAsync(Func<bool> condition, string what) => EventuallyAsync(() => Task.FromResult(condition()), what);
+
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Signal;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {Signal.TotalSeconds} s waiting for: {what}");
+            await Task.Delay(20, Test);
+        }
+    }
 }

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
 
 namespace Lakekeeper.Gateway.Tests.Infrastructure;
 
@@ -28,6 +30,35 @@ internal sealed class GatewayServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>YARP's live state of a cluster (destinations and their health).</summary>
+    public ClusterState Cluster(string id)
+    {
+        Assert.True(Services.GetRequiredService<IProxyStateLookup>().TryGetCluster(id, out var cluster), $"cluster {id}");
+        return cluster;
+    }
+
+    public DestinationHealthState Health(string cluster, string destination) => Cluster(cluster).Destinations[destination].Health;
+
+    /// <summary>One GET of <c>/catalog/v1/config</c>, which must succeed; returns the upstream that answered (<c>X-Upstream</c>).</summary>
+    public async Task<string> GetUpstreamAsync()
+    {
+        using var response = await Client.GetAsync("/catalog/v1/config", Deadline.Test);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Deadline.Test)}");
+        return response.Headers.GetValues("X-Upstream").Single();
+    }
+
+    /// <summary><paramref name="count"/> GETs, each of which must succeed; returns the upstreams that answered, sorted.</summary>
+    public async Task<string[]> GetUpstreamsAsync(int count)
+    {
+        var upstreams = new SortedSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            upstreams.Add(await GetUpstreamAsync());
+        }
+
+        return [.. upstreams];
+    }
 
     public static async Task<GatewayServer> StartAsync(Settings settings, Action<WebApplication>? beforeDefaults = null)
     {
