@@ -175,7 +175,7 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
     }
 
     [Fact]
-    public async Task A_catalog_replica_killed_under_load_costs_retried_requests_then_none_and_no_acknowledged_commit()
+    public async Task A_catalog_replica_killed_under_load_fails_no_load_and_loses_no_acknowledged_commit()
     {
         var catalog = await CatalogAsync(topology.Client);
         var table = await catalog.CreateTableAsync("kill" + Suffix(), "t");
@@ -187,7 +187,8 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
         using var stop = new CancellationTokenSource();
 
         // A client that retries what a dead upstream causes: 502/503 from the gateway, or a transport failure.
-        async Task<HttpResponseMessage?> RetriedAsync(Func<Task<HttpResponseMessage>> send)
+        // Loads never need it: the gateway itself retries a GET on another replica (docs/gateway.md, "Failover").
+        async Task<HttpResponseMessage?> RetriedAsync(Func<Task<HttpResponseMessage>> send, bool isLoad = false)
         {
             for (var attempt = 0; attempt < 50; attempt++)
             {
@@ -210,6 +211,11 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
                 {
                     failures.Add(((int)reply.StatusCode).ToString(CultureInfo.InvariantCulture));
                     reply.Dispose();
+                    if (isLoad)
+                    {
+                        // (A load whose response had started when the replica died is cut off instead: a transport failure.)
+                        unexpected.Add("a loadTable was answered 502/503, but the gateway retries GETs on another replica");
+                    }
                 }
 
                 if (!countFailures)
@@ -228,7 +234,7 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
         {
             while (!stop.IsCancellationRequested)
             {
-                using var load = await RetriedAsync(() => catalog.SendAsync(HttpMethod.Get, table, null));
+                using var load = await RetriedAsync(() => catalog.SendAsync(HttpMethod.Get, table, null), isLoad: true);
                 if (load is null)
                 {
                     return;
@@ -268,8 +274,8 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
         var victim = Live("catalog")[1];
         victim.Kill();
 
-        // Ejected: a run of requests through the gateway of which none failed (one in three would go to
-        // the dead replica if it were still chosen).
+        // A run of loads through the gateway of which none failed (the gateway's retry hides the dead
+        // replica from GETs; that it is ejected at its first failure is checked in Lakekeeper.Gateway.Tests).
         var streak = 0;
         await Eventually.TrueAsync(async () =>
         {
@@ -287,7 +293,8 @@ public sealed class ScaleOutTests(ReplicatedTopology topology) : IClassFixture<R
         await Task.WhenAll(writers);
 
         Assert.Empty(unexpected);
-        Assert.True(failedBeforeEjection > 0, "requests routed to the killed replica before its ejection should have failed (502) and been retried");
+        // Only commits in flight on the replica when it died can have failed (the gateway does not replay a
+        // write the upstream may have applied); there may be none.
         Assert.All(failures, f => Assert.True(f is "502" or "503" || !char.IsDigit(f[0]), "unexpected failure: " + f));
         Assert.Equal(failedBeforeEjection, failures.Count);
 

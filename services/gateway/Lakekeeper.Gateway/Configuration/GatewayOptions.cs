@@ -153,14 +153,14 @@ internal sealed class GatewayActiveHealthCheckOptions
 }
 
 /// <summary>
-/// Ejection of a destination whose forwarded requests fail at the transport level (refused, reset,
-/// timed out) at a rate of 30% or more over the last minute (at least 10 requests).
+/// Ejection of a destination at its first forwarded request that fails at the transport level before any
+/// response (refused, reset; not a timeout), by <see cref="Proxy.TransportFailurePolicy"/>.
 /// </summary>
 internal sealed class GatewayPassiveHealthCheckOptions
 {
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How long an ejected destination stays out before it gets traffic again (at least the one-minute window).</summary>
+    /// <summary>How long an ejected destination stays out; after that the active probes decide whether it gets traffic.</summary>
     public TimeSpan ReactivationPeriod { get; set; } = TimeSpan.FromMinutes(1);
 }
 
