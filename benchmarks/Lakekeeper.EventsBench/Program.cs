@@ -204,9 +204,9 @@ async Task CommitThroughputAsync()
     await DrainedAsync();
     for (var r = 0; r < rounds; r++)
     {
-        Signal(relay, "STOP");
+        await relay.PauseAsync();
         off.Add(await RunClosedLoopAsync(TimeSpan.FromSeconds(seconds / 2), $"round {r + 1} relay off"));
-        Signal(relay, "CONT");
+        await relay.ResumeAsync();
         await DrainedAsync();
         on.Add(await RunClosedLoopAsync(TimeSpan.FromSeconds(seconds / 2), $"round {r + 1} relay on "));
         await DrainedAsync();
@@ -243,12 +243,6 @@ async Task<double> RunClosedLoopAsync(TimeSpan duration, string? label = null)
     }
 
     return perSecond;
-}
-
-static void Signal(ServiceProcess process, string signal)
-{
-    using var kill = Process.Start("kill", ["-" + signal, process.ProcessId.ToString(CultureInfo.InvariantCulture)]);
-    kill.WaitForExit();
 }
 
 async Task<ServiceProcess> StartRelayAsync() => await ServiceProcess.StartAsync("events", FreePort.Next(), common);

@@ -110,16 +110,7 @@ public sealed class S3rverServer : IAsyncDisposable
     /// <summary>Lets a paused server go on (SIGCONT).</summary>
     public Task ResumeAsync() => SignalAsync("CONT");
 
-    private async Task SignalAsync(string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })
-            ?? throw new InvalidOperationException("could not run kill");
-        await kill.WaitForExitAsync();
-        if (kill.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -{signal} {_process.Id} failed with exit code {kill.ExitCode}");
-        }
-    }
+    private Task SignalAsync(string signal) => ProcessSignals.SendAsync(_process.Id, signal);
 
     public async ValueTask DisposeAsync()
     {

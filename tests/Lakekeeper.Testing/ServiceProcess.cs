@@ -147,6 +147,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Freezes the process (SIGSTOP): it keeps its connections and state but runs nothing until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync() => ProcessSignals.SendAsync(_process.Id, "STOP");
+
+    /// <summary>Lets a paused process go on (SIGCONT).</summary>
+    public Task ResumeAsync() => ProcessSignals.SendAsync(_process.Id, "CONT");
+
     /// <summary>Asks the process to stop (SIGTERM) and waits for it.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {
@@ -155,10 +161,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             return;
         }
 
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await ProcessSignals.SendAsync(_process.Id, "TERM");
 
         using var cts = new CancellationTokenSource(timeout);
         try
