@@ -10,8 +10,9 @@ namespace Lakekeeper.Events.Tests;
 /// <summary>
 /// <c>watch-events</c>, the command behind <c>./lakekeeper events</c>, run as the events host's process
 /// against a real nats-server that requires a password: it replays the JetStream stream (<c>--all</c>)
-/// and follows it, subscribes with core NATS when no stream covers the subject, and with wrong
-/// credentials or no server says why in one line and exits 69, never printing the secret.
+/// and follows it, subscribes with core NATS when no stream covers the subject, with wrong
+/// credentials or no server says why in one line and exits 69, never printing the secret, and needs no
+/// database setting.
 /// </summary>
 public sealed class WatchEventsTests
 {
@@ -30,7 +31,7 @@ public sealed class WatchEventsTests
         await catalog.CreateTableAsync("w", "t");
         await catalog.AllPublishedAsync(TimeSpan.FromSeconds(60));
 
-        await using var watcher = Watcher.Start(app.ConnectionString, nats.Url, password, "--all");
+        await using var watcher = Watcher.Start(nats.Url, password, "--all");
         var written = (await catalog.OutboxAsync()).Select(e => e.Id).ToList();
         await watcher.WaitForAsync(lines => lines.Count >= written.Count, "the replayed events");
         Assert.Contains("JetStream stream " + Stream, watcher.Errors, StringComparison.Ordinal);
@@ -52,7 +53,7 @@ public sealed class WatchEventsTests
         await using var app = await StandaloneApp.StartAsync(Settings(nats.Url, password, stream: false));
         var catalog = await CatalogClient.StartAsync(app, "subscribed");
 
-        await using var watcher = Watcher.Start(app.ConnectionString, nats.Url, password);
+        await using var watcher = Watcher.Start(nats.Url, password);
         await watcher.WaitForErrorsAsync("(core NATS)");
 
         // Core NATS keeps nothing: what is published before the subscription reaches the server is not
@@ -89,7 +90,7 @@ public sealed class WatchEventsTests
             _ => nats.Url,
         };
 
-        await using var watcher = Watcher.Start("Host=127.0.0.1;Port=1;Username=unused;Database=unused", url, what == "wrong password" ? wrong : null);
+        await using var watcher = Watcher.Start(url, what == "wrong password" ? wrong : null);
         var exitCode = await watcher.ExitCodeAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(69, exitCode);
@@ -98,6 +99,17 @@ public sealed class WatchEventsTests
         Assert.DoesNotContain(" at ", watcher.Errors, StringComparison.Ordinal); // no stack trace
         Assert.DoesNotContain(wrong, watcher.Errors, StringComparison.Ordinal);
         Assert.DoesNotContain(password, watcher.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_the_nats_settings_it_names_them_and_asks_for_nothing_else()
+    {
+        await using var watcher = Watcher.Start(natsUrl: null, password: null);
+        var exitCode = await watcher.ExitCodeAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(64, exitCode);
+        Assert.Contains("LAKEKEEPER__NATS_ADDRESS", watcher.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("DATABASE", watcher.Errors, StringComparison.OrdinalIgnoreCase);
     }
 
     private static string Config(string password) =>
@@ -150,7 +162,7 @@ public sealed class WatchEventsTests
             }
         }
 
-        public static Watcher Start(string database, string natsUrl, string? password, params string[] arguments)
+        public static Watcher Start(string? natsUrl, string? password, params string[] arguments)
         {
             var info = new ProcessStartInfo("dotnet")
             {
@@ -165,9 +177,13 @@ public sealed class WatchEventsTests
                 info.ArgumentList.Add(argument);
             }
 
-            info.Environment["LAKEKEEPER__DATABASE__CONNECTIONSTRING"] = database;
-            info.Environment["LAKEKEEPER__NATS_ADDRESS"] = natsUrl;
-            info.Environment["LAKEKEEPER__NATS_TOPIC"] = Subject;
+            // No database setting: the command needs none (the host's other settings are not checked).
+            if (natsUrl is not null)
+            {
+                info.Environment["LAKEKEEPER__NATS_ADDRESS"] = natsUrl;
+                info.Environment["LAKEKEEPER__NATS_TOPIC"] = Subject;
+            }
+
             if (password is not null)
             {
                 info.Environment["LAKEKEEPER__NATS_USER"] = User;

@@ -10,6 +10,14 @@ public interface IHostCommand
 
     string Description { get; }
 
+    /// <summary>
+    /// Whether the command needs the service's own settings (the database above all), so that they are
+    /// all checked before it runs. A command that only reads its own options (a client of a broker, say)
+    /// says <c>false</c> and is not refused for a setting it never uses; its options are still
+    /// validated when it reads them.
+    /// </summary>
+    bool UsesServiceSettings => true;
+
     /// <summary>Runs the command; the return value is the process exit code.</summary>
     Task<int> RunAsync(IServiceProvider services, CancellationToken cancellationToken);
 }

@@ -19,12 +19,10 @@ public static class HostCommands
         var commands = app.Services.GetServices<IHostCommand>().ToList();
         try
         {
-            // Every setting is checked before anything starts, so that a bad one is reported (all of
-            // them at once) without the host's own failure log and stack trace.
-            app.Services.GetService<IStartupValidator>()?.Validate();
             switch (name)
             {
                 case "serve":
+                    ValidateSettings(app);
                     await app.RunAsync();
                     return 0;
                 case "help" or "--help":
@@ -37,6 +35,11 @@ public static class HostCommands
                         await Console.Error.WriteLineAsync($"Unknown command '{name}'.");
                         PrintHelp(commands);
                         return 64;
+                    }
+
+                    if (command.UsesServiceSettings)
+                    {
+                        ValidateSettings(app);
                     }
 
                     var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -59,6 +62,12 @@ public static class HostCommands
             return 75;
         }
     }
+
+    /// <summary>
+    /// Every setting is checked before anything starts, so that a bad one is reported (all of them at
+    /// once) without the host's own failure log and stack trace.
+    /// </summary>
+    private static void ValidateSettings(WebApplication app) => app.Services.GetService<IStartupValidator>()?.Validate();
 
     /// <summary>The settings problems in an options failure (one, or several aggregated); empty otherwise.</summary>
     private static List<string> ValidationFailures(Exception exception) => exception switch

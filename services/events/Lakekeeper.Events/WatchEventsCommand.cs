@@ -23,6 +23,9 @@ internal sealed class WatchEventsCommand : IHostCommand
 
     public string Description => "print the change events published to NATS (LAKEKEEPER__NATS_ADDRESS/__NATS_TOPIC); --all replays the stream";
 
+    /// <summary>Only the NATS settings: the watcher needs no database.</summary>
+    public bool UsesServiceSettings => false;
+
     public async Task<int> RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<EventSinkOptions>>().Value;
