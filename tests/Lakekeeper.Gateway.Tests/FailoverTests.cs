@@ -182,6 +182,73 @@ public sealed class FailoverTests
         Assert.Equal(DestinationHealth.Unhealthy, gateway.Health("catalog", "d1").Passive);
     }
 
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("POST")]
+    public async Task A_destination_that_does_not_take_the_connection_within_the_connect_timeout_is_skipped_and_ejected(string method)
+    {
+        var bodies = new ConcurrentQueue<string>();
+        await using var good = await UpstreamServer.StartAsync("good", async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            bodies.Enqueue(await reader.ReadToEndAsync(context.RequestAborted));
+        });
+        using var hole = await BlackHole.OpenAsync();
+        var settings = new Settings()
+            .Cluster("catalog", hole.Address, good.Address)
+            .Cluster("signer", good.Address)
+            .Cluster("management", good.Address);
+        settings["Gateway:Clusters:catalog:HealthCheck:Active:Enabled"] = "false";
+        settings["Gateway:HttpClient:ConnectTimeout"] = "00:00:00.5";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+
+        // Round-robin over two: one of the two is first sent to the black hole.
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), Path);
+            if (method == "POST")
+            {
+                request.Content = new StringContent($"body {i}");
+            }
+
+            using var response = await gateway.Client.SendAsync(request, Deadline.Test);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Deadline.Test)}");
+        }
+
+        Assert.Equal(2, good.Requests.Count(r => r.Method == method));
+        Assert.Equal(DestinationHealth.Unhealthy, gateway.Health("catalog", "d1").Passive);
+        if (method == "POST")
+        {
+            Assert.Equal(["body 0", "body 1"], bodies);
+        }
+    }
+
+    [Fact]
+    public async Task A_connected_destination_that_does_not_answer_in_time_is_neither_retried_nor_ejected()
+    {
+        await using var good = await UpstreamServer.StartAsync("good");
+        await using var silent = await UpstreamServer.StartAsync("silent", context => Task.Delay(Timeout.Infinite, context.RequestAborted));
+        var settings = new Settings()
+            .Cluster("catalog", silent.Address, good.Address)
+            .Cluster("signer", good.Address)
+            .Cluster("management", good.Address);
+        settings["Gateway:Clusters:catalog:HealthCheck:Active:Enabled"] = "false";
+        settings["Gateway:Clusters:catalog:HttpRequest:ActivityTimeout"] = "00:00:00.5";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+
+        var statuses = new List<int>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Client.GetAsync($"{Path}?n={i}", Deadline.Test);
+            statuses.Add((int)response.StatusCode);
+        }
+
+        Assert.Equal([200, 504], statuses.Order());
+        Assert.Single(silent.Requests);
+        Assert.Single(good.Requests);
+        Assert.NotEqual(DestinationHealth.Unhealthy, gateway.Health("catalog", "d1").Passive);
+    }
+
     /// <summary>Reads the whole request, then drops the connection without answering.</summary>
     private static async Task AbortAsync(HttpContext context)
     {

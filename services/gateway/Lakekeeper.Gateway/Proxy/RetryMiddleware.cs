@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -12,12 +11,13 @@ namespace Lakekeeper.Gateway.Proxy;
 /// reached the upstream's application, the request is load-balanced and forwarded again, at most
 /// <see cref="MaxRetries"/> times, each time to a destination not tried yet. Retried:
 /// <list type="bullet">
-/// <item>any method, when the connection could not be opened (refused, unreachable, DNS) and the
-/// gateway has not read any of the request body — the upstream received nothing;</item>
+/// <item>any method, when the connection could not be opened (refused, unreachable, DNS, or not
+/// established within the connect timeout) and the gateway has not read any of the request body — the
+/// upstream received nothing;</item>
 /// <item>GET, HEAD and OPTIONS without a body, when the destination failed before a response head
 /// (e.g. reset by a replica that died): they change nothing, so sending them again is harmless.</item>
 /// </list>
-/// Never retried: timeouts, failures after the response started, a client that left, and any other
+/// Never retried: timeouts once connected, failures after the response started, a client that left, and any other
 /// method once its request may have been delivered (docs/gateway.md, "Failover").
 /// </summary>
 internal sealed partial class RetryMiddleware(RequestDelegate next, ILogger<RetryMiddleware> logger)
@@ -79,28 +79,9 @@ internal sealed partial class RetryMiddleware(RequestDelegate next, ILogger<Retr
     private static bool MayRetry(HttpContext context, ReadTrackingStream? body) =>
         !context.Response.HasStarted
         && !context.RequestAborted.IsCancellationRequested
-        && context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.Request } failure
+        && context.Features.Get<IForwarderErrorFeature>() is { } failure
         && body?.Started != true
-        && (NotConnected(failure.Exception) || (body is null && IsSafe(context.Request.Method)));
-
-    /// <summary>The connection to the destination was never established, so no byte of the request left the gateway.</summary>
-    private static bool NotConnected(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
-            {
-                return true;
-            }
-
-            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.HostNotFound })
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+        && (UpstreamFailure.NotConnected(failure) || (failure.Error == ForwarderError.Request && body is null && IsSafe(context.Request.Method)));
 
     private static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
 
