@@ -75,6 +75,24 @@ public sealed record S3StorageProfile : StorageProfile
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? RemoteSigningEnabled { get; init; }
 
+    /// <summary>
+    /// Lakekeeper's <c>push-s3-delete-disabled</c>: engines are told not to delete objects
+    /// (<c>s3.delete-enabled=false</c> in a table's config) and given no means to — a writer's vended
+    /// credentials cannot delete and the signer refuses deletes (aborting a multipart upload stays
+    /// allowed). Unset: on where the warehouse deletes softly (its delete profile), off where it deletes at once.
+    /// </summary>
+    [JsonPropertyName("push-s3-delete-disabled")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? PushS3DeleteDisabled { get; init; }
+
+    /// <summary>
+    /// Whether engines may not delete this warehouse's objects: <see cref="PushS3DeleteDisabled"/> when
+    /// set, else whether the warehouse deletes softly — so that an engine's own purge (Spark's
+    /// <c>DROP TABLE … PURGE</c> deletes the files itself) cannot bypass a soft deletion, while a warehouse
+    /// that deletes at once lets engines clean up (<c>expire_snapshots</c>, <c>remove_orphan_files</c>).
+    /// </summary>
+    public bool ClientDeletesDisabled(bool softDeletion) => PushS3DeleteDisabled ?? softDeletion;
+
     [JsonIgnore]
     public long StsTokenLifetimeSeconds => StsTokenValiditySeconds ?? DefaultStsTokenValiditySeconds;
 
@@ -132,8 +150,6 @@ public sealed record S3StorageProfile : StorageProfile
     /// </summary>
     internal static readonly (string Field, string Accepted, string Reason)[] Unsupported =
     [
-        ("push-s3-delete-disabled", "false",
-            "this server does not push s3.delete-enabled=false to clients"),
         ("legacy-md5-behavior", "false",
             "this server's S3 client sends the checksums the AWS SDK chooses, never the legacy MD5"),
     ];

@@ -160,7 +160,6 @@ public sealed class S3DelegationSettingsTests
     }
 
     [Theory]
-    [InlineData("""{"push-s3-delete-disabled":true}""", "'push-s3-delete-disabled' is not supported")]
     [InlineData("""{"legacy-md5-behavior":true}""", "'legacy-md5-behavior' is not supported")]
     [InlineData("""{"legacy-md5-behavior":"no"}""", "'legacy-md5-behavior' is not supported")]
     public void Lakekeeper_fields_this_server_does_not_implement_are_refused_by_name(string extra, string message)
@@ -174,10 +173,36 @@ public sealed class S3DelegationSettingsTests
     [Fact]
     public void Those_fields_are_accepted_with_the_value_that_says_what_this_server_does()
     {
-        const string json = """{"type":"s3","bucket":"lake","region":"eu-central-1","storage-layout":null,"push-s3-delete-disabled":false,"legacy-md5-behavior":false}""";
+        const string json = """{"type":"s3","bucket":"lake","region":"eu-central-1","storage-layout":null,"legacy-md5-behavior":false}""";
 
         Assert.True(StorageJson.TryDeserializeProfile(json, out var profile, out var error), error);
         Assert.Equal(Aws(), profile);
+    }
+
+    [Theory]
+    [InlineData(null, false, false)]
+    [InlineData(null, true, true)]
+    [InlineData(false, true, false)]
+    [InlineData(true, false, true)]
+    public void Push_s3_delete_disabled_is_stored_as_given_and_unset_follows_the_delete_profile(bool? value, bool softDeletion, bool disabled)
+    {
+        var field = value is null ? string.Empty : ",\"push-s3-delete-disabled\":" + (value.Value ? "true" : "false");
+        var json = "{\"type\":\"s3\",\"bucket\":\"lake\",\"region\":\"eu-central-1\"" + field + "}";
+
+        Assert.True(StorageJson.TryDeserializeProfile(json, out var read, out var error), error);
+        var profile = Assert.IsType<S3StorageProfile>(read);
+        Assert.Equal(value, profile.PushS3DeleteDisabled);
+        Assert.Equal(disabled, profile.ClientDeletesDisabled(softDeletion));
+        Assert.Equal(value is not null, StorageJson.Serialize(profile).Contains("push-s3-delete-disabled", StringComparison.Ordinal));
+        Assert.True(StorageJson.TryDeserializeProfile(StorageJson.Serialize(profile), out var again, out error), error);
+        Assert.Equal(profile, again);
+    }
+
+    [Fact]
+    public void Push_s3_delete_disabled_must_be_a_boolean()
+    {
+        Assert.False(StorageJson.TryDeserializeProfile("""{"type":"s3","bucket":"lake","region":"eu-central-1","push-s3-delete-disabled":"yes"}""", out _, out var error));
+        Assert.Contains("push-s3-delete-disabled", error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -35,6 +35,9 @@ public sealed record S3Access(S3AccessKind Kind, string Operation, string Bucket
 {
     /// <summary>A location to find the table by when the request names none (the first object, or the listed folder).</summary>
     public StorageLocation? LookupLocation { get; init; }
+
+    /// <summary>The request removes objects (DeleteObject, DeleteObjects); aborting a multipart upload removes none.</summary>
+    public bool RemovesObjects => Kind == S3AccessKind.Delete && Operation != "AbortMultipartUpload";
 }
 
 /// <summary>A refused sign request: the status kind and a message that names the rule (never a secret).</summary>

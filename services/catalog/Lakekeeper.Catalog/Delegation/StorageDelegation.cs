@@ -47,8 +47,8 @@ internal sealed record DelegatedAccess(IReadOnlyDictionary<string, string> Confi
 /// How engines reach a table's data (docs/signing.md): vended STS credentials when the client takes
 /// them (asked for, or no preference) and the warehouse has STS on, else remote signing when the client
 /// takes it and the warehouse allows it, else storage settings only. Vended credentials are read-only
-/// for callers with <c>can_read_data</c> and read-write-delete for <c>can_write_data</c>; a caller with
-/// neither gets none. A warehouse key is never handed out.
+/// for callers with <c>can_read_data</c> and read-write-delete for <c>can_write_data</c> (read-write
+/// where engines may not delete: <c>push-s3-delete-disabled</c>); a caller with neither gets none. A warehouse key is never handed out.
 /// </summary>
 internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGuard access, IS3CredentialVendor vendor, ILogger<StorageDelegation> logger)
 {
@@ -74,7 +74,7 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGu
             {
                 LogNoVending(logger, warehouse.Name, "the warehouse has no access-key credential to call STS with");
             }
-            else if (await LevelAsync(table, cancellationToken) is { } level)
+            else if (await LevelAsync(warehouse, table, cancellationToken) is { } level)
             {
                 return new DelegationPlan(DelegationMode.VendedCredentials, level, warehouse.Version);
             }
@@ -153,7 +153,7 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGu
         WarehouseContext warehouse, TabularId table, string location, TableIdentifier identifier, CancellationToken cancellationToken)
     {
         if (warehouse.Profile is not S3StorageProfile { StsEnabled: true } || warehouse.Credential is not S3AccessKeyCredential
-            || await LevelAsync(table, cancellationToken) is not { } level)
+            || await LevelAsync(warehouse, table, cancellationToken) is not { } level)
         {
             return (StorageCredentialEntry?)null;
         }
@@ -193,14 +193,17 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGu
         });
     }
 
-    /// <summary>The caller's level on the table: write → read-write-delete, read → read-only, else none.</summary>
-    private async ValueTask<S3AccessLevel?> LevelAsync(TabularId table, CancellationToken cancellationToken)
+    /// <summary>
+    /// The caller's level on the table: write → read-write-delete (read-write where engines may not
+    /// delete), read → read-only, else none.
+    /// </summary>
+    private async ValueTask<S3AccessLevel?> LevelAsync(WarehouseContext warehouse, TabularId table, CancellationToken cancellationToken)
     {
         // Single checks (cached briefly by the gRPC binding), writers first: most callers that get credentials write.
         var target = AuthzObject.Table(table.ToString());
         if (await authorizer.CheckAsync(access.Caller, target, Relations.CanWriteData, cancellationToken))
         {
-            return S3AccessLevel.ReadWriteDelete;
+            return warehouse.ClientDeletesDisabled ? S3AccessLevel.ReadWrite : S3AccessLevel.ReadWriteDelete;
         }
 
         return await authorizer.CheckAsync(access.Caller, target, Relations.CanReadData, cancellationToken) ? S3AccessLevel.Read : null;

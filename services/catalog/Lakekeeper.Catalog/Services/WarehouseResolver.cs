@@ -32,8 +32,16 @@ internal sealed record WarehouseContext(WarehouseId Id, ProjectId ProjectId, str
 
     public long Version { get; init; }
 
-    /// <summary>Storage settings engines need in a table's <c>config</c> (never a secret).</summary>
-    public IReadOnlyDictionary<string, string> ClientConfig { get; } = Profile.ClientConfig();
+    /// <summary>
+    /// Storage settings engines need in a table's <c>config</c> and the <c>/config</c> defaults (never a
+    /// secret), with <c>s3.delete-enabled=false</c> when engines may not delete here.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ClientConfig => _clientConfig ??= BuildClientConfig();
+
+    private IReadOnlyDictionary<string, string>? _clientConfig;
+
+    /// <summary>Engines may not delete this warehouse's objects (<c>push-s3-delete-disabled</c>, by default with soft deletion).</summary>
+    public bool ClientDeletesDisabled => Profile is S3StorageProfile s3 && s3.ClientDeletesDisabled(DeleteProfile.Soft);
 
     /// <summary>Table format versions allowed here (on create, register and upgrade).</summary>
     public IReadOnlyList<int> FormatVersions { get; init; } = FormatVersionPolicy.All;
@@ -49,6 +57,17 @@ internal sealed record WarehouseContext(WarehouseId Id, ProjectId ProjectId, str
 
     /// <summary>What dropping a table or view does here: hard, or soft with an expiration.</summary>
     public DeleteProfile DeleteProfile { get; init; } = DeleteProfile.Hard;
+
+    private Dictionary<string, string> BuildClientConfig()
+    {
+        var config = new Dictionary<string, string>(Profile.ClientConfig(), StringComparer.Ordinal);
+        if (ClientDeletesDisabled)
+        {
+            config["s3.delete-enabled"] = "false";
+        }
+
+        return config;
+    }
 }
 
 /// <summary>

@@ -82,6 +82,12 @@ internal sealed partial class SignService(
             });
         }
 
+        if (s3.RemovesObjects && profile.ClientDeletesDisabled(warehouse.SoftDeletion))
+        {
+            return Refuse(target, request, Forbidden(
+                $"{s3.Operation} is not signed: engines do not delete objects in this warehouse (push-s3-delete-disabled{(profile.PushS3DeleteDisabled is null ? ", on with soft deletion" : string.Empty)}); the catalog deletes the files of dropped tables"));
+        }
+
         // From the table cache first; a refusal is only ever decided on a fresh lookup.
         var (table, notFound, cached) = await FindTableAsync(warehouse.Id, target, s3, fresh: false, cancellationToken);
         if (table is null && cached)

@@ -10,8 +10,11 @@ using Microsoft.Extensions.Options;
 
 namespace Lakekeeper.Signer.Services;
 
-/// <summary>A warehouse as the signer needs it: its profile and the credential requests are signed with.</summary>
-internal sealed record SignerWarehouse(WarehouseId Id, StorageProfile Profile, StorageCredential? Credential, long Version);
+/// <summary>
+/// A warehouse as the signer needs it: its profile, the credential requests are signed with, and whether
+/// it deletes softly (which decides, unless the profile says, whether engines may delete).
+/// </summary>
+internal sealed record SignerWarehouse(WarehouseId Id, StorageProfile Profile, StorageCredential? Credential, long Version, bool SoftDeletion);
 
 /// <summary>Warehouses by id, cached per process for <see cref="SignerOptions.WarehouseCacheDuration"/> (a sign request then costs no warehouse query).</summary>
 internal sealed class SignerWarehouses(WarehouseRepository warehouses, ISecretProtector secrets, IOptions<SignerOptions> options)
@@ -38,6 +41,6 @@ internal sealed class SignerWarehouses(WarehouseRepository warehouses, ISecretPr
     {
         var (profile, credential) = StorageJson.ReadStored(record.Id.ToString(), record.StorageProfileJson,
             record.StorageSecret is { } secret ? secrets.Unprotect(secret, WarehouseSecrets.AssociatedData(record.Id)) : []);
-        return new SignerWarehouse(record.Id, profile, credential, record.Version);
+        return new SignerWarehouse(record.Id, profile, credential, record.Version, DeleteProfile.Parse(record.DeleteProfileJson).Soft);
     }
 }
