@@ -153,39 +153,12 @@ public sealed class FailoverTests
         Assert.All(answered, target => Assert.Equal(200, statuses[target.Split("id=")[1]]));
     }
 
-    [Fact]
-    public async Task A_POST_to_a_destination_that_refuses_the_connection_is_sent_to_another_with_its_body()
-    {
-        var bodies = new ConcurrentQueue<string>();
-        await using var good = await UpstreamServer.StartAsync("good", async context =>
-        {
-            using var reader = new StreamReader(context.Request.Body);
-            bodies.Enqueue(await reader.ReadToEndAsync(context.RequestAborted));
-        });
-        var refused = $"http://127.0.0.1:{UpstreamServer.ClosedPort()}";
-        var settings = new Settings()
-            .Cluster("catalog", refused, good.Address)
-            .Cluster("signer", good.Address)
-            .Cluster("management", good.Address);
-        settings["Gateway:Clusters:catalog:HealthCheck:Active:Enabled"] = "false";
-        await using var gateway = await GatewayServer.StartAsync(settings);
-
-        // Round-robin over two: one of the two is first sent to the refusing destination.
-        for (var i = 0; i < 2; i++)
-        {
-            using var content = new StringContent($"body {i}");
-            using var response = await gateway.Client.PostAsync(Path, content, Deadline.Test);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-
-        Assert.Equal(["body 0", "body 1"], bodies);
-        Assert.Equal(DestinationHealth.Unhealthy, gateway.Health("catalog", "d1").Passive);
-    }
-
     [Theory]
-    [InlineData("GET")]
-    [InlineData("POST")]
-    public async Task A_destination_that_does_not_take_the_connection_within_the_connect_timeout_is_skipped_and_ejected(string method)
+    [InlineData("refused", "GET")]
+    [InlineData("refused", "POST")]
+    [InlineData("connect timeout", "GET")]
+    [InlineData("connect timeout", "POST")]
+    public async Task A_request_to_a_destination_it_cannot_connect_to_is_sent_to_another_with_its_body_and_ejects_it(string failure, string method)
     {
         var bodies = new ConcurrentQueue<string>();
         await using var good = await UpstreamServer.StartAsync("good", async context =>
@@ -193,16 +166,18 @@ public sealed class FailoverTests
             using var reader = new StreamReader(context.Request.Body);
             bodies.Enqueue(await reader.ReadToEndAsync(context.RequestAborted));
         });
-        using var hole = await BlackHole.OpenAsync();
+        // Refused: a closed port. Connect timeout: an address that never completes the handshake.
+        using var hole = failure == "connect timeout" ? await BlackHole.OpenAsync() : null;
+        var unreachable = hole?.Address ?? $"http://127.0.0.1:{UpstreamServer.ClosedPort()}";
         var settings = new Settings()
-            .Cluster("catalog", hole.Address, good.Address)
+            .Cluster("catalog", unreachable, good.Address)
             .Cluster("signer", good.Address)
             .Cluster("management", good.Address);
         settings["Gateway:Clusters:catalog:HealthCheck:Active:Enabled"] = "false";
         settings["Gateway:HttpClient:ConnectTimeout"] = "00:00:00.5";
         await using var gateway = await GatewayServer.StartAsync(settings);
 
-        // Round-robin over two: one of the two is first sent to the black hole.
+        // Round-robin over two: one of the two is first sent to the unreachable destination.
         for (var i = 0; i < 2; i++)
         {
             using var request = new HttpRequestMessage(new HttpMethod(method), Path);
