@@ -81,11 +81,14 @@ public static class AuthzRegistration
 
     private static void AddClient(IServiceCollection services)
     {
-        // Several authz replicas: a static resolver hands the channel every address and round_robin
-        // spreads calls over those whose connection is up (a replica that refuses connections is skipped
-        // until it accepts again). One address: a plain channel, as before.
-        services.TryAddSingleton<ResolverFactory>(static sp => new StaticResolverFactory(_ =>
+        // Several authz replicas: a static resolver hands the channel every address, or the DNS resolver
+        // every address of one name (re-resolved periodically and when a connection fails), and
+        // round_robin spreads calls over those whose connection is up (a replica that refuses connections
+        // is skipped until it accepts again). One address: a plain channel, as before.
+        services.AddSingleton<ResolverFactory>(static sp => new StaticResolverFactory(_ =>
             [.. sp.GetRequiredService<IOptions<AuthzOptions>>().Value.EndpointUris.Select(static uri => new BalancerAddress(uri.Host, uri.Port))]));
+        services.AddSingleton<ResolverFactory>(static sp =>
+            new DnsResolverFactory(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<AuthzOptions>>().Value.DnsRefreshSeconds)));
         var client = services.AddGrpcClient<V1.Authorizer.AuthorizerClient>(ClientName, static (sp, client) =>
             {
                 // Resolved when the first call is made, after the settings were validated at start.
@@ -99,7 +102,7 @@ public static class AuthzRegistration
             .ConfigureChannel(static (sp, channel) =>
             {
                 var settings = sp.GetRequiredService<IOptions<AuthzOptions>>().Value;
-                if (settings.EndpointUris.Count > 1)
+                if (settings.EndpointUris.Count > 1 || settings.ResolvesWithDns)
                 {
                     // Client-side balancing needs the channel to own a bare SocketsHttpHandler (it sets the
                     // handler's ConnectCallback per address); the factory's pipeline (service discovery)

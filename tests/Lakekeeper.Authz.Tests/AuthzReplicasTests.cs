@@ -56,16 +56,96 @@ public sealed class AuthzReplicasTests
         }
     }
 
+    [Fact]
+    public async Task A_dns_name_is_resolved_to_its_replica_and_again_when_the_replica_comes_back()
+    {
+        var port = Hosts.ClosedPort();
+        var first = new AuthzServer { InternalPort = port };
+        await first.InitializeAsync();
+
+        var builder = Hosts.Builder("catalog", Hosts.Settings(
+            ("Authz:Endpoint", $"dns:///localhost:{port}"),
+            ("Authz:DnsRefreshSeconds", "1"),
+            ("Authz:TimeoutMs", "5000"),
+            ("Authz:CheckCacheMs", "0")));
+        builder.AddAuthz();
+        await using var app = builder.Build();
+        await app.StartAsync(TestToken);
+        var authorizer = app.Services.GetRequiredService<IAuthorizer>();
+        Assert.True(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthzOptions>>().Value.ResolvesWithDns);
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(await authorizer.CheckAsync(Alice, AuthzObject.Warehouse("w1"), Relations.CanUse, TestToken));
+        }
+
+        // The name's only replica goes away: calls are refused as unavailable (503), not hung.
+        await first.DisposeAsync();
+        await UntilAsync(async () =>
+        {
+            try
+            {
+                await authorizer.CheckAsync(Alice, AuthzObject.Warehouse("w1"), Relations.CanUse, TestToken);
+                return false;
+            }
+            catch (AuthorizerUnavailableException)
+            {
+                return true;
+            }
+        }, "a call to fail while no replica answers");
+
+        // A replica is back behind the name: the channel resolves and connects again by itself.
+        await using var second = new AuthzServer { InternalPort = port };
+        await second.InitializeAsync();
+        await UntilAsync(async () =>
+        {
+            try
+            {
+                return await authorizer.CheckAsync(Alice, AuthzObject.Warehouse("w1"), Relations.CanUse, TestToken);
+            }
+            catch (AuthorizerUnavailableException)
+            {
+                return false;
+            }
+        }, "the returned replica to answer");
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out after 30 s waiting for {what}");
+            await Task.Delay(100, TestToken);
+        }
+    }
+
     [Theory]
     [InlineData("http://a:1,authz:8182")]
     [InlineData("http://a:1,https://b:2")]
     [InlineData("http://a:1,")]
+    [InlineData("dns:///authz-headless")]
+    [InlineData("dns:///authz-headless:8182/path")]
+    [InlineData("dns://resolver/authz-headless:8182")]
+    [InlineData("dns:///authz-headless:8182,http://a:1")]
     public void A_bad_address_in_the_list_is_refused_naming_it(string endpoint)
     {
         var options = new AuthzOptions { Endpoint = endpoint };
         var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true));
         Assert.NotEmpty(results);
+    }
+
+    [Fact]
+    public void A_dns_name_with_its_port_is_accepted_and_resolved_with_dns()
+    {
+        var options = new AuthzOptions { Endpoint = "dns:///lk-lakekeeper-authz-headless.data.svc:8182" };
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+
+        Assert.True(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true),
+            string.Join("; ", results.Select(r => r.ErrorMessage)));
+        Assert.True(options.ResolvesWithDns);
+        Assert.False(new AuthzOptions { Endpoint = "http://10.0.0.5:8182" }.ResolvesWithDns);
     }
 
     [Fact]

@@ -41,8 +41,12 @@ public sealed class ChartMatrixTests
             Assert.Equal(component, pod.Labels[Manifests.ComponentLabel]);
 
             var services = manifests.OfKind("Service").Where(s => Manifests.LabelsMatch(s.StrMap("spec", "selector"), pod.Labels)).ToList();
-            var service = Assert.Single(services);
+            var service = Assert.Single(services, s => s.Str("spec", "clusterIP") != "None");
             Assert.Contains(service.Seq("spec", "ports"), p => p.Str("name") == "http" && p.Str("targetPort") == "http");
+            // The authz service also has a headless one (its gRPC port only) for clients that balance over its pods.
+            var headless = services.Where(s => s.Str("spec", "clusterIP") == "None").ToList();
+            Assert.Equal(component == "authz" ? 1 : 0, headless.Count);
+            Assert.All(headless, h => Assert.Equal(["grpc"], h.Seq("spec", "ports").Select(p => p.Str("targetPort"))));
 
             var account = pod.Spec.Str("serviceAccountName");
             Assert.False(string.IsNullOrEmpty(account), component + " names no service account");
@@ -301,7 +305,11 @@ public sealed class ChartMatrixTests
         Assert.Equal(["lk-lakekeeper-catalog", "lk-lakekeeper-management", "lk-lakekeeper-signer"], callers.Select(c => c.ConfigMap).Order(StringComparer.Ordinal));
         foreach (var (_, _, endpoint) in callers)
         {
-            AssertAddressReaches(manifests, new Uri(endpoint), "authz", "grpc");
+            // dns:///<headless Service>:<port>: the name resolves to every ready authz pod, so clients balance over them.
+            Assert.StartsWith("dns:///", endpoint, StringComparison.Ordinal);
+            var target = new Uri("http://" + endpoint["dns:///".Length..]);
+            AssertAddressReaches(manifests, target, "authz", "grpc");
+            Assert.Equal("None", manifests.Find("Service", target.Host)!.Str("spec", "clusterIP"));
         }
 
         var authz = manifests.ForComponent("Deployment", "authz")!;

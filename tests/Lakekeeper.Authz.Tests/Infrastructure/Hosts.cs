@@ -115,10 +115,13 @@ internal static class Hosts
     }
 }
 
-/// <summary>The authz service as its Program.cs composes it, with both ports chosen by the OS.</summary>
+/// <summary>The authz service as its Program.cs composes it, its ports chosen by the OS unless the internal one is given.</summary>
 public sealed class AuthzServer : IAsyncLifetime
 {
     private WebApplication? _app;
+
+    /// <summary>The internal (gRPC) port to listen on, e.g. to start a replica again where the last one listened; 0: the OS chooses.</summary>
+    public int InternalPort { get; init; }
 
     public Uri PublicAddress { get; private set; } = null!;
 
@@ -126,7 +129,7 @@ public sealed class AuthzServer : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = Hosts.Builder("authz", Hosts.Settings(("Server:InternalPort", "0")));
+        var builder = Hosts.Builder("authz", Hosts.Settings(("Server:InternalPort", InternalPort.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         builder.AddAuthzServer();
         _app = builder.Build();
         _app.UseServiceDefaults();

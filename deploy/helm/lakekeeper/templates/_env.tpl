@@ -88,8 +88,9 @@ becomes which variable.
 {{- $env = merge $env (include "lakekeeper.database.configEnv" .root | fromYaml) -}}
 {{- end -}}
 {{- if include "lakekeeper.hasRole" (dict "ctx" $ctx "role" "authzClient") -}}
-{{- $authz := dict "root" .root "component" "authz" "port" $v.authz.service.grpcPort -}}
-{{- $_ := set $env "LAKEKEEPER__AUTHZ__ENDPOINT" (include "lakekeeper.serviceUrl" $authz) -}}
+{{- /* Every ready authz pod through the headless Service's DNS name, on the pods' own gRPC port; re-resolved every 30 s. */ -}}
+{{- $authz := dict "root" .root "component" "authz" -}}
+{{- $_ := set $env "LAKEKEEPER__AUTHZ__ENDPOINT" (printf "dns:///%s:%d" (include "lakekeeper.headlessServiceName" $authz) (int64 $v.containerPorts.grpc)) -}}
 {{- $_ := set $env "LAKEKEEPER__AUTHZ__TIMEOUTMS" (include "lakekeeper.int" $v.authz.timeoutMs) -}}
 {{- $_ := set $env "LAKEKEEPER__AUTHZ__CHECKCACHEMS" (include "lakekeeper.int" $v.authz.checkCacheMs) -}}
 {{- end -}}

@@ -160,6 +160,11 @@ imagePullSecrets:
 {{- end -}}
 
 {{/* Host:port of a Service in this namespace, as an http URL. */}}
+{{/* The headless Service of a gRPC component (its name resolves to the ready pods' addresses). */}}
+{{- define "lakekeeper.headlessServiceName" -}}
+{{- printf "%s-headless" (include "lakekeeper.componentName" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{- define "lakekeeper.serviceUrl" -}}
 {{- $ctx := dict "root" .root "component" .component -}}
 {{- printf "http://%s:%d" (include "lakekeeper.serviceName" $ctx) (int64 .port) -}}
