@@ -104,6 +104,25 @@ public sealed class LimitsTests(SmallLimitsAppFixture fixture) : IClassFixture<S
         var stream = stalled.GetStream();
         var head = $"POST {new Uri(_http.Url("namespaces")).PathAndQuery} HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: application/json\r\nContent-Length: {SmallLimitsAppFixture.Body - 100}\r\n\r\n{{\"namespace\":";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), TestContext.Current.CancellationToken);
+        // The stalled sender trickles JSON whitespace, 400 bytes/s: above Kestrel's minimum data rate
+        // (240 bytes/s after 5 s), so the server does not abort it — and free the budget — while a loaded
+        // machine is slow to send the requests below.
+        using var trickling = new CancellationTokenSource();
+        var trickle = Task.Run(async () =>
+        {
+            var spaces = Encoding.ASCII.GetBytes(new string(' ', 100));
+            try
+            {
+                while (!trickling.IsCancellationRequested)
+                {
+                    await stream.WriteAsync(spaces, trickling.Token);
+                    await Task.Delay(250, trickling.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+            {
+            }
+        }, TestContext.Current.CancellationToken);
 
         var body = $$$"""{"namespace":["lim_budget","x"],"properties":{"p":"{{{new string('b', 1000)}}}"}}""";
         var refused = await Eventually.ReturnsAsync(async () =>
@@ -114,6 +133,8 @@ public sealed class LimitsTests(SmallLimitsAppFixture fixture) : IClassFixture<S
         ErrorAssert.Contains(refused, 503, "ServiceUnavailableException", "LAKEKEEPER__SERVER__REQUESTBODYBUDGETBYTES");
         Assert.True(refused.Headers.RetryAfter is not null, refused.ToString());
 
+        await trickling.CancelAsync();
+        await trickle;
         stalled.Close();
         var passed = await Eventually.ReturnsAsync(async () =>
         {

@@ -46,6 +46,29 @@ public sealed class WatchEventsTests
     }
 
     [Fact]
+    public async Task The_relay_creates_its_stream_at_start_so_a_watcher_started_before_any_change_reads_the_stream()
+    {
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        await using var nats = await NatsServer.StartWithConfigAsync(Config(password));
+        var logs = new CapturedLogs();
+        await using var app = await StandaloneApp.StartAsync(Settings(nats.Url, password, stream: true), logs);
+        await Eventually.TrueAsync(
+            () => Task.FromResult(logs.Lines.Any(l => l.Contains($"through JetStream stream {Stream} (created)", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(60), "the relay to create its stream without any event");
+
+        await using var watcher = Watcher.Start(nats.Url, password);
+        await watcher.WaitForErrorsAsync("JetStream stream " + Stream);
+
+        // The first change after that reaches the watcher through the stream.
+        var catalog = await CatalogClient.StartAsync(app, "first");
+        await catalog.CreateNamespaceAsync("first");
+        await catalog.AllPublishedAsync(TimeSpan.FromSeconds(60));
+        var written = (await catalog.OutboxAsync()).Select(e => e.Id).ToList();
+        await watcher.WaitForAsync(lines => lines.Count >= written.Count, "the first event");
+        Assert.Equal(written, watcher.Lines.Select(EventId));
+    }
+
+    [Fact]
     public async Task Without_a_stream_it_subscribes_and_prints_what_is_published_while_it_watches()
     {
         var password = "pw-" + Guid.NewGuid().ToString("N");

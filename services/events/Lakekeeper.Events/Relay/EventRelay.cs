@@ -42,6 +42,13 @@ internal sealed partial class EventRelay(
         }
 
         LogStarted(logger, sinks.All.Count == 0 ? "none (events are kept for the events API only)" : string.Join(", ", sinks.All.Select(s => s.Name)));
+        using (var preparing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+        {
+            // At most one publish timeout; a sink that is not ready is retried by the rounds.
+            preparing.CancelAfter(settings.PublishTimeout);
+            await Task.WhenAll(sinks.All.Select(sink => sink.PrepareAsync(preparing.Token)));
+        }
+
         var listener = ListenAsync(stoppingToken);
         var backoff = TimeSpan.Zero;
         var nextPrune = time.GetUtcNow();

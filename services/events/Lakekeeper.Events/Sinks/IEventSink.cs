@@ -36,4 +36,10 @@ internal interface IEventSink : IAsyncDisposable
     /// delivered before an earlier one.
     /// </summary>
     Task<int[]> PublishAsync(IReadOnlyList<IReadOnlyList<RelayedEvent>> chains, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gets ready before the first event (connect, create what the broker needs), so that what consumers
+    /// expect exists from the start. Best effort: a broker that is away is retried by the first round.
+    /// </summary>
+    Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

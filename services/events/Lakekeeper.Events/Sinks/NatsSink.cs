@@ -57,20 +57,17 @@ internal sealed partial class NatsSink : IEventSink
         ReconnectWaitMax = TimeSpan.FromSeconds(2),
     };
 
+    /// <summary>
+    /// Connects and finds (or creates) the stream before the first event, so that a consumer started
+    /// right after the catalog — <c>./lakekeeper events</c> — reads the stream rather than core NATS.
+    /// </summary>
+    public Task PrepareAsync(CancellationToken cancellationToken) => ReadyAsync(cancellationToken);
+
     public async Task<int[]> PublishAsync(IReadOnlyList<IReadOnlyList<RelayedEvent>> chains, CancellationToken cancellationToken)
     {
         var acknowledged = new int[chains.Count];
-        try
+        if (!await ReadyAsync(cancellationToken))
         {
-            // While the client reconnects, ConnectAsync waits for the server however long it takes and
-            // takes no token: the round's timeout bounds the wait (the round then fails and is retried,
-            // and releases its claims, instead of holding them until the broker is back).
-            await _connection.ConnectAsync().AsTask().WaitAsync(cancellationToken);
-            _useJetStream ??= await DetectJetStreamAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is NatsException or NpgsqlException or OperationCanceledException or TimeoutException)
-        {
-            LogUnavailable(_logger, Reason(ex));
             return acknowledged;
         }
 
@@ -137,6 +134,25 @@ internal sealed partial class NatsSink : IEventSink
             }
 
             acknowledged[index]++;
+        }
+    }
+
+    /// <summary>Connected, and the publishing mode known; false (logged) while the server or the database is away.</summary>
+    private async Task<bool> ReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            // While the client reconnects, ConnectAsync waits for the server however long it takes and
+            // takes no token: the round's timeout bounds the wait (the round then fails and is retried,
+            // and releases its claims, instead of holding them until the broker is back).
+            await _connection.ConnectAsync().AsTask().WaitAsync(cancellationToken);
+            _useJetStream ??= await DetectJetStreamAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is NatsException or NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            LogUnavailable(_logger, Reason(ex));
+            return false;
         }
     }
 
