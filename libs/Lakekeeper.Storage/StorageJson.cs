@@ -147,38 +147,13 @@ public sealed class StorageProfileJsonConverter : JsonConverter<StorageProfile>
         StorageProfile? profile = type switch
         {
             FileStorageProfile.TypeName => node.Deserialize(StorageJsonContext.Default.FileStorageProfile),
-            S3StorageProfile.TypeName => ReadS3(node),
+            S3StorageProfile.TypeName => node.Deserialize(StorageJsonContext.Default.S3StorageProfile),
             "adls" or "gcs" or "onelake" or "stackit" => throw new JsonException(
                 $"storage profile: type '{type}' is not supported by this server; use 's3' (AWS or S3-compatible) or 'file'"),
             _ => throw new JsonException(
                 $"storage profile: unknown type '{Locations.StorageLocation.Shorten(type)}'; expected 'file' or 's3'"),
         };
         return profile ?? throw new JsonException("storage profile: null");
-    }
-
-    /// <summary>
-    /// An S3 profile. Lakekeeper's fields this server does not implement are accepted only with the value
-    /// that says what the server does anyway (and then not stored); any other value is refused by name.
-    /// </summary>
-    private static S3StorageProfile? ReadS3(JsonObject node)
-    {
-        foreach (var (field, accepted, reason) in S3StorageProfile.Unsupported)
-        {
-            if (!node.TryGetPropertyValue(field, out var value))
-            {
-                continue;
-            }
-
-            var isAccepted = accepted == "null" ? value is null : value is not null && value.GetValueKind() == JsonValueKind.False;
-            if (!isAccepted)
-            {
-                throw new JsonException($"storage profile: '{field}' is not supported: {reason}; leave it out (or send {accepted})");
-            }
-
-            node.Remove(field);
-        }
-
-        return node.Deserialize(StorageJsonContext.Default.S3StorageProfile);
     }
 
     public override void Write(Utf8JsonWriter writer, StorageProfile value, JsonSerializerOptions options)

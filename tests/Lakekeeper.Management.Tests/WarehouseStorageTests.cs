@@ -264,9 +264,9 @@ public sealed class WarehouseStorageTests : IAsyncLifetime
 
     [Theory]
     [InlineData("\"push-s3-delete-disabled\":\"yes\"", "push-s3-delete-disabled")]
-    [InlineData("\"legacy-md5-behavior\":true", "legacy-md5-behavior")]
+    [InlineData("\"legacy-md5-behavior\":\"yes\"", "legacy-md5-behavior")]
     [InlineData("\"sts-session-tags\":{\"aws:reserved\":\"x\"}", "sts-session-tags")]
-    public async Task Lakekeeper_profile_fields_this_server_does_not_implement_are_400_by_name_and_create_nothing(string field, string name)
+    public async Task Invalid_lakekeeper_profile_fields_are_400_by_name_and_create_nothing(string field, string name)
     {
         var warehouse = "refused-" + Guid.NewGuid().ToString("N")[..8];
         (await _api.PostAsync("/management/v1/warehouse", $$$"""

@@ -144,15 +144,12 @@ public sealed record S3StorageProfile : StorageProfile
     }
 
     /// <summary>
-    /// Fields of Lakekeeper's S3 profile this server does not implement, each with the one value that
-    /// describes what it does anyway (so that such a body is accepted): any other value is refused with
-    /// 400 naming the field, rather than stored and ignored.
+    /// Lakekeeper's <c>legacy-md5-behavior</c>: the catalog's own DeleteObjects requests carry <c>Content-MD5</c>
+    /// instead of the AWS SDK's CRC32 checksum, for S3-compatible servers that predate flexible checksums.
     /// </summary>
-    internal static readonly (string Field, string Accepted, string Reason)[] Unsupported =
-    [
-        ("legacy-md5-behavior", "false",
-            "this server's S3 client sends the checksums the AWS SDK chooses, never the legacy MD5"),
-    ];
+    [JsonPropertyName("legacy-md5-behavior")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? LegacyMd5Behavior { get; init; }
 
     /// <summary>Most session tags AWS STS accepts on one call.</summary>
     public const int MaxSessionTags = 50;

@@ -40,18 +40,16 @@ internal sealed class S3ClientFactory : IDisposable
 
     public AmazonS3Client Create(S3StorageProfile profile, S3AccessKeyCredential credential, int maxRetries)
     {
-        var config = new AmazonS3Config
-        {
-            ForcePathStyle = profile.PathStyleAccess,
-            MaxErrorRetry = maxRetries,
-            RetryMode = RequestRetryMode.Standard,
-            Timeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds),
-            // Checksums only where S3 requires them: S3-compatible servers often reject the newer
-            // trailing-checksum encodings.
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            HttpClientFactory = _http,
-        };
+        var config = profile.LegacyMd5Behavior == true ? LegacyMd5.Config() : new AmazonS3Config();
+        config.ForcePathStyle = profile.PathStyleAccess;
+        config.MaxErrorRetry = maxRetries;
+        config.RetryMode = RequestRetryMode.Standard;
+        config.Timeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds);
+        // Checksums only where S3 requires them: S3-compatible servers often reject the newer
+        // trailing-checksum encodings.
+        config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+        config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        config.HttpClientFactory = _http;
         if (profile.ServiceUrl is { } serviceUrl)
         {
             config.ServiceURL = serviceUrl;

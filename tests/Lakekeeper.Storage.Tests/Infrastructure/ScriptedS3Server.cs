@@ -36,14 +36,17 @@ internal sealed class ScriptedS3Server : IAsyncDisposable
         ScriptedS3Server? server = null;
         app.Run(async context =>
         {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
             var seen = new SeenRequest(
                 context.Request.Method,
                 context.Request.Path.Value ?? string.Empty,
                 context.Request.QueryString.Value ?? string.Empty,
-                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase))
+            {
+                Body = body.ToArray(),
+            };
             server!.Requests.Enqueue(seen);
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
             await respond(seen, context);
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
@@ -69,5 +72,8 @@ internal sealed class ScriptedS3Server : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    internal sealed record SeenRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers);
+    internal sealed record SeenRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers)
+    {
+        public byte[] Body { get; init; } = [];
+    }
 }

@@ -202,6 +202,48 @@ public sealed class S3FailureTests
         Assert.Contains("delete", post.Query, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Legacy_md5_behavior_sends_content_md5_on_delete_objects_instead_of_a_flexible_checksum(bool legacy)
+    {
+        await using var server = await ScriptedS3Server.StartAsync(async (request, context) =>
+        {
+            context.Response.ContentType = "application/xml";
+            await context.Response.WriteAsync(request.Method == "GET"
+                ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>lake</Name><Prefix>wh/t/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>wh/t/a</Key><Size>1</Size></Contents></ListBucketResult>"
+                : "<?xml version=\"1.0\" encoding=\"UTF-8\"?><DeleteResult></DeleteResult>");
+        });
+        using var factory = Factory(new StorageOptions { MaxRetries = 0 });
+        var profile = new S3StorageProfile
+        {
+            Bucket = "lake", Region = "us-east-1", Endpoint = server.Endpoint, PathStyleAccess = true, KeyPrefix = "wh", LegacyMd5Behavior = legacy,
+        };
+        var store = factory.GetStore(profile, Credential);
+
+        await store.DeletePrefixAsync(store.BaseLocation.AppendPath("t"), Ct);
+
+        var post = Assert.Single(server.Requests, r => r.Method == "POST");
+        Assert.Contains("<Key>wh/t/a</Key>", Encoding.UTF8.GetString(post.Body), StringComparison.Ordinal);
+        var flexible = post.Headers.Keys.Where(h => h.StartsWith("x-amz-checksum-", StringComparison.OrdinalIgnoreCase)).ToList();
+        var signed = post.Headers["Authorization"].Split("SignedHeaders=")[1].Split(',')[0].Split(';');
+        if (legacy)
+        {
+            Assert.Equal(Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(post.Body)), post.Headers["Content-MD5"]);
+            Assert.Contains("content-md5", signed);
+            Assert.Empty(flexible);
+            Assert.False(post.Headers.ContainsKey("x-amz-sdk-checksum-algorithm"));
+        }
+        else
+        {
+            Assert.False(post.Headers.ContainsKey("Content-MD5"));
+            Assert.NotEmpty(flexible);
+        }
+
+        // Other requests of the same client are left as the SDK makes them.
+        Assert.All(server.Requests.Where(r => r.Method != "POST"), r => Assert.False(r.Headers.ContainsKey("Content-MD5")));
+    }
+
     [Fact]
     public async Task Cancellation_is_not_turned_into_a_storage_error()
     {
