@@ -341,12 +341,27 @@ public sealed class ConsoleManagementTests(StandaloneConsole deployment) : IClas
             await Expect(rotate.GetByText("Credential replaced")).ToBeVisibleAsync();
             Assert.Equal(string.Empty, await rotate.GetByLabel("Secret access key").InputValueAsync());
 
-            // Storage settings: remote signing off, checked and saved.
+            // Settings the form does not show, set through the API: saving the form must keep them.
+            var profile = System.Text.Json.Nodes.JsonNode.Parse((await WarehouseAsync(warehouse)).GetProperty("storage-profile").GetRawText())!.AsObject();
+            profile["allow-alternative-protocols"] = true;
+            profile["sts-session-tags"] = new System.Text.Json.Nodes.JsonObject { ["team"] = "console" };
+            profile["storage-layout"] = System.Text.Json.Nodes.JsonNode.Parse("""{"type":"tabular-only","tabular":"{uuid}"}""");
+            await PostAsync($"/management/v1/warehouse/{warehouse}/storage", new System.Text.Json.Nodes.JsonObject { ["storage-profile"] = profile }.ToJsonString());
+            await tab.GotoAsync($"/ui/warehouses/{warehouse}");
+            await tab.ExpectHeadingAsync("lake");
+
+            // Storage settings: remote signing off, engines may not delete, checked and saved.
             var settings = page.GetByRole(AriaRole.Form, new() { Name = "Storage settings" });
             await settings.GetByLabel("Remote signing").UncheckAsync();
+            await settings.GetByLabel("Engines may delete files").SelectOptionAsync("true");
             await settings.GetByRole(AriaRole.Button, new() { Name = "Check and save settings" }).ClickAsync();
             await Expect(page.GetByText("Storage settings saved")).ToBeVisibleAsync();
-            Assert.False((await WarehouseAsync(warehouse)).GetProperty("storage-profile").GetProperty("remote-signing-enabled").GetBoolean());
+            var saved = (await WarehouseAsync(warehouse)).GetProperty("storage-profile");
+            Assert.False(saved.GetProperty("remote-signing-enabled").GetBoolean());
+            Assert.True(saved.GetProperty("push-s3-delete-disabled").GetBoolean());
+            Assert.True(saved.GetProperty("allow-alternative-protocols").GetBoolean());
+            Assert.Equal("console", saved.GetProperty("sts-session-tags").GetProperty("team").GetString());
+            Assert.Equal("tabular-only", saved.GetProperty("storage-layout").GetProperty("type").GetString());
             await tab.CheckAsync("s3-warehouse");
         });
     }

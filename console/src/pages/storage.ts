@@ -42,8 +42,10 @@ export function credentialFields(): { el: HTMLElement; read: () => StorageCreden
 
 /**
  * The S3 profile: where the warehouse lives (bucket, region, endpoint, key prefix, addressing) and
- * what engines get (STS credential vending, remote signing). With `current`, the location fields are
- * read-only: a warehouse cannot move (the server refuses a new bucket or prefix).
+ * what engines get (STS credential vending, remote signing, whether they may delete). With `current`,
+ * the location fields are read-only (a warehouse cannot move: the server refuses a new bucket or
+ * prefix), and the stored fields the form does not show (session tags, storage layout, alternative
+ * protocols) are sent back as they are: saving the form changes only what it shows.
  */
 export function s3ProfileFields(current?: S3Profile): { el: HTMLElement; read: () => S3Profile; require: (on: boolean) => void } {
   const moving = !current
@@ -63,6 +65,12 @@ export function s3ProfileFields(current?: S3Profile): { el: HTMLElement; read: (
   const signing = input('remote-signing-enabled', { type: 'checkbox', checked: current?.['remote-signing-enabled'] ?? true })
   const urlStyle = select('remote-signing-url-style', [['auto', 'Automatic'], ['path', 'Path style'], ['virtual-host', 'Virtual host']], current?.['remote-signing-url-style'] ?? 'auto')
   const kms = text('aws-kms-key-arn', current?.['aws-kms-key-arn'])
+  const deletes = select('push-s3-delete-disabled', [
+    ['', 'Where drops are hard; not where they are soft (default)'],
+    ['false', 'Yes'],
+    ['true', 'No: engines are told not to, and cannot'],
+  ], current?.['push-s3-delete-disabled'] == null ? '' : String(current['push-s3-delete-disabled']))
+  const legacyMd5 = input('legacy-md5-behavior', { type: 'checkbox', checked: Boolean(current?.['legacy-md5-behavior']) })
   const stsFields = h('div', { class: 'nested' },
     field('STS role ARN', stsRole, 'The role vended credentials assume.'),
     field('Assume role ARN', assumeRole, 'Used when no STS role ARN is set.'),
@@ -79,15 +87,18 @@ export function s3ProfileFields(current?: S3Profile): { el: HTMLElement; read: (
       field('Bucket', bucket), field('Region', region, 'The region requests are signed for; S3-compatible servers often accept any.'),
       field('Endpoint', endpoint, 'Empty for AWS; the URL of an S3-compatible server otherwise.'),
       field('Key prefix', prefix, 'A folder inside the bucket (no leading slash).'),
-      field('Path-style access (MinIO, s3rver, …)', pathStyle), field('Flavor', flavor)),
+      field('Path-style access (MinIO, s3rver, …)', pathStyle), field('Flavor', flavor),
+      field('Legacy MD5 checksums', legacyMd5, 'For older S3-compatible servers that refuse the AWS SDK’s newer checksums on deletes.')),
     h('fieldset', null, h('legend', null, 'Access for engines'),
       field('Vend temporary credentials (STS)', sts, 'Engines get short-lived keys scoped to one table.'), stsFields,
       field('Remote signing', signing, 'Engines may have their S3 requests signed by this server.'), signingFields,
+      field('Engines may delete files', deletes, 'Spark’s DROP … PURGE deletes files itself, which would defeat soft deletion.'),
       field('KMS key ARN (optional)', kms)))
   const opt = (el: HTMLInputElement) => (el.value.trim() ? el.value.trim() : null)
   return {
     el,
     read: () => ({
+      ...current,
       type: 's3',
       bucket: bucket.value.trim(),
       region: region.value.trim(),
@@ -103,6 +114,8 @@ export function s3ProfileFields(current?: S3Profile): { el: HTMLElement; read: (
       'remote-signing-enabled': signing.checked,
       'remote-signing-url-style': urlStyle.value === 'path' ? 'path' : urlStyle.value === 'virtual-host' ? 'virtual-host' : 'auto',
       'aws-kms-key-arn': opt(kms),
+      'push-s3-delete-disabled': deletes.value === '' ? null : deletes.value === 'true',
+      'legacy-md5-behavior': legacyMd5.checked ? true : current?.['legacy-md5-behavior'] === false ? false : null,
     }),
     require: on => { bucket.required = on; region.required = on },
   }
