@@ -22,13 +22,7 @@ public sealed class AuthzReplicasTests
         await using var second = new AuthzServer();
         await second.InitializeAsync();
 
-        var builder = Hosts.Builder("catalog", Hosts.Settings(
-            ("Authz:Endpoint", $"{first.InternalAddress.ToString().TrimEnd('/')}, {second.InternalAddress.ToString().TrimEnd('/')}"),
-            ("Authz:TimeoutMs", "5000"),
-            ("Authz:CheckCacheMs", "0")));
-        builder.AddAuthz();
-        await using var app = builder.Build();
-        await app.StartAsync(TestToken);
+        await using var app = await StartClientAsync($"{first.InternalAddress.ToString().TrimEnd('/')}, {second.InternalAddress.ToString().TrimEnd('/')}");
         var authorizer = app.Services.GetRequiredService<IAuthorizer>();
 
         for (var i = 0; i < 10; i++)
@@ -63,14 +57,7 @@ public sealed class AuthzReplicasTests
         var first = new AuthzServer { InternalPort = port };
         await first.InitializeAsync();
 
-        var builder = Hosts.Builder("catalog", Hosts.Settings(
-            ("Authz:Endpoint", $"dns:///localhost:{port}"),
-            ("Authz:DnsRefreshSeconds", "1"),
-            ("Authz:TimeoutMs", "5000"),
-            ("Authz:CheckCacheMs", "0")));
-        builder.AddAuthz();
-        await using var app = builder.Build();
-        await app.StartAsync(TestToken);
+        await using var app = await StartClientAsync($"dns:///localhost:{port}", ("Authz:DnsRefreshSeconds", "1"));
         var authorizer = app.Services.GetRequiredService<IAuthorizer>();
         Assert.True(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthzOptions>>().Value.ResolvesWithDns);
 
@@ -108,6 +95,17 @@ public sealed class AuthzReplicasTests
                 return false;
             }
         }, "the returned replica to answer");
+    }
+
+    /// <summary>A module host (the service defaults and their HttpClient pipeline included) whose authorizer asks <paramref name="endpoint"/>.</summary>
+    private static async Task<Microsoft.AspNetCore.Builder.WebApplication> StartClientAsync(string endpoint, params (string Key, string Value)[] extra)
+    {
+        var builder = Hosts.Builder("catalog", Hosts.Settings(
+            [("Authz:Endpoint", endpoint), ("Authz:TimeoutMs", "5000"), ("Authz:CheckCacheMs", "0"), .. extra]));
+        builder.AddAuthz();
+        var app = builder.Build();
+        await app.StartAsync(TestToken);
+        return app;
     }
 
     private static async Task UntilAsync(Func<Task<bool>> condition, string what)
