@@ -99,49 +99,92 @@ public sealed class LimitsTests(SmallLimitsAppFixture fixture) : IClassFixture<S
     {
         await _http.CreateNamespaceAsync("lim_budget");
         var server = fixture.App.Client.BaseAddress!;
-        using var stalled = new TcpClient();
-        await stalled.ConnectAsync(server.Host, server.Port, TestContext.Current.CancellationToken);
-        var stream = stalled.GetStream();
-        var head = $"POST {new Uri(_http.Url("namespaces")).PathAndQuery} HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: application/json\r\nContent-Length: {SmallLimitsAppFixture.Body - 100}\r\n\r\n{{\"namespace\":";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), TestContext.Current.CancellationToken);
-        // The stalled sender trickles JSON whitespace, 400 bytes/s: above Kestrel's minimum data rate
-        // (240 bytes/s after 5 s), so the server does not abort it — and free the budget — while a loaded
-        // machine is slow to send the requests below.
-        using var trickling = new CancellationTokenSource();
-        var trickle = Task.Run(async () =>
+        var path = new Uri(_http.Url("namespaces")).PathAndQuery;
+        var stalled = await StalledRequest.StartAsync(server, path, SmallLimitsAppFixture.Body - 100);
+        try
         {
-            var spaces = Encoding.ASCII.GetBytes(new string(' ', 100));
-            try
+            var body = $$$"""{"namespace":["lim_budget","x"],"properties":{"p":"{{{new string('b', 1000)}}}"}}""";
+            var refused = await Eventually.ReturnsAsync(async () =>
             {
-                while (!trickling.IsCancellationRequested)
+                // A probe that took its bytes first makes the stalled request the one refused: start it again.
+                if (stalled.Answered)
                 {
-                    await stream.WriteAsync(spaces, trickling.Token);
-                    await Task.Delay(250, trickling.Token);
+                    await stalled.DisposeAsync();
+                    stalled = await StalledRequest.StartAsync(server, path, SmallLimitsAppFixture.Body - 100);
+                    await Task.Delay(100, TestContext.Current.CancellationToken);
                 }
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
-            {
-            }
-        }, TestContext.Current.CancellationToken);
 
-        var body = $$$"""{"namespace":["lim_budget","x"],"properties":{"p":"{{{new string('b', 1000)}}}"}}""";
-        var refused = await Eventually.ReturnsAsync(async () =>
+                var reply = await _http.PostAsync(_http.Url("namespaces"), body);
+                return reply.Status == 503 ? reply : null;
+            }, TimeSpan.FromSeconds(20), "a 503 while the budget is held");
+            ErrorAssert.Contains(refused, 503, "ServiceUnavailableException", "LAKEKEEPER__SERVER__REQUESTBODYBUDGETBYTES");
+            Assert.True(refused.Headers.RetryAfter is not null, refused.ToString());
+        }
+        finally
         {
-            var reply = await _http.PostAsync(_http.Url("namespaces"), body);
-            return reply.Status == 503 ? reply : null;
-        }, TimeSpan.FromSeconds(20), "a 503 while the budget is held");
-        ErrorAssert.Contains(refused, 503, "ServiceUnavailableException", "LAKEKEEPER__SERVER__REQUESTBODYBUDGETBYTES");
-        Assert.True(refused.Headers.RetryAfter is not null, refused.ToString());
+            await stalled.DisposeAsync();
+        }
 
-        await trickling.CancelAsync();
-        await trickle;
-        stalled.Close();
+        var after = $$$"""{"namespace":["lim_budget","after"],"properties":{"p":"{{{new string('b', 1000)}}}"}}""";
         var passed = await Eventually.ReturnsAsync(async () =>
         {
-            var reply = await _http.PostAsync(_http.Url("namespaces"), body);
+            var reply = await _http.PostAsync(_http.Url("namespaces"), after);
             return reply.Status == 200 ? reply : null;
         }, TimeSpan.FromSeconds(20), "a 200 once the budget is free");
         Assert.Equal(200, passed.Status);
+    }
+
+    /// <summary>
+    /// A POST whose head declares <c>length</c> body bytes and whose body then trickles JSON whitespace at
+    /// 400 bytes/s — above Kestrel's minimum data rate (240 bytes/s after 5 s), so the server neither
+    /// finishes it nor aborts it: it holds its bytes of the budget until disposed. <see cref="Answered"/>
+    /// once the server answered it anyway (refused because another request held budget first).
+    /// </summary>
+    private sealed class StalledRequest : IAsyncDisposable
+    {
+        private readonly TcpClient _client;
+        private readonly CancellationTokenSource _trickling = new();
+        private readonly Task _trickle;
+
+        private StalledRequest(TcpClient client)
+        {
+            _client = client;
+            var stream = client.GetStream();
+            _trickle = Task.Run(async () =>
+            {
+                var spaces = Encoding.ASCII.GetBytes(new string(' ', 100));
+                try
+                {
+                    while (!_trickling.IsCancellationRequested)
+                    {
+                        await stream.WriteAsync(spaces, _trickling.Token);
+                        await Task.Delay(250, _trickling.Token);
+                    }
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+                {
+                }
+            });
+        }
+
+        public bool Answered => _client.Available > 0;
+
+        public static async Task<StalledRequest> StartAsync(Uri server, string path, int length)
+        {
+            var client = new TcpClient();
+            await client.ConnectAsync(server.Host, server.Port, TestContext.Current.CancellationToken);
+            var head = $"POST {path} HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n{{\"namespace\":";
+            await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head), TestContext.Current.CancellationToken);
+            return new StalledRequest(client);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _trickling.CancelAsync();
+            await _trickle;
+            _client.Dispose();
+            _trickling.Dispose();
+        }
     }
 
     [Fact]
