@@ -169,6 +169,51 @@ public sealed class DelegationTests(FakeStsSignerApp fixture) : IClassFixture<Fa
         Assert.Equal(expected == "remote", json.TryGetProperty("remote-signing-config", out _));
     }
 
+    [Theory]
+    [InlineData("denied")]
+    [InlineData("unavailable")]
+    public async Task Fake_sts_when_vending_fails_a_client_that_takes_remote_signing_gets_it_instead(string failure)
+    {
+        // STS works when the warehouse is created (its checks ask it), and fails later: the role's trust
+        // policy was changed, or STS is down. The stored role is changed behind the API's back to one the
+        // fake STS refuses (403) or answers 503 for.
+        var prefix = await fixture.CreateWarehouseAsync("sts-" + failure + "-" + Guid.NewGuid().ToString("N")[..6], fixture.StsProfile());
+        await fixture.SendAsync(HttpMethod.Post, $"/catalog/v1/{prefix}/namespaces", """{"namespace":["ns"]}""");
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(fixture.App.ConnectionString))
+        await using (var command = dataSource.CreateCommand(
+            "UPDATE warehouse SET storage_profile = jsonb_set(storage_profile, '{sts-role-arn}', to_jsonb($2::text)), version = version + 1 WHERE warehouse_id = $1"))
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = Guid.Parse(prefix) });
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = $"arn:aws:iam::123456789012:role/{failure}" });
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await fixture.CreateTableAsync("t", prefix);
+        // The catalog caches warehouse settings for a few seconds: until then it still vends with the old role.
+        (int Status, JsonElement Json, HttpResponseMessage Response) either = default;
+        await Eventually.TrueAsync(async () =>
+        {
+            either = await fixture.SendAsync(HttpMethod.Get, Load(prefix), null, (Delegation, "vended-credentials,remote-signing"));
+            return either.Json.TryGetProperty("remote-signing-config", out _);
+        }, TimeSpan.FromSeconds(30), "the changed role to reach the catalog");
+        var signing = await fixture.SendAsync(HttpMethod.Get, Load(prefix), null, (Delegation, "remote-signing"));
+        var onlyVended = await fixture.SendAsync(HttpMethod.Get, Load(prefix), null, (Delegation, "vended-credentials"));
+
+        Assert.Equal(200, either.Status);
+        Assert.Empty(either.Json.GetProperty("storage-credentials").EnumerateArray());
+        Assert.Equal("true", either.Json.GetProperty("config").GetProperty("s3.remote-signing-enabled").GetString());
+        Assert.True(either.Json.TryGetProperty("remote-signing-config", out _));
+        // The answer's ETag is remote signing's: it revalidates a remote-signing load, and a client that
+        // wants credentials once STS works again is not answered 304 with it.
+        Assert.Equal(signing.Response.Headers.ETag!.Tag, either.Response!.Headers.ETag!.Tag);
+        Assert.Equal(304, (await fixture.SendAsync(HttpMethod.Get, Load(prefix), null, (Delegation, "remote-signing"), ("If-None-Match", either.Response!.Headers.ETag!.Tag))).Status);
+        Assert.Contains(fixture.Logs.Lines, l => l.Contains("the client gets remote signing instead", StringComparison.Ordinal));
+
+        // A client that takes only credentials gets the 503 it got before, the reason in the log only.
+        Assert.Equal(503, onlyVended.Status);
+        Assert.Equal("ServiceUnavailableException", onlyVended.Json.GetProperty("error").GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task Create_table_answers_with_the_chosen_access_too()
     {

@@ -71,7 +71,7 @@ internal static class TablesApi
         var access = await delegations.ApplyAsync(warehouse, plan, created.Id, created.Location, created.Identifier, delegation, context.RequestAborted);
         return access.IsFailure
             ? Render.Error(access.Error)
-            : Render.TableCreated(table, access.Value, VersionTags.Of(metadataLocation, "all", plan.ETagPart));
+            : Render.TableCreated(table, access.Value, VersionTags.Of(metadataLocation, "all", access.Value.Plan.ETagPart));
     }
 
     private static Task<IResult> RegisterTable(HttpContext context, TableService tables) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Lakekeeper.Authz;
 using Lakekeeper.Catalog.Services;
 using Lakekeeper.Iceberg;
@@ -40,13 +41,18 @@ internal sealed record DelegationPlan(DelegationMode Mode, S3AccessLevel? Level,
 /// <summary>One <c>storage-credentials</c> entry: the table location and the credential's settings.</summary>
 internal sealed record StorageCredentialEntry(string Prefix, IReadOnlyDictionary<string, string> Config);
 
-/// <summary>What a load response carries for data access: the table <c>config</c>, at most one credential, and whether to add <c>remote-signing-config</c>.</summary>
-internal sealed record DelegatedAccess(IReadOnlyDictionary<string, string> Config, StorageCredentialEntry? Credential, bool RemoteSigningConfig);
+/// <summary>
+/// What a load response carries for data access: the table <c>config</c>, at most one credential, whether
+/// to add <c>remote-signing-config</c>, and the plan it follows (another than the one asked for when
+/// vending failed and remote signing was given instead: the response's ETag is that plan's).
+/// </summary>
+internal sealed record DelegatedAccess(IReadOnlyDictionary<string, string> Config, StorageCredentialEntry? Credential, bool RemoteSigningConfig, DelegationPlan Plan);
 
 /// <summary>
 /// How engines reach a table's data (docs/signing.md): vended STS credentials when the client takes
 /// them (asked for, or no preference) and the warehouse has STS on, else remote signing when the client
-/// takes it and the warehouse allows it, else storage settings only. Vended credentials are read-only
+/// takes it and the warehouse allows it, else storage settings only; when STS fails, a client that takes
+/// remote signing gets it instead. Vended credentials are read-only
 /// for callers with <c>can_read_data</c> and read-write-delete for <c>can_write_data</c> (read-write
 /// where engines may not delete: <c>push-s3-delete-disabled</c>); a caller with neither gets none. A warehouse key is never handed out.
 /// </summary>
@@ -111,41 +117,52 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGu
         switch (plan.Mode)
         {
             case DelegationMode.RemoteSigning:
-            {
-                var endpoint = $"v1/signer/{warehouse.Id}/tabular-id/{table}/v1/aws/s3/sign";
-                var config = new Dictionary<string, string>(warehouse.ClientConfig, StringComparer.Ordinal)
-                {
-                    ["s3.remote-signing-enabled"] = "true",
-                    ["s3.signer"] = SignerName,
-                    ["signer.uri"] = request.CatalogUri,
-                    ["s3.signer.uri"] = request.CatalogUri,
-                    ["signer.endpoint"] = endpoint,
-                    ["s3.signer.endpoint"] = endpoint,
-                };
-                return new DelegatedAccess(config, null, RemoteSigningConfig: true);
-            }
+                return RemoteSigning(warehouse, plan, table, request);
 
             case DelegationMode.VendedCredentials:
             {
-                var credential = await VendAsync(warehouse, plan.Level!.Value, location, identifier, cancellationToken);
-                if (credential.IsFailure)
+                var (credential, failure) = await TryVendAsync(warehouse, plan.Level!.Value, location, identifier, cancellationToken);
+                if (failure is not null)
                 {
-                    return credential.Error;
+                    // STS refused or could not be reached: a client that takes remote signing gets it
+                    // instead, in a warehouse that allows it (every request is then checked by the signer).
+                    if (request.Header.AcceptsRemoteSigning && ((S3StorageProfile)warehouse.Profile).IsRemoteSigningEnabled)
+                    {
+                        LogSigningInstead(logger, warehouse.Name, location, failure.Message);
+                        return RemoteSigning(warehouse, new DelegationPlan(DelegationMode.RemoteSigning, null, plan.WarehouseVersion), table, request);
+                    }
+
+                    return Refuse(warehouse, location, failure);
                 }
 
                 var config = new Dictionary<string, string>(warehouse.ClientConfig, StringComparer.Ordinal);
-                foreach (var (key, value) in credential.Value.Config)
+                foreach (var (key, value) in credential!.Config)
                 {
                     config[key] = value;
                 }
 
                 config["client.refresh-credentials-enabled"] = "true";
-                return new DelegatedAccess(config, credential.Value, RemoteSigningConfig: false);
+                return new DelegatedAccess(config, credential, RemoteSigningConfig: false, plan);
             }
 
             default:
-                return new DelegatedAccess(warehouse.ClientConfig, null, RemoteSigningConfig: false);
+                return new DelegatedAccess(warehouse.ClientConfig, null, RemoteSigningConfig: false, plan);
         }
+    }
+
+    private static DelegatedAccess RemoteSigning(WarehouseContext warehouse, DelegationPlan plan, TabularId table, DelegationRequest request)
+    {
+        var endpoint = $"v1/signer/{warehouse.Id}/tabular-id/{table}/v1/aws/s3/sign";
+        var config = new Dictionary<string, string>(warehouse.ClientConfig, StringComparer.Ordinal)
+        {
+            ["s3.remote-signing-enabled"] = "true",
+            ["s3.signer"] = SignerName,
+            ["signer.uri"] = request.CatalogUri,
+            ["s3.signer.uri"] = request.CatalogUri,
+            ["signer.endpoint"] = endpoint,
+            ["s3.signer.endpoint"] = endpoint,
+        };
+        return new DelegatedAccess(config, null, RemoteSigningConfig: true, plan);
     }
 
     /// <summary>Fresh credentials for <c>GET …/credentials</c>: none unless the warehouse vends and the caller may read.</summary>
@@ -158,11 +175,27 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGu
             return (StorageCredentialEntry?)null;
         }
 
-        var entry = await VendAsync(warehouse, level, location, identifier, cancellationToken);
-        return entry.IsFailure ? entry.Error : entry.Value;
+        var (entry, failure) = await TryVendAsync(warehouse, level, location, identifier, cancellationToken);
+        return failure is null ? entry : Refuse(warehouse, location, failure);
     }
 
-    private async Task<Result<StorageCredentialEntry>> VendAsync(
+    /// <summary>
+    /// A refused or failed vending: a transient failure (STS unreachable, throttled) goes on to the error
+    /// boundary (503 with Retry-After); a refusal (role, trust policy, key) is a 503 whose details are in
+    /// the log, never in the answer.
+    /// </summary>
+    private IcebergError Refuse(WarehouseContext warehouse, string location, StorageException failure)
+    {
+        if (failure.IsTransient)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        LogVendingFailed(logger, warehouse.Name, location, failure.Message);
+        return new IcebergError(503, "ServiceUnavailableException", "Could not vend storage credentials for the table; the server log says why");
+    }
+
+    private async Task<(StorageCredentialEntry? Entry, StorageException? Failure)> TryVendAsync(
         WarehouseContext warehouse, S3AccessLevel level, string location, TableIdentifier identifier, CancellationToken cancellationToken)
     {
         var s3 = (S3StorageProfile)warehouse.Profile;
@@ -172,17 +205,15 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGu
             vended = await vendor.VendAsync($"{warehouse.Id}@{warehouse.Version}", s3, (S3AccessKeyCredential)warehouse.Credential!,
                 StorageLocation.Parse(location), level, cancellationToken);
         }
-        catch (StorageException ex) when (!ex.IsTransient)
+        catch (StorageException ex)
         {
-            // Misconfiguration (role, trust policy, key): the details are in the log, never in the answer.
-            LogVendingFailed(logger, warehouse.Name, location, ex.Message);
-            return new IcebergError(503, "ServiceUnavailableException", "Could not vend storage credentials for the table; the server log says why");
+            return (null, ex);
         }
 
         var expiresAt = vended.Expiration.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var refresh = "v1/" + warehouse.Id + "/namespaces/" + string.Join("%1F", identifier.Namespace.Select(Uri.EscapeDataString))
             + "/tables/" + Uri.EscapeDataString(identifier.Name) + "/credentials";
-        return new StorageCredentialEntry(location, new Dictionary<string, string>(StringComparer.Ordinal)
+        return (new StorageCredentialEntry(location, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["s3.access-key-id"] = vended.AccessKeyId,
             ["s3.secret-access-key"] = vended.SecretAccessKey,
@@ -190,7 +221,7 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGu
             ["s3.session-token-expires-at-ms"] = expiresAt,
             ["expiration-time"] = expiresAt,
             ["client.refresh-credentials-endpoint"] = refresh,
-        });
+        }), null);
     }
 
     /// <summary>
@@ -214,4 +245,8 @@ internal sealed partial class StorageDelegation(IAuthorizer authorizer, AccessGu
 
     [LoggerMessage(EventId = 331, Level = LogLevel.Error, Message = "Vending credentials for {Location} in warehouse {Warehouse} failed: {Reason}")]
     private static partial void LogVendingFailed(ILogger logger, string warehouse, string location, string reason);
+
+    [LoggerMessage(EventId = 332, Level = LogLevel.Warning,
+        Message = "Vending credentials for {Location} in warehouse {Warehouse} failed ({Reason}); the client gets remote signing instead")]
+    private static partial void LogSigningInstead(ILogger logger, string warehouse, string location, string reason);
 }

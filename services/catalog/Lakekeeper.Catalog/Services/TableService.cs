@@ -227,7 +227,18 @@ internal sealed partial class TableService(
         }
 
         var delegated = await delegations.ApplyAsync(warehouse, plan, row.Id, row.Location, id, delegation, cancellationToken);
-        return delegated.IsFailure ? delegated.Error : new TableLoad(row.MetadataLocation, document, etag, NotModified: false) { Access = delegated.Value };
+        if (delegated.IsFailure)
+        {
+            return delegated.Error;
+        }
+
+        // Remote signing given instead of credentials: the ETag says so, so a later 304 cannot stand for credentials.
+        if (delegated.Value.Plan != plan)
+        {
+            etag = VersionTags.Of(row.MetadataLocation, mode, delegated.Value.Plan.ETagPart);
+        }
+
+        return new TableLoad(row.MetadataLocation, document, etag, NotModified: false) { Access = delegated.Value };
     }
 
     public async Task<Result<Done>> ExistsAsync(WarehouseContext warehouse, IReadOnlyList<string> levels, string name, CancellationToken cancellationToken)
