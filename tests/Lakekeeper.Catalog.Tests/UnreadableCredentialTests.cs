@@ -54,6 +54,44 @@ public sealed class UnreadableCredentialTests(UncachedWarehouseAppFixture fixtur
         Assert.Equal(200, (await _http.TryCreateTableAsync(ns, "u")).Status);
     }
 
+    [Fact]
+    public async Task The_warehouse_keeps_its_delete_profile_while_its_credential_cannot_be_read()
+    {
+        string[] ns = ["cred_soft"];
+        await _http.CreateNamespaceAsync(ns);
+        await _http.CreateTableAsync(ns, "t");
+        await SqlAsync("UPDATE warehouse SET delete_profile = '{\"type\":\"soft\",\"expiration-seconds\":3600}'::jsonb WHERE warehouse_id = $1");
+        await SetSecretAsync([0x01, 0x0b, 0xad, 0xc0, 0xde, .. new byte[12], .. new byte[32], .. new byte[16]]);
+        try
+        {
+            Assert.Equal(204, (await _http.DeleteAsync(_http.TableUrl(ns, "t"))).Status);
+
+            // Dropped softly, as the warehouse says: the row stays, marked deleted, and can be undropped.
+            await using var connection = new NpgsqlConnection(fixture.App.ConnectionString);
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var command = new NpgsqlCommand(
+                "SELECT count(*) FROM tabular t JOIN namespace n ON n.namespace_id = t.namespace_id WHERE t.warehouse_id = $1 AND n.name = $2 AND t.name = 't' AND t.deleted_at IS NOT NULL",
+                connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = Guid.Parse(fixture.Prefix) });
+            command.Parameters.Add(new NpgsqlParameter { Value = ns });
+            Assert.Equal(1L, await command.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            await SetSecretAsync(null);
+            await SqlAsync("UPDATE warehouse SET delete_profile = '{\"type\":\"hard\"}'::jsonb WHERE warehouse_id = $1");
+        }
+    }
+
+    private async Task SqlAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(fixture.App.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Guid.Parse(fixture.Prefix) });
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
+    }
+
     private async Task SetSecretAsync(byte[]? secret)
     {
         await using var connection = new NpgsqlConnection(fixture.App.ConnectionString);

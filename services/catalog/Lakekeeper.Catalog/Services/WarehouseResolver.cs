@@ -178,20 +178,11 @@ internal sealed class WarehouseResolver
         }
 
         var (profile, credential) = StorageJson.ReadStored(record.Id.ToString(), record.StorageProfileJson, plaintext);
-        if (unreadable is not null)
+        IObjectStore store = unreadable is null ? _stores.GetStore(profile, credential) : new UnreadableCredentialStore(profile.BaseLocation, unreadable);
+        return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, store)
         {
-            return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, new UnreadableCredentialStore(profile.BaseLocation, unreadable))
-            {
-                Version = record.Version,
-                FormatVersions = record.FormatVersions,
-                DefaultFormatVersion = record.EffectiveDefaultFormatVersion,
-                CredentialFailure = unreadable,
-            };
-        }
-
-        return new WarehouseContext(record.Id, record.ProjectId, record.Name, profile, _stores.GetStore(profile, credential))
-        {
-            Credential = credential,
+            Credential = unreadable is null ? credential : null,
+            CredentialFailure = unreadable,
             Version = record.Version,
             FormatVersions = record.FormatVersions,
             DefaultFormatVersion = record.EffectiveDefaultFormatVersion,
