@@ -22,10 +22,7 @@ public sealed class FailoverTests
         await using var first = await UpstreamServer.StartAsync("first");
         var second = await UpstreamServer.StartAsync("second");
         await using var third = await UpstreamServer.StartAsync("third");
-        var settings = new Settings()
-            .Cluster("catalog", first.Address, second.Address, third.Address)
-            .Cluster("signer", first.Address)
-            .Cluster("management", first.Address);
+        var settings = CatalogBehind([first.Address, second.Address, third.Address], other: first.Address);
         await using var gateway = await GatewayServer.StartAsync(settings);
 
         const int Workers = 4;
@@ -82,10 +79,7 @@ public sealed class FailoverTests
         // The replica's readiness is served apart from its requests, so the test can fail both separately.
         var probes = await UpstreamServer.StartAsync("second-health");
         var healthPort = probes.Port;
-        var settings = new Settings()
-            .Cluster("catalog", first.Address, second.Address)
-            .Cluster("signer", first.Address)
-            .Cluster("management", first.Address);
+        var settings = CatalogBehind([first.Address, second.Address], other: first.Address);
         settings["Gateway:Clusters:catalog:Destinations:d2:Health"] = probes.Address;
         settings["Gateway:Clusters:catalog:HealthCheck:Active:Interval"] = "00:00:00.2";
         settings["Gateway:Clusters:catalog:HealthCheck:Passive:ReactivationPeriod"] = "00:00:03";
@@ -117,10 +111,7 @@ public sealed class FailoverTests
     {
         await using var good = await UpstreamServer.StartAsync("good");
         await using var resetting = await UpstreamServer.StartAsync("resetting", AbortAsync);
-        var settings = new Settings()
-            .Cluster("catalog", good.Address, resetting.Address)
-            .Cluster("signer", good.Address)
-            .Cluster("management", good.Address);
+        var settings = CatalogBehind([good.Address, resetting.Address], other: good.Address);
         // Keep the resetting destination in rotation, so that every rule is exercised on it.
         settings["Gateway:Clusters:catalog:HealthCheck:Active:Enabled"] = "false";
         settings["Gateway:Clusters:catalog:HealthCheck:Passive:Enabled"] = "false";
@@ -169,10 +160,7 @@ public sealed class FailoverTests
         // Refused: a closed port. Connect timeout: an address that never completes the handshake.
         using var hole = failure == "connect timeout" ? await BlackHole.OpenAsync() : null;
         var unreachable = hole?.Address ?? $"http://127.0.0.1:{UpstreamServer.ClosedPort()}";
-        var settings = new Settings()
-            .Cluster("catalog", unreachable, good.Address)
-            .Cluster("signer", good.Address)
-            .Cluster("management", good.Address);
+        var settings = CatalogBehind([unreachable, good.Address], other: good.Address);
         settings["Gateway:Clusters:catalog:HealthCheck:Active:Enabled"] = "false";
         settings["Gateway:HttpClient:ConnectTimeout"] = "00:00:00.5";
         await using var gateway = await GatewayServer.StartAsync(settings);
@@ -203,10 +191,7 @@ public sealed class FailoverTests
     {
         await using var good = await UpstreamServer.StartAsync("good");
         await using var silent = await UpstreamServer.StartAsync("silent", context => Task.Delay(Timeout.Infinite, context.RequestAborted));
-        var settings = new Settings()
-            .Cluster("catalog", silent.Address, good.Address)
-            .Cluster("signer", good.Address)
-            .Cluster("management", good.Address);
+        var settings = CatalogBehind([silent.Address, good.Address], other: good.Address);
         settings["Gateway:Clusters:catalog:HealthCheck:Active:Enabled"] = "false";
         settings["Gateway:Clusters:catalog:HttpRequest:ActivityTimeout"] = "00:00:00.5";
         await using var gateway = await GatewayServer.StartAsync(settings);
@@ -223,6 +208,10 @@ public sealed class FailoverTests
         Assert.Single(good.Requests);
         Assert.NotEqual(DestinationHealth.Unhealthy, gateway.Health("catalog", "d1").Passive);
     }
+
+    /// <summary>The catalog cluster on <paramref name="catalog"/>; the signer and management clusters on <paramref name="other"/>.</summary>
+    private static Settings CatalogBehind(string[] catalog, string other) =>
+        new Settings().Cluster("catalog", catalog).Cluster("signer", other).Cluster("management", other);
 
     /// <summary>Reads the whole request, then drops the connection without answering.</summary>
     private static async Task AbortAsync(HttpContext context)

@@ -37,7 +37,10 @@ public sealed record S3Access(S3AccessKind Kind, string Operation, string Bucket
     public StorageLocation? LookupLocation { get; init; }
 
     /// <summary>The request removes objects (DeleteObject, DeleteObjects); aborting a multipart upload removes none.</summary>
-    public bool RemovesObjects => Kind == S3AccessKind.Delete && Operation != "AbortMultipartUpload";
+    public bool RemovesObjects => Kind == S3AccessKind.Delete && Operation != AbortMultipartUpload;
+
+    /// <summary>The operation of a DELETE with an <c>uploadId</c>.</summary>
+    public const string AbortMultipartUpload = nameof(AbortMultipartUpload);
 }
 
 /// <summary>A refused sign request: the status kind and a message that names the rule (never a secret).</summary>
@@ -462,7 +465,7 @@ public static class S3RequestAnalysis
             "HEAD" => (S3AccessKind.Read, "HeadObject"),
             "PUT" => (S3AccessKind.Write, query.Contains("uploadId") ? "UploadPart" : "PutObject"),
             "POST" => (S3AccessKind.Write, query.Contains("uploads") ? "CreateMultipartUpload" : query.Contains("uploadId") ? "CompleteMultipartUpload" : "PostObject"),
-            _ => (S3AccessKind.Delete, query.Contains("uploadId") ? "AbortMultipartUpload" : "DeleteObject"),
+            _ => (S3AccessKind.Delete, query.Contains("uploadId") ? S3Access.AbortMultipartUpload : "DeleteObject"),
         };
 
         var copySource = Header(headers, "x-amz-copy-source");
